@@ -1,0 +1,145 @@
+/**
+ * Auth strategies (bearer token, `x-api-key` + `anthropic-version`, none) and the helpers that keep keys out of
+ * messages: {@linkcode redact} and {@linkcode maskKey}.
+ *
+ * @module
+ */
+import { SwebenchError } from "../core/mod.ts";
+
+/**
+ * How a provider authenticates: the headers to send and the secrets that must never appear in output.
+ *
+ * @example
+ * ```ts
+ * import { bearerAuth } from "@swebench/runner";
+ * const auth = bearerAuth("sk-test-1234567890");
+ * const headers = { "content-type": "application/json", ...auth.headers() };
+ * ```
+ */
+export interface AuthStrategy {
+  /** Which scheme this is. */
+  readonly name: "bearer" | "x-api-key" | "none";
+  /** The headers to add to every request (a fresh object on each call). */
+  headers(): Record<string, string>;
+  /** Values to {@linkcode redact} from anything shown or stored. */
+  secrets(): string[];
+}
+
+function checkKey(apiKey: string, scheme: string): string {
+  const key = typeof apiKey === "string" ? apiKey.trim() : "";
+  if (key === "") {
+    throw new SwebenchError("authentication", `Empty API key for ${scheme} authentication.`);
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(key)) {
+    // Would make an invalid header (and a confusing TypeError from fetch); never echo the key itself.
+    throw new SwebenchError(
+      "authentication",
+      `The API key (${maskKey(key)}) contains whitespace or control characters.`,
+      { hint: "Copy the key again without line breaks or spaces." },
+    );
+  }
+  return key;
+}
+
+/**
+ * `Authorization: Bearer <key>` (OpenAI and OpenAI-compatible servers).
+ * Leading and trailing whitespace is trimmed; an empty key or one with inner whitespace throws a
+ * {@linkcode SwebenchError} of kind `authentication`.
+ *
+ * @example
+ * ```ts
+ * import { bearerAuth } from "@swebench/runner";
+ * bearerAuth("sk-test-1234567890").headers(); // { Authorization: "Bearer sk-test-1234567890" }
+ * ```
+ */
+export function bearerAuth(apiKey: string): AuthStrategy {
+  const key = checkKey(apiKey, "bearer");
+  return {
+    name: "bearer",
+    headers: () => ({ Authorization: `Bearer ${key}` }),
+    secrets: () => [key],
+  };
+}
+
+/**
+ * Anthropic's `x-api-key` and `anthropic-version` (default `2023-06-01`) headers, plus `anthropic-beta` when given.
+ *
+ * @example
+ * ```ts
+ * import { anthropicAuth } from "@swebench/runner";
+ * anthropicAuth("sk-ant-test-1234", { beta: "token-counting-2024-11-01" }).headers();
+ * ```
+ */
+export function anthropicAuth(
+  apiKey: string,
+  options: { version?: string; beta?: string } = {},
+): AuthStrategy {
+  const key = checkKey(apiKey, "x-api-key");
+  const version = options.version ?? "2023-06-01";
+  const beta = options.beta;
+  return {
+    name: "x-api-key",
+    headers: () => {
+      const h: Record<string, string> = { "x-api-key": key, "anthropic-version": version };
+      if (beta) h["anthropic-beta"] = beta;
+      return h;
+    },
+    secrets: () => [key],
+  };
+}
+
+/**
+ * No authentication (Ollama, local servers).
+ *
+ * @example
+ * ```ts
+ * import { noAuth } from "@swebench/runner";
+ * noAuth().headers(); // {}
+ * ```
+ */
+export function noAuth(): AuthStrategy {
+  return { name: "none", headers: () => ({}), secrets: () => [] };
+}
+
+/**
+ * Replace every occurrence of every secret (of at least 4 characters; also in URL-encoded form) with `***`.
+ *
+ * @example
+ * ```ts
+ * import { redact } from "@swebench/runner";
+ * redact("key=sk-abcdef rejected", ["sk-abcdef"]); // "key=*** rejected"
+ * ```
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  if (secrets.length === 0 || text === "") return text;
+  const all: string[] = [];
+  for (const s of secrets) {
+    if (typeof s !== "string" || s.length < 4) continue;
+    all.push(s);
+    const encoded = encodeURIComponent(s);
+    if (encoded !== s) all.push(encoded);
+  }
+  if (all.length === 0) return text;
+  // Longest first, so a secret that contains another is replaced whole.
+  all.sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const s of all) {
+    if (out.includes(s)) out = out.replaceAll(s, "***");
+  }
+  return out;
+}
+
+/**
+ * A key safe to show: first 3 and last 4 characters (`sk-...abcd`); keys shorter than 12 characters become `***`.
+ *
+ * @example
+ * ```ts
+ * import { maskKey } from "@swebench/runner";
+ * maskKey("sk-proj-1234567890abcd"); // "sk-...abcd"
+ * ```
+ */
+export function maskKey(key: string): string {
+  if (typeof key !== "string" || key.length < 12) return "***";
+  return `${key.slice(0, 3)}...${key.slice(-4)}`;
+}
