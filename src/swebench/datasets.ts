@@ -1,0 +1,658 @@
+/**
+ * Dataset names -> sources (Hugging Face, local files, the bundled sample) and loading them into validated
+ * {@linkcode SwebenchInstance}s.
+ *
+ * @module
+ */
+import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import type { AsyncBuffer } from "hyparquet";
+import { compressors } from "hyparquet-compressors";
+import { SwebenchError } from "../core/errors.ts";
+import { DEFAULT_HF_ENDPOINT, downloadSplit, type HfProgress, hfSplitDir, readCachedSplit } from "./hf.ts";
+import { parseInstance, type SwebenchInstance } from "./instance.ts";
+import { SAMPLE_INSTANCES } from "./sample_data.ts";
+
+/** Retrieval context variants of SWE-bench (`--context`). */
+export type ContextVariant = "none" | "bm25-13k" | "bm25-27k" | "bm25-40k" | "oracle";
+
+/** The accepted `--context` values. */
+export const CONTEXT_VARIANTS: readonly ContextVariant[] = [
+  "none",
+  "bm25-13k",
+  "bm25-27k",
+  "bm25-40k",
+  "oracle",
+];
+
+/** Options of {@linkcode resolveDataset}. */
+export interface ResolveDatasetOptions {
+  /** Split (default `test`). */
+  split?: string;
+  /** Retrieval variant (default `none`); only for `lite` and `full`. */
+  context?: ContextVariant;
+  /** Cache root (`SWEBENCH_CACHE_DIR`); Hugging Face files go to `{cacheDir}/datasets/...`. */
+  cacheDir: string;
+  /** `HF_ENDPOINT` (default https://huggingface.co). */
+  hfEndpoint?: string;
+  /** `HF_TOKEN`: kept out of the returned ref (never printed with it), used by load/fetch/info. */
+  hfToken?: string;
+  /** Injectable fetch, used by load/fetch/info. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Where a dataset comes from. Plain data, safe to print or serialise: the HF token is not part of it.
+ *
+ * @example
+ * ```ts
+ * import { resolveDataset } from "@swebench/runner";
+ * const ref = resolveDataset("lite", { cacheDir: "/tmp/cache", context: "oracle" });
+ * console.log(ref.id, ref.label); // princeton-nlp/SWE-bench_Lite_oracle SWE-bench_Lite_oracle
+ * ```
+ */
+export interface DatasetRef {
+  /** Source kind. */
+  kind: "hf" | "local" | "sample";
+  /** The name as given (`lite`, `org/name`, `./x.jsonl`, `sample`). */
+  name: string;
+  /** Short label for file names (`SWE-bench_Lite`, `SWE-bench_Lite_oracle`, `sample`, file stem), as SWE-bench's
+   * own inference scripts name predictions (`<model>__<dataset>__<split>.jsonl`). */
+  label: string;
+  /** Hugging Face dataset id (kind `hf`). */
+  id?: string;
+  /** Local file path (kind `local`). */
+  path?: string;
+  /** Local file format (kind `local`). */
+  format?: "jsonl" | "json" | "parquet";
+  /** Split. */
+  split: string;
+  /** Retrieval variant. */
+  context: ContextVariant;
+  /** Cache root. */
+  cacheDir: string;
+  /** Hugging Face endpoint. */
+  endpoint: string;
+}
+
+/** A known dataset name. */
+export interface KnownDataset {
+  /** Short name (`lite`). */
+  name: string;
+  /** Hugging Face id. */
+  id: string;
+  /** Splits upstream. */
+  splits: string[];
+  /** Retrieval variants available upstream. */
+  contexts: ContextVariant[];
+  /** One-line description. */
+  description: string;
+}
+
+/** The short names and what they stand for (`swebench dataset list`). */
+export const KNOWN_DATASETS: readonly KnownDataset[] = [
+  {
+    name: "lite",
+    id: "princeton-nlp/SWE-bench_Lite",
+    splits: ["test", "dev"],
+    contexts: ["none", "bm25-13k", "bm25-27k", "bm25-40k", "oracle"],
+    description: "SWE-bench Lite: 300 test + 23 dev instances",
+  },
+  {
+    name: "verified",
+    id: "princeton-nlp/SWE-bench_Verified",
+    splits: ["test"],
+    contexts: ["none"],
+    description: "SWE-bench Verified: 500 human-validated test instances",
+  },
+  {
+    name: "full",
+    id: "princeton-nlp/SWE-bench",
+    splits: ["test", "dev", "train"],
+    contexts: ["none", "bm25-13k", "bm25-27k", "bm25-40k", "oracle"],
+    description: "SWE-bench: 2,294 test + 225 dev instances",
+  },
+  {
+    name: "sample",
+    id: "sample",
+    splits: ["test"],
+    contexts: ["none"],
+    description: "5 SWE-bench Lite instances bundled with the tool (offline)",
+  },
+];
+
+const CONTEXT_SUFFIX: Record<Exclude<ContextVariant, "none">, string> = {
+  "bm25-13k": "_bm25_13K",
+  "bm25-27k": "_bm25_27K",
+  "bm25-40k": "_bm25_40K",
+  "oracle": "_oracle",
+};
+
+/** Access details kept beside refs, not in them (so printing a ref never shows a token). */
+const access = new WeakMap<DatasetRef, { token?: string; fetch?: typeof fetch }>();
+
+const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Resolve a dataset name: `lite` / `verified` / `full` (with `context` -> the retrieval variants
+ * `princeton-nlp/SWE-bench_Lite_bm25_13K`, `..._oracle`, `princeton-nlp/SWE-bench_bm25_27K`, ...), any
+ * Hugging Face id `org/name`, a local `.jsonl` / `.json` / `.parquet` path, or `sample`. No I/O.
+ * Bad combinations (Verified with a retrieval context, unknown names) throw `usage` errors.
+ *
+ * @example
+ * ```ts
+ * import { resolveDataset } from "@swebench/runner";
+ * resolveDataset("full", { cacheDir: ".cache", context: "bm25-13k" }).id; // "princeton-nlp/SWE-bench_bm25_13K"
+ * resolveDataset("./my.jsonl", { cacheDir: ".cache" }).kind; // "local"
+ * ```
+ */
+export function resolveDataset(name: string, options: ResolveDatasetOptions): DatasetRef {
+  const split = options.split ?? "test";
+  const context = options.context ?? "none";
+  if (!CONTEXT_VARIANTS.includes(context)) {
+    throw new SwebenchError("usage", `Unknown --context "${context}"`, {
+      hint: `Use one of: ${CONTEXT_VARIANTS.join(", ")}.`,
+    });
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(split)) {
+    throw new SwebenchError("usage", `Invalid --split "${split}"`, {
+      hint: "Use test, dev or another split name.",
+    });
+  }
+  const endpoint = (options.hfEndpoint || DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
+  const base = { name, split, context, cacheDir: options.cacheDir, endpoint };
+  const trimmed = name.trim();
+  const lower = trimmed.toLowerCase();
+  let ref: DatasetRef;
+  const noContext = (what: string) => {
+    if (context !== "none") {
+      throw new SwebenchError("usage", `--context ${context} does not apply to ${what}`, {
+        hint:
+          "Retrieval variants exist for `lite` and `full` (-d lite --context oracle); for another dataset pass " +
+          "its Hugging Face id directly and leave --context out.",
+      });
+    }
+  };
+  const ext = lower.match(/\.(jsonl|json|parquet)$/)?.[1] as "jsonl" | "json" | "parquet" | undefined;
+  if (ext) {
+    noContext(`a local file`);
+    const file = trimmed.split(/[\\/]/).pop()!;
+    ref = {
+      ...base,
+      kind: "local",
+      path: trimmed,
+      format: ext,
+      label: file.replace(/\.(jsonl|json|parquet)$/i, ""),
+    };
+  } else if (lower === "sample") {
+    noContext("the bundled sample");
+    if (split !== "test") {
+      throw new SwebenchError("usage", `The bundled sample has only the test split (got --split ${split})`, {
+        hint: "Leave --split out, or use -d lite --split dev.",
+      });
+    }
+    ref = { ...base, kind: "sample", label: "sample" };
+  } else if (lower === "lite" || lower === "full" || lower === "verified") {
+    const known = KNOWN_DATASETS.find((d) => d.name === lower)!;
+    if (lower === "verified" && context !== "none") {
+      throw new SwebenchError(
+        "usage",
+        `SWE-bench Verified has no retrieval variant "${context}" on Hugging Face (there is no ` +
+          `princeton-nlp/SWE-bench_Verified${CONTEXT_SUFFIX[context]})`,
+        {
+          hint:
+            "Use -d verified without --context (the prompt is built from the issue), or -d lite / -d full " +
+            "with --context.",
+        },
+      );
+    }
+    const id = context === "none" ? known.id : `${known.id}${CONTEXT_SUFFIX[context]}`;
+    ref = { ...base, kind: "hf", id, label: id.split("/")[1] };
+  } else if (HF_ID.test(trimmed)) {
+    noContext(`the Hugging Face dataset ${trimmed}`);
+    ref = { ...base, kind: "hf", id: trimmed, label: trimmed.split("/")[1] };
+  } else {
+    throw new SwebenchError("usage", `Unknown dataset "${name}"`, {
+      hint:
+        "Use lite, verified, full, sample, a Hugging Face id (org/name) or a local file ending in .jsonl, " +
+        ".json or .parquet (`swebench dataset list`).",
+    });
+  }
+  access.set(ref, { token: options.hfToken, fetch: options.fetch });
+  return ref;
+}
+
+/** Options of {@linkcode loadInstances}, {@linkcode fetchDataset} and {@linkcode datasetInfo}. */
+export interface LoadOptions {
+  /** Overrides the token given to {@linkcode resolveDataset}. */
+  hfToken?: string;
+  /** Overrides the fetch given to {@linkcode resolveDataset}. */
+  fetch?: typeof fetch;
+  /** Aborts a download. */
+  signal?: AbortSignal;
+  /** Download progress. */
+  onProgress?: (event: HfProgress) => void;
+  /** Re-download even when cached (`dataset fetch --refresh`). */
+  refresh?: boolean;
+}
+
+/** What `swebench dataset fetch` reports. */
+export interface FetchedDataset {
+  /** Dataset id (HF id, local path or `sample`). */
+  id: string;
+  /** Split. */
+  split: string;
+  /** Files that hold the data (empty for the sample). */
+  files: string[];
+  /** Total bytes of those files. */
+  sizeBytes: number;
+  /** Directory (HF cache) or file (local) holding the data; null for the sample. */
+  cachedPath: string | null;
+  /** Nothing was downloaded. */
+  fromCache: boolean;
+}
+
+/**
+ * Make sure a dataset is available locally: download a Hugging Face split into the cache (or reuse it), check a
+ * local file exists. For `swebench dataset fetch`.
+ *
+ * @example
+ * ```ts ignore
+ * import { fetchDataset, resolveDataset } from "@swebench/runner";
+ * const f = await fetchDataset(resolveDataset("lite", { cacheDir: "/tmp/cache" }));
+ * console.log(f.cachedPath, f.sizeBytes, f.fromCache);
+ * ```
+ */
+export async function fetchDataset(ref: DatasetRef, options: LoadOptions = {}): Promise<FetchedDataset> {
+  if (ref.kind === "sample") {
+    return { id: "sample", split: ref.split, files: [], sizeBytes: 0, cachedPath: null, fromCache: true };
+  }
+  if (ref.kind === "local") {
+    const st = await statLocal(ref.path!);
+    return {
+      id: ref.path!,
+      split: ref.split,
+      files: [ref.path!],
+      sizeBytes: st.size,
+      cachedPath: ref.path!,
+      fromCache: true,
+    };
+  }
+  const acc = access.get(ref) ?? {};
+  const split = await downloadSplit(ref.id!, ref.split, {
+    cacheDir: ref.cacheDir,
+    endpoint: ref.endpoint,
+    token: options.hfToken ?? acc.token,
+    fetch: options.fetch ?? acc.fetch,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    refresh: options.refresh,
+    displayName: displayName(ref),
+  });
+  return {
+    id: ref.id!,
+    split: ref.split,
+    files: split.files,
+    sizeBytes: split.sizeBytes,
+    cachedPath: split.dir,
+    fromCache: split.fromCache,
+  };
+}
+
+function displayName(ref: DatasetRef): string {
+  const parts = [ref.name];
+  if (ref.split !== "test") parts.push(`--split ${ref.split}`);
+  if (ref.context !== "none") parts.push(`--context ${ref.context}`);
+  return parts.join(" ");
+}
+
+/**
+ * Load and validate every instance of a dataset (downloading a Hugging Face split first if it is not cached).
+ * Each row is parsed once and held once. Malformed rows throw `usage` errors naming file and line (or row);
+ * duplicate `instance_id`s are an error too (they would break resume).
+ *
+ * @example
+ * ```ts
+ * import { loadInstances, resolveDataset } from "@swebench/runner";
+ * const instances = await loadInstances(resolveDataset("sample", { cacheDir: "/tmp/cache" }));
+ * console.log(instances.length); // 5
+ * ```
+ */
+export async function loadInstances(ref: DatasetRef, options: LoadOptions = {}): Promise<SwebenchInstance[]> {
+  const seen = new Map<string, string>();
+  const out: SwebenchInstance[] = [];
+  const add = (inst: SwebenchInstance, where: string) => {
+    const first = seen.get(inst.instance_id);
+    if (first !== undefined) {
+      throw new SwebenchError(
+        "usage",
+        `${where}: duplicate instance_id "${inst.instance_id}" (first at ${first})`,
+        {
+          hint: "Each instance_id must appear once in a dataset: remove the duplicate row.",
+        },
+      );
+    }
+    seen.set(inst.instance_id, where);
+    out.push(inst);
+  };
+  if (ref.kind === "sample") {
+    for (const inst of SAMPLE_INSTANCES) add(structuredClone(inst), `sample (${inst.instance_id})`);
+    return out;
+  }
+  if (ref.kind === "local") {
+    await statLocal(ref.path!);
+    if (ref.format === "jsonl") await readJsonl(ref.path!, add);
+    else if (ref.format === "json") await readJsonFile(ref.path!, add);
+    else await readParquet(ref.path!, add);
+    return out;
+  }
+  const fetched = await fetchDataset(ref, options);
+  for (const file of fetched.files) await readParquet(file, add);
+  return out;
+}
+
+/** What `swebench dataset info` reports. */
+export interface DatasetInfo {
+  /** Dataset id (HF id, local path or `sample`). */
+  id: string;
+  /** Split. */
+  split: string;
+  /** Number of instances. */
+  rows: number;
+  /** Instances per repository. */
+  repos: Record<string, number>;
+  /** Bytes on disk. */
+  sizeBytes: number;
+  /** Where the data is (HF cache directory or local file); null for the sample. */
+  cachedPath: string | null;
+}
+
+/**
+ * Rows, repositories, size and location of a dataset (downloads a Hugging Face split if needed).
+ *
+ * @example
+ * ```ts
+ * import { datasetInfo, resolveDataset } from "@swebench/runner";
+ * const info = await datasetInfo(resolveDataset("sample", { cacheDir: "/tmp/cache" }));
+ * console.log(info.rows, info.repos);
+ * ```
+ */
+export async function datasetInfo(ref: DatasetRef, options: LoadOptions = {}): Promise<DatasetInfo> {
+  const fetched = await fetchDataset(ref, options);
+  const instances = await loadInstances(ref, options);
+  const repos: Record<string, number> = {};
+  for (const inst of instances) repos[inst.repo] = (repos[inst.repo] ?? 0) + 1;
+  const sizeBytes = ref.kind === "sample"
+    ? new TextEncoder().encode(JSON.stringify(SAMPLE_INSTANCES)).length
+    : fetched.sizeBytes;
+  return {
+    id: fetched.id,
+    split: ref.split,
+    rows: instances.length,
+    repos,
+    sizeBytes,
+    cachedPath: fetched.cachedPath,
+  };
+}
+
+/**
+ * The cache directory a Hugging Face ref downloads to (whether or not it is there yet); undefined for others.
+ *
+ * @example
+ * ```ts
+ * import { datasetCacheDir, resolveDataset } from "@swebench/runner";
+ * datasetCacheDir(resolveDataset("lite", { cacheDir: "/c" })); // "/c/datasets/princeton-nlp__SWE-bench_Lite/test"
+ * ```
+ */
+export function datasetCacheDir(ref: DatasetRef): string | undefined {
+  return ref.kind === "hf" ? hfSplitDir(ref.cacheDir, ref.id!, ref.split) : undefined;
+}
+
+/**
+ * True when a Hugging Face ref is fully cached (or the ref needs no download). No network.
+ *
+ * @example
+ * ```ts ignore
+ * import { isDatasetCached, resolveDataset } from "@swebench/runner";
+ * console.log(await isDatasetCached(resolveDataset("lite", { cacheDir: "/tmp/cache" })));
+ * ```
+ */
+export async function isDatasetCached(ref: DatasetRef): Promise<boolean> {
+  if (ref.kind !== "hf") return true;
+  return (await readCachedSplit(ref.cacheDir, ref.id!, ref.split)) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Local formats
+
+function readError(e: unknown, path: string): SwebenchError {
+  if (e instanceof SwebenchError) return e;
+  if (e instanceof Deno.errors.NotFound) {
+    return new SwebenchError("usage", `Dataset file not found: ${path}`, {
+      hint: "Check the path, or use a dataset name (`swebench dataset list`).",
+    });
+  }
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return new SwebenchError("permission", `No permission to read ${path}`, {
+      cause: e,
+      hint: `Add --allow-read=${path} (or --allow-read).`,
+    });
+  }
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new SwebenchError("usage", `${path} is a directory, not a dataset file`);
+  }
+  return new SwebenchError(
+    "usage",
+    `Could not read dataset ${path}: ${e instanceof Error ? e.message : String(e)}`,
+    {
+      cause: e,
+      hint: "Check that the file is a readable .jsonl, .json or .parquet dataset.",
+    },
+  );
+}
+
+async function statLocal(path: string): Promise<Deno.FileInfo> {
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(path);
+  } catch (e) {
+    throw readError(e, path);
+  }
+  if (!st.isFile) throw new SwebenchError("usage", `${path} is not a file`);
+  return st;
+}
+
+type Add = (inst: SwebenchInstance, where: string) => void;
+
+function malformedJson(where: string, e: unknown): SwebenchError {
+  const detail = e instanceof Error ? e.message : String(e);
+  return new SwebenchError("usage", `${where}: not valid JSON (${detail})`, {
+    hint: "Each line of a .jsonl dataset must be one JSON object; fix or remove that line.",
+  });
+}
+
+async function readJsonl(path: string, add: Add): Promise<void> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    throw readError(e, path);
+  }
+  let lineNo = 0;
+  let rest = "";
+  const handle = (line: string) => {
+    lineNo++;
+    if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.trim() === "") return;
+    const where = `${path}:${lineNo}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (e) {
+      throw malformedJson(where, e);
+    }
+    add(parseInstance(value, where), where);
+  };
+  const reader = file.readable.pipeThrough(new TextDecoderStream("utf-8", { fatal: true })).getReader();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<string>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        throw new SwebenchError("usage", `${path}:${lineNo + 1}: not valid UTF-8 text`, {
+          cause: e,
+          hint: "A .jsonl dataset must be UTF-8 encoded.",
+        });
+      }
+      if (chunk.done) break;
+      rest += chunk.value;
+      let nl: number;
+      while ((nl = rest.indexOf("\n")) >= 0) {
+        handle(rest.slice(0, nl));
+        rest = rest.slice(nl + 1);
+      }
+    }
+    if (rest !== "") handle(rest);
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function readJsonFile(path: string, add: Add): Promise<void> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw readError(e, path);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new SwebenchError(
+      "usage",
+      `${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      {
+        hint: 'A .json dataset must be an array of rows or {"rows": [...]} (one JSON object per row).',
+      },
+    );
+  }
+  let rows: unknown[];
+  let prefix: string;
+  if (Array.isArray(value)) {
+    rows = value;
+    prefix = "";
+  } else if (value && typeof value === "object" && Array.isArray((value as { rows?: unknown }).rows)) {
+    rows = (value as { rows: unknown[] }).rows;
+    prefix = "rows";
+  } else {
+    throw new SwebenchError(
+      "usage",
+      `${path}: expected a JSON array of rows or an object with a "rows" array`,
+      {
+        hint:
+          'Use [{...}, {...}] or {"rows": [...]} (the Hugging Face datasets-server /rows format works too).',
+      },
+    );
+  }
+  for (let i = 0; i < rows.length; i++) {
+    let row = rows[i];
+    // datasets-server: {"row_idx": 0, "row": {...}, "truncated_cells": []}
+    if (
+      row && typeof row === "object" && !Array.isArray(row) && "row" in row &&
+      (row as { row: unknown }).row && typeof (row as { row: unknown }).row === "object" &&
+      !("instance_id" in row)
+    ) {
+      row = (row as { row: unknown }).row;
+    }
+    const where = `${path} ${prefix}[${i}]`;
+    add(parseInstance(row, where), where);
+  }
+}
+
+/** A hyparquet AsyncBuffer over an open file: reads only the byte ranges asked for. */
+function fileBuffer(file: Deno.FsFile, byteLength: number): AsyncBuffer {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    byteLength,
+    slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const stop = Math.min(end ?? byteLength, byteLength);
+      const job = queue.then(async () => {
+        const buf = new Uint8Array(Math.max(0, stop - start));
+        await file.seek(start, Deno.SeekMode.Start);
+        let off = 0;
+        while (off < buf.length) {
+          const n = await file.read(buf.subarray(off));
+          if (n === null) throw new Error(`unexpected end of file at byte ${start + off}`);
+          off += n;
+        }
+        return buf.buffer;
+      });
+      queue = job.catch(() => {});
+      return job;
+    },
+  };
+}
+
+async function readParquet(path: string, add: Add): Promise<void> {
+  let file: Deno.FsFile;
+  let size: number;
+  try {
+    file = await Deno.open(path, { read: true });
+    size = (await file.stat()).size;
+  } catch (e) {
+    throw readError(e, path);
+  }
+  try {
+    const buffer = fileBuffer(file, size);
+    let metadata;
+    try {
+      metadata = await parquetMetadataAsync(buffer);
+    } catch (e) {
+      throw new SwebenchError(
+        "usage",
+        `${path}: not a readable parquet file (${e instanceof Error ? e.message : e})`,
+        {
+          cause: e,
+          hint:
+            "If it was downloaded, delete its cache directory and run `swebench dataset fetch` again; otherwise " +
+            "re-export it (or convert it to .jsonl).",
+        },
+      );
+    }
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors }) as Record<
+          string,
+          unknown
+        >[];
+      } catch (e) {
+        throw new SwebenchError(
+          "usage",
+          `${path}: rows ${rowStart + 1}-${rowEnd} could not be decoded (${
+            e instanceof Error ? e.message : e
+          })`,
+          {
+            cause: e,
+            hint: "If it was downloaded, delete its cache directory and run `swebench dataset fetch` again.",
+          },
+        );
+      }
+      for (let i = 0; i < rows.length; i++) {
+        const where = `${path} row ${rowStart + i + 1}`;
+        add(parseInstance(rows[i], where), where);
+      }
+      rowStart = rowEnd;
+    }
+  } finally {
+    file.close();
+  }
+}
