@@ -1,0 +1,554 @@
+/**
+ * The Anthropic provider: the Messages API (plain and streamed), the model list and `count_tokens`, over HTTP.
+ * The wire format lives in the pure codecs of `anthropic_codec.ts` (re-exported here); this module is the thin
+ * transport around them.
+ *
+ * @module
+ */
+import {
+  type CallOptions,
+  type ModelInfo,
+  type Provider,
+  type StreamEvent,
+  SwebenchError,
+  type TokenCount,
+  toSwebenchError,
+  type UnifiedRequest,
+  type UnifiedResponse,
+} from "../core/mod.ts";
+import { anthropicAuth, redact } from "../http/auth.ts";
+import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
+import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
+import { sseDecoder } from "../http/sse.ts";
+import { errorFromResponse } from "../http/status.ts";
+import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
+import {
+  anthropicStreamDecoder,
+  decodeAnthropicResponse,
+  encodeAnthropicRequest,
+} from "./anthropic_codec.ts";
+import { collectStream, priceOf } from "./collect.ts";
+import type { ProviderOptions } from "./types.ts";
+
+export * from "./anthropic_codec.ts";
+
+/** The official API's base URL (without `/v1`, as `ANTHROPIC_BASE_URL`). */
+export const ANTHROPIC_DEFAULT_BASE_URL: string = "https://api.anthropic.com";
+
+/** The `anthropic-version` header sent by default. */
+export const ANTHROPIC_DEFAULT_VERSION: string = "2023-06-01";
+
+/** Most pages `listModels` follows (`after_id` pagination), so a misbehaving server cannot loop it forever. */
+const MAX_MODEL_PAGES = 50;
+
+/** Most exact counts kept per provider (oldest dropped first). */
+const COUNT_CACHE_LIMIT = 10_000;
+
+/**
+ * Options of {@linkcode createAnthropicProvider}.
+ *
+ * @example
+ * ```ts
+ * import type { AnthropicProviderOptions } from "./anthropic.ts";
+ * const options: AnthropicProviderOptions = {
+ *   apiKey: Deno.env.get("ANTHROPIC_API_KEY"),
+ *   beta: "extended-cache-ttl-2025-04-11",
+ * };
+ * ```
+ */
+export interface AnthropicProviderOptions extends ProviderOptions {
+  /** `anthropic-version` header (default {@linkcode ANTHROPIC_DEFAULT_VERSION}). */
+  version?: string;
+  /** `anthropic-beta` header (comma-separated beta names). */
+  beta?: string;
+}
+
+/**
+ * The Anthropic provider: a {@linkcode Provider} whose `listModels` and `countTokens` are always present.
+ *
+ * @example
+ * ```ts
+ * import { type AnthropicProvider, createAnthropicProvider } from "./anthropic.ts";
+ * const p: AnthropicProvider = createAnthropicProvider({ apiKey: Deno.env.get("ANTHROPIC_API_KEY") });
+ * const n = await p.countTokens({ model: "claude-sonnet-4-5", prompt: "hello" });
+ * ```
+ */
+export interface AnthropicProvider extends Provider {
+  /** The live model list (`GET /v1/models`, all pages). */
+  listModels(options?: CallOptions): Promise<ModelInfo[]>;
+  /**
+   * Prompt tokens of a request: exact from `POST /v1/messages/count_tokens` (cached per SHA-256 of model, system
+   * and prompt), or an offline estimate with its error bound when there is no key or no network.
+   */
+  countTokens(request: UnifiedRequest, options?: CallOptions): Promise<TokenCount>;
+}
+
+/** Header names whose values are credentials (redacted from errors like the API key). */
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
+
+/**
+ * Normalise an Anthropic base URL: whitespace and trailing slashes removed, and a trailing `/v1` dropped (the
+ * vendor convention is a base URL without it; the provider appends `/v1/...` itself). A URL that is not http(s)
+ * or holds credentials is a `config` error.
+ *
+ * @example
+ * ```ts
+ * import { normalizeAnthropicBaseUrl } from "./anthropic.ts";
+ * normalizeAnthropicBaseUrl("https://proxy.example.com/anthropic/v1/"); // "https://proxy.example.com/anthropic"
+ * ```
+ */
+export function normalizeAnthropicBaseUrl(raw: string, name = "anthropic"): string {
+  const trimmed = raw.trim().replace(/\/+$/, "").replace(/\/v1$/, "");
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new SwebenchError("config", `${name}: invalid base URL ${JSON.stringify(trimmed)}.`, {
+      provider: name,
+      hint: "Use a full URL without /v1, e.g. https://api.anthropic.com (ANTHROPIC_BASE_URL or --base-url).",
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
+      provider: name,
+    });
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
+      provider: name,
+      hint: "Put the key in ANTHROPIC_API_KEY (or `swebench provider init anthropic`), not in the URL.",
+    });
+  }
+  return trimmed;
+}
+
+/**
+ * Decode one page of `GET /v1/models` (`{"data":[{id, display_name, created_at, max_input_tokens}], has_more,
+ * last_id}`).
+ *
+ * @example
+ * ```ts
+ * import { decodeAnthropicModelPage } from "./anthropic.ts";
+ * decodeAnthropicModelPage({ data: [{ id: "claude-sonnet-4-5", display_name: "Claude Sonnet 4.5" }], has_more: false });
+ * // { models: [{ id: "claude-sonnet-4-5", displayName: "Claude Sonnet 4.5" }], hasMore: false }
+ * ```
+ */
+export function decodeAnthropicModelPage(
+  body: unknown,
+): { models: ModelInfo[]; hasMore: boolean; lastId?: string } {
+  if (typeof body !== "object" || body === null || !Array.isArray((body as { data?: unknown }).data)) {
+    throw new SwebenchError("server", "anthropic: the model list has no `data` array.", {
+      provider: "anthropic",
+      body: JSON.stringify(body)?.slice(0, 2048),
+    });
+  }
+  const page = body as { data: unknown[]; has_more?: unknown; last_id?: unknown };
+  const models: ModelInfo[] = [];
+  for (const item of page.data) {
+    if (typeof item !== "object" || item === null) continue;
+    const m = item as Record<string, unknown>;
+    if (typeof m.id !== "string" || m.id === "") continue;
+    const info: ModelInfo = { id: m.id };
+    if (typeof m.display_name === "string" && m.display_name !== "") info.displayName = m.display_name;
+    if (typeof m.max_input_tokens === "number" && m.max_input_tokens > 0) {
+      info.contextWindow = m.max_input_tokens;
+    }
+    if (typeof m.created_at === "string" && m.created_at !== "") info.createdAt = m.created_at;
+    models.push(info);
+  }
+  const lastId = typeof page.last_id === "string" && page.last_id !== "" ? page.last_id : models.at(-1)?.id;
+  return { models, hasMore: page.has_more === true, ...(lastId === undefined ? {} : { lastId }) };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function definedOnly(call: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  for (const [k, v] of Object.entries(call)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Create the Anthropic provider. The base URL defaults to {@linkcode ANTHROPIC_DEFAULT_BASE_URL} (without `/v1`;
+ * one passed with `/v1` is not doubled). A key is required for the official API: a call without one fails with
+ * kind `config` naming `ANTHROPIC_API_KEY` before any request (`countTokens` then estimates offline); other base
+ * URLs (proxies, simulators) may run without one. The key is sent only in the `x-api-key` header.
+ *
+ * @example
+ * ```ts
+ * import { createAnthropicProvider } from "./anthropic.ts";
+ * const anthropic = createAnthropicProvider({ apiKey: Deno.env.get("ANTHROPIC_API_KEY") });
+ * const r = await anthropic.generate({ model: "claude-sonnet-4-5", prompt: "Say hi", maxTokens: 16 });
+ * console.log(r.content, r.usage, r.requestId);
+ * ```
+ */
+export function createAnthropicProvider(options: AnthropicProviderOptions = {}): AnthropicProvider {
+  const name = options.name ?? "anthropic";
+  const baseUrl = normalizeAnthropicBaseUrl(options.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL, name);
+  const official = new URL(baseUrl).hostname === "api.anthropic.com";
+  const apiKey = options.apiKey?.trim() || undefined;
+  const authHeaders: Record<string, string> = apiKey === undefined
+    ? {
+      "anthropic-version": options.version ?? ANTHROPIC_DEFAULT_VERSION,
+      ...(options.beta ? { "anthropic-beta": options.beta } : {}),
+    }
+    : anthropicAuth(apiKey, { version: options.version ?? ANTHROPIC_DEFAULT_VERSION, beta: options.beta })
+      .headers();
+  const userHeaders = options.headers ?? {};
+  const secrets = [
+    ...(apiKey === undefined ? [] : [apiKey]),
+    ...Object.entries(userHeaders).filter(([k]) => SECRET_HEADER.test(k)).flatMap((
+      [, v],
+    ) => [v, v.replace(/^\s*bearer\s+/i, "")]),
+  ].filter((s) => s.length >= 4);
+  const connectionHint = official
+    ? undefined
+    : `Is the server at ${baseUrl} running? (The base URL has no /v1.)`;
+
+  const headers = (accept: string, json: boolean): Headers => {
+    const h = new Headers(userHeaders);
+    for (const [k, v] of Object.entries(authHeaders)) h.set(k, v);
+    h.set("accept", accept);
+    if (json) h.set("content-type", "application/json");
+    return h;
+  };
+
+  const fetchOptions = (call: CallOptions): FetchOptions => ({
+    ...options.timeouts,
+    ...definedOnly(call),
+    provider: name,
+    connectionHint,
+    fetch: options.fetch,
+    secrets,
+  });
+
+  const missingKey = (): boolean => official && apiKey === undefined;
+  const requireKey = (): void => {
+    if (missingKey()) {
+      throw new SwebenchError("config", `${name}: no API key for ${baseUrl}: set ANTHROPIC_API_KEY.`, {
+        provider: name,
+        hint: "Export ANTHROPIC_API_KEY, or run `swebench provider init anthropic` to store a key.",
+      });
+    }
+  };
+
+  /** Any failure -> SwebenchError with the provider name, secrets redacted; a caller abort -> interrupted. */
+  const named = (
+    error: unknown,
+    call: CallOptions = {},
+    fallback: "connection" | "server" = "connection",
+  ) => {
+    if (call.signal?.aborted && !(error instanceof SwebenchError)) {
+      error = new SwebenchError("interrupted", `${name}: the call was aborted.`, {
+        provider: name,
+        cause: error,
+      });
+    }
+    const e = toSwebenchError(error, fallback);
+    const message = redact(e.message, secrets);
+    const hint = redact(e.hint, secrets);
+    const body = e.body === undefined ? undefined : redact(e.body, secrets);
+    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
+    return new SwebenchError(e.kind, message, {
+      hint,
+      status: e.status,
+      provider: e.provider ?? name,
+      code: e.code,
+      body,
+      retryAfterMs: e.retryAfterMs,
+      requestId: e.requestId,
+      cause: e.cause,
+    });
+  };
+
+  const send = async (
+    path: string,
+    init: { method: "GET" | "POST"; body?: unknown; accept?: string },
+    call: CallOptions,
+  ): Promise<Response> => {
+    const response = await fetchWithTimeout(
+      `${baseUrl}${path}`,
+      {
+        method: init.method,
+        headers: headers(init.accept ?? "application/json", init.body !== undefined),
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      },
+      fetchOptions(call),
+    );
+    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
+    return response;
+  };
+
+  const readJson = async (response: Response, what: string): Promise<unknown> => {
+    const text = redact(await response.text(), secrets);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new SwebenchError("server", `${name}: ${what} is not valid JSON.`, {
+        provider: name,
+        status: response.status,
+        body: text.slice(0, 2048),
+        requestId: requestIdOf(response.headers),
+      });
+    }
+  };
+
+  /** The decoded events of a streamed response (or of a whole message a server sent instead). */
+  const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
+    const requestId = requestIdOf(response.headers);
+    const rateLimit = parseRateLimitHeaders(response.headers);
+    const type = response.headers.get("content-type") ?? "";
+    if (response.body === null) {
+      return ReadableStream.from<StreamEvent>([
+        {
+          type: "error",
+          error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
+        },
+      ]);
+    }
+    if (/json/i.test(type) && !/event-stream/i.test(type)) {
+      return ReadableStream.from(
+        wholeAsEvents(response, requestId, rateLimit, (e) => named(e, call, "server")),
+      );
+    }
+    return response.body
+      .pipeThrough(sseDecoder())
+      .pipeThrough(anthropicStreamDecoder({ provider: name, requestId, rateLimit }));
+  };
+
+  async function* wholeAsEvents(
+    response: Response,
+    requestId: string | undefined,
+    rateLimit: ReturnType<typeof parseRateLimitHeaders>,
+    toError: (error: unknown) => SwebenchError,
+  ): AsyncGenerator<StreamEvent> {
+    let decoded: ReturnType<typeof decodeAnthropicResponse>;
+    try {
+      decoded = decodeAnthropicResponse(await readJson(response, "the response"));
+    } catch (error) {
+      yield { type: "error", error: toError(error) };
+      return;
+    }
+    const start: StreamEvent = { type: "start", model: decoded.model };
+    if (requestId !== undefined) start.requestId = requestId;
+    if (rateLimit !== undefined) start.rateLimit = rateLimit;
+    yield start;
+    if (decoded.content !== "") yield { type: "text-delta", text: decoded.content };
+    yield { type: "usage", usage: decoded.usage };
+    const finish: StreamEvent = {
+      type: "finish",
+      finishReason: decoded.finishReason,
+      usage: decoded.usage,
+      model: decoded.model,
+    };
+    if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
+    yield finish;
+  }
+
+  const countCache = new Map<string, Promise<number>>();
+
+  const exactCount = async (request: UnifiedRequest, call: CallOptions): Promise<number> => {
+    const body: Record<string, unknown> = {
+      model: request.model,
+      messages: [{ role: "user", content: request.prompt }],
+    };
+    if (request.system !== undefined && request.system !== "") body.system = request.system;
+    const response = await send("/v1/messages/count_tokens", { method: "POST", body }, call);
+    const json = await readJson(response, "the token count");
+    const tokens = (json as { input_tokens?: unknown } | null)?.input_tokens;
+    if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens < 0) {
+      throw new SwebenchError("server", `${name}: the token count has no input_tokens.`, {
+        provider: name,
+        body: JSON.stringify(json)?.slice(0, 2048),
+      });
+    }
+    return tokens;
+  };
+
+  const estimate = async (request: UnifiedRequest): Promise<TokenCount> => {
+    const counter = await getTokenCounter(request.model);
+    return {
+      tokens: counter.countChat(requestMessages(request)),
+      method: "estimate",
+      errorBound: counter.errorBound > 0 ? counter.errorBound : 0.25,
+    };
+  };
+
+  const provider: AnthropicProvider = {
+    name,
+    kind: "anthropic",
+    baseUrl,
+
+    async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
+      const started = performance.now();
+      if (request.stream) {
+        return await collectStream(provider.stream(request, call), {
+          provider: name,
+          model: request.model,
+          startedAt: started,
+          cost: options.cost,
+        });
+      }
+      try {
+        requireKey();
+        const response = await send("/v1/messages", {
+          method: "POST",
+          body: encodeAnthropicRequest(request, { stream: false }),
+        }, call);
+        const type = response.headers.get("content-type") ?? "";
+        if (/event-stream/i.test(type)) {
+          // A server that streamed although it was not asked to.
+          return await collectStream(eventsOf(response, call), {
+            provider: name,
+            model: request.model,
+            startedAt: started,
+            cost: options.cost,
+          });
+        }
+        const requestId = requestIdOf(response.headers);
+        let decoded: ReturnType<typeof decodeAnthropicResponse>;
+        try {
+          decoded = decodeAnthropicResponse(await readJson(response, "the response"));
+        } catch (error) {
+          // Errors from the body (a 200 carrying an error object) keep the header's request id.
+          const e = toSwebenchError(error, "server");
+          throw e.requestId !== undefined || requestId === undefined
+            ? e
+            : new SwebenchError(e.kind, e.message, {
+              hint: e.hint,
+              status: e.status,
+              provider: e.provider,
+              code: e.code,
+              body: e.body,
+              retryAfterMs: e.retryAfterMs,
+              requestId,
+              cause: e.cause,
+            });
+        }
+        const latencyMs = Math.max(0, performance.now() - started);
+        const model = decoded.model || request.model;
+        const result: UnifiedResponse = { ...decoded, model, provider: name, latencyMs };
+        if (requestId !== undefined) result.requestId = requestId;
+        const rateLimit = parseRateLimitHeaders(response.headers);
+        if (rateLimit !== undefined) result.rateLimit = rateLimit;
+        const cost = priceOf(options.cost, model, decoded.usage);
+        if (cost !== undefined) result.costUsd = cost;
+        return result;
+      } catch (error) {
+        throw named(error, call);
+      }
+    },
+
+    stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
+      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
+      let closed = false;
+      const cancel = new AbortController();
+      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
+      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
+        if (closed) return;
+        controller.enqueue(event);
+        if (event.type === "finish" || event.type === "error") {
+          closed = true;
+          controller.close();
+        }
+      };
+      return new ReadableStream<StreamEvent>({
+        async pull(controller) {
+          try {
+            if (inner === undefined) {
+              requireKey();
+              const response = await send("/v1/messages", {
+                method: "POST",
+                body: encodeAnthropicRequest(request, { stream: true }),
+                accept: "text/event-stream",
+              }, { ...call, signal });
+              if (closed) {
+                await response.body?.cancel().catch(() => {});
+                return;
+              }
+              inner = eventsOf(response, call).getReader();
+            }
+            const { done, value } = await inner.read();
+            if (done) {
+              emit(controller, {
+                type: "error",
+                error: new SwebenchError("connection", `${name}: stream ended early.`, { provider: name }),
+              });
+            } else {
+              emit(controller, value);
+            }
+          } catch (error) {
+            emit(controller, { type: "error", error: named(error, call) });
+          }
+          if (closed) await inner?.cancel().catch(() => {});
+        },
+        async cancel(reason) {
+          closed = true;
+          cancel.abort(reason);
+          await inner?.cancel(reason).catch(() => {});
+        },
+      }, { highWaterMark: 0 });
+    },
+
+    async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
+      try {
+        requireKey();
+        const models: ModelInfo[] = [];
+        const seen = new Set<string>();
+        let afterId: string | undefined;
+        for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+          const query = new URLSearchParams({ limit: "100" });
+          if (afterId !== undefined) query.set("after_id", afterId);
+          const response = await send(`/v1/models?${query}`, { method: "GET" }, call);
+          const decoded = decodeAnthropicModelPage(await readJson(response, "the model list"));
+          for (const m of decoded.models) {
+            if (seen.has(m.id)) continue;
+            seen.add(m.id);
+            models.push(m);
+          }
+          if (!decoded.hasMore || decoded.lastId === undefined || decoded.lastId === afterId) break;
+          afterId = decoded.lastId;
+        }
+        return models;
+      } catch (error) {
+        throw named(error, call);
+      }
+    },
+
+    async countTokens(request: UnifiedRequest, call: CallOptions = {}): Promise<TokenCount> {
+      try {
+        if (missingKey()) return await estimate(request);
+        const key = await sha256Hex(JSON.stringify([request.model, request.system ?? "", request.prompt]));
+        let pending = countCache.get(key);
+        if (pending === undefined) {
+          pending = exactCount(request, call);
+          if (countCache.size >= COUNT_CACHE_LIMIT) countCache.delete(countCache.keys().next().value!);
+          countCache.set(key, pending);
+          pending.catch(() => countCache.delete(key));
+        }
+        try {
+          return { tokens: await pending, method: "exact", errorBound: 0 };
+        } catch (error) {
+          const e = named(error, call);
+          // No network (or no permission to reach it): fall back to the offline estimate.
+          if (e.kind === "connection" || e.kind === "permission" || e.kind === "timeout") {
+            return await estimate(request);
+          }
+          throw e;
+        }
+      } catch (error) {
+        throw named(error, call, "server");
+      }
+    },
+  };
+  return provider;
+}
+
+function requestIdOf(headers: Headers): string | undefined {
+  return headers.get("request-id") ?? headers.get("x-request-id") ?? undefined;
+}

@@ -1,0 +1,459 @@
+/**
+ * Pure codecs for Anthropic's Messages API: unified request -> wire body, wire body -> unified response,
+ * wire stream events -> unified stream events. No network, no state beyond one stream's decoder.
+ *
+ * Wire shapes follow `@anthropic-ai/sdk` (type imports only).
+ *
+ * @module
+ */
+import type {
+  CacheControlEphemeral,
+  MessageCreateParams,
+  TextBlockParam,
+} from "@anthropic-ai/sdk/resources/messages/messages";
+import type {
+  FinishReason,
+  RateLimitSnapshot,
+  StreamEvent,
+  TokenUsage,
+  UnifiedRequest,
+  UnifiedResponse,
+} from "../core/mod.ts";
+import { SwebenchError } from "../core/mod.ts";
+import type { SseEvent } from "../http/sse.ts";
+import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
+
+/** `max_tokens` sent when the request gives none (the Messages API requires the field). */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
+
+/**
+ * Prompt-cache TTL asked for with `request.extra.cacheControl` (`true` = the API default, 5 minutes).
+ *
+ * @example
+ * ```ts
+ * import type { AnthropicCacheControl } from "./anthropic_codec.ts";
+ * const ttl: AnthropicCacheControl = "1h";
+ * const request = { model: "claude-sonnet-4-5", prompt: "...", extra: { cacheControl: ttl, cachePrefix: "..." } };
+ * ```
+ */
+export type AnthropicCacheControl = "5m" | "1h" | true;
+
+/**
+ * Options of {@linkcode encodeAnthropicRequest}.
+ *
+ * @example
+ * ```ts
+ * import { encodeAnthropicRequest, type EncodeAnthropicOptions } from "./anthropic_codec.ts";
+ * const options: EncodeAnthropicOptions = { stream: true };
+ * encodeAnthropicRequest({ model: "claude-sonnet-4-5", prompt: "Hi" }, options).stream; // true
+ * ```
+ */
+export interface EncodeAnthropicOptions {
+  /** Ask for a streamed response (default: `request.stream`). */
+  stream?: boolean;
+}
+
+function cacheControlOf(value: unknown): CacheControlEphemeral | undefined {
+  if (value === true) return { type: "ephemeral" };
+  if (value === "5m" || value === "1h") return { type: "ephemeral", ttl: value };
+  if (value === undefined || value === false || value === null) return undefined;
+  throw new SwebenchError(
+    "invalid_request",
+    `extra.cacheControl must be "5m", "1h" or true, got ${JSON.stringify(value)}`,
+    { provider: "anthropic" },
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Unified request -> Anthropic Messages API body.
+ *
+ * - `max_tokens` is always sent (default {@linkcode ANTHROPIC_DEFAULT_MAX_TOKENS});
+ * - `system` is the top-level field; the prompt is one user message;
+ * - `temperature` is clamped to 0..1 (non-finite values are dropped); `stop` becomes `stop_sequences`;
+ * - `extra.cacheControl` (`"5m"`, `"1h"` or `true`) marks the stable prefix with `cache_control`: the system block,
+ *   and the `extra.cachePrefix` part of the prompt (which must be a prefix of it); without either, the whole prompt;
+ * - `extra.anthropic` (an object) is merged into the body last, so it may override any field.
+ *
+ * @example
+ * ```ts
+ * import { encodeAnthropicRequest } from "./anthropic_codec.ts";
+ * const body = encodeAnthropicRequest({ model: "claude-sonnet-4-5", system: "Be brief.", prompt: "Hi" });
+ * // { model: "claude-sonnet-4-5", max_tokens: 4096, system: "Be brief.", messages: [{ role: "user", content: "Hi" }] }
+ * ```
+ */
+export function encodeAnthropicRequest(
+  request: UnifiedRequest,
+  options: EncodeAnthropicOptions = {},
+): Record<string, unknown> {
+  const extra = request.extra ?? {};
+  const cache = cacheControlOf(extra.cacheControl);
+  const body: Partial<MessageCreateParams> & Record<string, unknown> = {
+    model: request.model,
+    max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+  };
+
+  const hasSystem = request.system !== undefined && request.system !== "";
+  if (hasSystem) {
+    body.system = cache
+      ? [{ type: "text", text: request.system!, cache_control: cache }] satisfies TextBlockParam[]
+      : request.system!;
+  }
+
+  let content: string | TextBlockParam[] = request.prompt;
+  if (cache) {
+    const prefix = extra.cachePrefix;
+    if (prefix !== undefined && typeof prefix !== "string") {
+      throw new SwebenchError("invalid_request", "extra.cachePrefix must be a string", {
+        provider: "anthropic",
+      });
+    }
+    if (prefix !== undefined && prefix !== "") {
+      if (!request.prompt.startsWith(prefix)) {
+        throw new SwebenchError(
+          "invalid_request",
+          "extra.cachePrefix is not a prefix of the prompt; prompt caching needs the exact stable prefix",
+          { provider: "anthropic" },
+        );
+      }
+      const rest = request.prompt.slice(prefix.length);
+      content = [{ type: "text", text: prefix, cache_control: cache }];
+      if (rest !== "") content.push({ type: "text", text: rest });
+    } else if (!hasSystem && request.prompt !== "") {
+      content = [{ type: "text", text: request.prompt, cache_control: cache }];
+    }
+  }
+  body.messages = [{ role: "user", content }];
+
+  if (request.temperature !== undefined && Number.isFinite(request.temperature)) {
+    body.temperature = Math.min(1, Math.max(0, request.temperature));
+  }
+  if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = [...request.stop];
+  if (options.stream ?? request.stream) body.stream = true;
+  if (isRecord(extra.anthropic)) Object.assign(body, extra.anthropic);
+  return body;
+}
+
+/**
+ * Anthropic `stop_reason` -> unified finish reason (`end_turn`, `stop_sequence`, `pause_turn` -> stop;
+ * `max_tokens`, `model_context_window_exceeded` -> length; `tool_use` -> tool_calls; `refusal` -> content_filter).
+ *
+ * @example
+ * ```ts
+ * import { anthropicFinishReason } from "./anthropic_codec.ts";
+ * anthropicFinishReason("max_tokens"); // "length"
+ * ```
+ */
+export function anthropicFinishReason(stopReason: string | null | undefined): FinishReason {
+  switch (stopReason) {
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    case "refusal":
+      return "content_filter";
+    default:
+      return "stop";
+  }
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** Raw Anthropic usage counters as last reported (message_delta replaces message_start's fields). */
+interface RawUsage {
+  input?: number;
+  output?: number;
+  cacheWrite?: number;
+  cacheRead?: number;
+  cacheWrite1h?: number;
+  thinking?: number;
+}
+
+function mergeRawUsage(into: RawUsage, usage: unknown): void {
+  if (!isRecord(usage)) return;
+  const input = num(usage.input_tokens);
+  const output = num(usage.output_tokens);
+  const cacheWrite = num(usage.cache_creation_input_tokens);
+  const cacheRead = num(usage.cache_read_input_tokens);
+  if (input !== undefined) into.input = input;
+  if (output !== undefined) into.output = output;
+  if (cacheWrite !== undefined) into.cacheWrite = cacheWrite;
+  if (cacheRead !== undefined) into.cacheRead = cacheRead;
+  if (isRecord(usage.cache_creation)) {
+    const oneHour = num(usage.cache_creation.ephemeral_1h_input_tokens);
+    if (oneHour !== undefined) into.cacheWrite1h = oneHour;
+  }
+  if (isRecord(usage.output_tokens_details)) {
+    const thinking = num(usage.output_tokens_details.thinking_tokens);
+    if (thinking !== undefined) into.thinking = thinking;
+  }
+}
+
+function toTokenUsage(raw: RawUsage): TokenUsage {
+  const cacheRead = raw.cacheRead ?? 0;
+  const cacheWrite = raw.cacheWrite ?? 0;
+  const promptTokens = (raw.input ?? 0) + cacheWrite + cacheRead;
+  const completionTokens = raw.output ?? 0;
+  const usage: TokenUsage = {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+  };
+  if (raw.cacheWrite1h !== undefined) usage.cacheWrite1hTokens = raw.cacheWrite1h;
+  if (raw.thinking !== undefined) usage.reasoningTokens = raw.thinking;
+  return usage;
+}
+
+/**
+ * Anthropic `usage` object -> normalised {@linkcode TokenUsage}: `promptTokens` = `input_tokens` +
+ * `cache_creation_input_tokens` + `cache_read_input_tokens` (Anthropic's `input_tokens` excludes both);
+ * `cacheWrite1hTokens` from `cache_creation.ephemeral_1h_input_tokens`.
+ *
+ * @example
+ * ```ts
+ * import { normalizeAnthropicUsage } from "./anthropic_codec.ts";
+ * normalizeAnthropicUsage({ input_tokens: 10, cache_read_input_tokens: 100, output_tokens: 5 }).promptTokens; // 110
+ * ```
+ */
+export function normalizeAnthropicUsage(usage: unknown): TokenUsage {
+  const raw: RawUsage = {};
+  mergeRawUsage(raw, usage);
+  return toTokenUsage(raw);
+}
+
+/**
+ * An Anthropic error body (`{"type":"error","error":{type,message},"request_id"}`) -> {@linkcode SwebenchError},
+ * classified by the shared HTTP classifier: with `status` as for an HTTP error, without (an `error` event inside a
+ * 200 stream) by the error type: `overloaded_error` -> overloaded, `rate_limit_error` -> rate_limit, `api_error` ->
+ * server, `not_found_error` -> model_not_found, "prompt is too long" -> context_length, credit balance / billing ->
+ * quota.
+ *
+ * @example
+ * ```ts
+ * import { anthropicErrorFromBody } from "./anthropic_codec.ts";
+ * const e = anthropicErrorFromBody({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
+ * e.kind; // "overloaded"
+ * ```
+ */
+export function anthropicErrorFromBody(
+  body: unknown,
+  options: { status?: number; requestId?: string; provider?: string } = {},
+): SwebenchError {
+  const details = extractErrorDetails(body);
+  if (options.requestId !== undefined) details.requestId = options.requestId;
+  if (details.message === undefined && details.type === undefined) details.message = "unknown error";
+  return classifyHttpError({
+    status: options.status ?? 0,
+    provider: options.provider ?? "anthropic",
+    details,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+function malformed(what: string, provider = "anthropic"): SwebenchError {
+  return new SwebenchError("server", `${provider}: malformed response: ${what}`, { provider });
+}
+
+/**
+ * Anthropic Messages API response body -> unified response (without latency and provider name, which the transport
+ * adds). `content` is the concatenation of the text blocks (thinking and tool blocks are not text).
+ * Throws {@linkcode SwebenchError} `server` on a body that is not a message, or the mapped kind on an error body.
+ *
+ * @example
+ * ```ts
+ * import { decodeAnthropicResponse } from "./anthropic_codec.ts";
+ * const r = decodeAnthropicResponse({
+ *   type: "message", model: "claude-sonnet-4-5", content: [{ type: "text", text: "Hi" }],
+ *   stop_reason: "end_turn", usage: { input_tokens: 3, output_tokens: 1 },
+ * });
+ * r.content; // "Hi"
+ * ```
+ */
+export function decodeAnthropicResponse(body: unknown): Omit<UnifiedResponse, "latencyMs" | "provider"> {
+  if (!isRecord(body)) throw malformed("body is not a JSON object");
+  if (body.type === "error") throw anthropicErrorFromBody(body);
+  if (!Array.isArray(body.content)) throw malformed("no content array");
+  let content = "";
+  for (const block of body.content) {
+    if (isRecord(block) && block.type === "text" && typeof block.text === "string") content += block.text;
+  }
+  const stopReason = typeof body.stop_reason === "string" ? body.stop_reason : undefined;
+  return {
+    content,
+    model: typeof body.model === "string" ? body.model : "",
+    usage: normalizeAnthropicUsage(body.usage),
+    finishReason: anthropicFinishReason(stopReason),
+    rawFinishReason: stopReason,
+    raw: body,
+  };
+}
+
+/**
+ * Options of {@linkcode anthropicStreamDecoder}.
+ *
+ * @example
+ * ```ts
+ * import { anthropicStreamDecoder, type AnthropicStreamDecoderOptions } from "./anthropic_codec.ts";
+ * const options: AnthropicStreamDecoderOptions = { provider: "anthropic", requestId: "req_011C..." };
+ * const decoder = anthropicStreamDecoder(options);
+ * ```
+ */
+export interface AnthropicStreamDecoderOptions {
+  /** Provider name for errors (default `anthropic`). */
+  provider?: string;
+  /** Request id from the response headers, put on the `start` event and on errors. */
+  requestId?: string;
+  /** Rate-limit snapshot from the response headers, put on the `start` event. */
+  rateLimit?: RateLimitSnapshot;
+}
+
+/**
+ * SSE events of a streamed Messages API response -> unified stream events.
+ *
+ * `message_start` gives `start` (model) and `usage`; `text_delta`s give `text-delta` (thinking, signature and
+ * tool-input deltas are not text); `message_delta` usage fields replace the earlier ones (they are cumulative) and
+ * give `usage`; `ping` is ignored; `message_stop` gives one `finish`. An `error` event gives one `error` event of
+ * the mapped kind (`overloaded_error` -> overloaded); a body that ends without `message_stop` gives one `error` of
+ * kind `connection` ("stream ended early"); malformed JSON gives one `error` of kind `server`. Nothing follows the
+ * terminal event.
+ *
+ * @example
+ * ```ts
+ * import { anthropicStreamDecoder } from "./anthropic_codec.ts";
+ * import { sseDecoder } from "../http/mod.ts";
+ * async function text(body: ReadableStream<Uint8Array>) {
+ *   let out = "";
+ *   for await (const e of body.pipeThrough(sseDecoder()).pipeThrough(anthropicStreamDecoder())) {
+ *     if (e.type === "text-delta") out += e.text;
+ *   }
+ *   return out;
+ * }
+ * ```
+ */
+export function anthropicStreamDecoder(
+  options: AnthropicStreamDecoderOptions = {},
+): TransformStream<SseEvent, StreamEvent> {
+  const provider = options.provider ?? "anthropic";
+  const raw: RawUsage = {};
+  let model: string | undefined;
+  let stopReason: string | undefined;
+  let started = false;
+  let done = false;
+
+  const start = (controller: TransformStreamDefaultController<StreamEvent>) => {
+    if (started) return;
+    started = true;
+    const event: StreamEvent = { type: "start" };
+    if (model !== undefined) event.model = model;
+    if (options.requestId !== undefined) event.requestId = options.requestId;
+    if (options.rateLimit !== undefined) event.rateLimit = options.rateLimit;
+    controller.enqueue(event);
+  };
+  const fail = (controller: TransformStreamDefaultController<StreamEvent>, error: SwebenchError) => {
+    done = true;
+    controller.enqueue({ type: "error", error });
+  };
+
+  return new TransformStream<SseEvent, StreamEvent>({
+    transform(sse, controller) {
+      if (done) return;
+      const data = sse.data.trim();
+      if (data === "" || data === "[DONE]") return;
+      let message: unknown;
+      try {
+        message = JSON.parse(data);
+      } catch {
+        fail(
+          controller,
+          new SwebenchError(
+            "server",
+            `${provider}: malformed stream event${sse.event ? ` "${sse.event}"` : ""}: ${data.slice(0, 80)}`,
+            { provider, requestId: options.requestId },
+          ),
+        );
+        return;
+      }
+      if (!isRecord(message)) return;
+      const type = typeof message.type === "string" ? message.type : sse.event;
+      switch (type) {
+        case "message_start": {
+          const msg = isRecord(message.message) ? message.message : {};
+          if (typeof msg.model === "string") model = msg.model;
+          start(controller);
+          mergeRawUsage(raw, msg.usage);
+          controller.enqueue({ type: "usage", usage: toTokenUsage(raw) });
+          return;
+        }
+        case "content_block_start": {
+          const block = message.content_block;
+          if (
+            isRecord(block) && block.type === "text" && typeof block.text === "string" && block.text !== ""
+          ) {
+            start(controller);
+            controller.enqueue({ type: "text-delta", text: block.text });
+          }
+          return;
+        }
+        case "content_block_delta": {
+          const delta = message.delta;
+          if (
+            isRecord(delta) && delta.type === "text_delta" && typeof delta.text === "string" &&
+            delta.text !== ""
+          ) {
+            start(controller);
+            controller.enqueue({ type: "text-delta", text: delta.text });
+          }
+          return;
+        }
+        case "message_delta": {
+          const delta = message.delta;
+          if (isRecord(delta) && typeof delta.stop_reason === "string") stopReason = delta.stop_reason;
+          if (isRecord(message.usage)) {
+            mergeRawUsage(raw, message.usage);
+            start(controller);
+            controller.enqueue({ type: "usage", usage: toTokenUsage(raw) });
+          }
+          return;
+        }
+        case "message_stop": {
+          start(controller);
+          done = true;
+          const finish: StreamEvent = {
+            type: "finish",
+            finishReason: anthropicFinishReason(stopReason),
+            usage: toTokenUsage(raw),
+          };
+          if (stopReason !== undefined) finish.rawFinishReason = stopReason;
+          if (model !== undefined) finish.model = model;
+          controller.enqueue(finish);
+          return;
+        }
+        case "error":
+          fail(controller, anthropicErrorFromBody(message, { requestId: options.requestId, provider }));
+          return;
+        default:
+          // ping, content_block_stop and event types added later carry nothing for us.
+          return;
+      }
+    },
+    flush(controller) {
+      if (done) return;
+      fail(
+        controller,
+        new SwebenchError("connection", `${provider}: stream ended early (no message_stop)`, {
+          provider,
+          requestId: options.requestId,
+          hint: "The connection closed mid-stream; the call can be retried.",
+        }),
+      );
+    },
+  });
+}
