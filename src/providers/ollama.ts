@@ -1,0 +1,613 @@
+/**
+ * The Ollama provider: the native API (`/api/chat` plain and NDJSON-streamed, `/api/tags`, `/api/show`,
+ * `/api/pull`, `/api/ps`, `/api/version`) of a local or remote Ollama server. The wire format lives in the pure
+ * codecs of `ollama_codec.ts` (re-exported here); this module is the thin transport around them.
+ *
+ * `num_ctx` is never left at Ollama's default (2048/4096 tokens, silently truncating longer prompts): each call
+ * asks for a context sized from the prompt estimate and `maxTokens`, capped by the model's own context length
+ * (from `/api/show`, cached per model), and a prompt that cannot fit fails with `context_length` before sending.
+ *
+ * @module
+ */
+import {
+  type CallOptions,
+  isSwebenchError,
+  type ModelInfo,
+  type Provider,
+  type StreamEvent,
+  SwebenchError,
+  type TokenCount,
+  toSwebenchError,
+  type UnifiedRequest,
+  type UnifiedResponse,
+} from "../core/mod.ts";
+import { bearerAuth, redact } from "../http/auth.ts";
+import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
+import { jsonLinesDecoder } from "../http/json_lines.ts";
+import { errorFromResponse } from "../http/status.ts";
+import { getTokenCounter } from "../tokens/mod.ts";
+import { collectStream, priceOf } from "./collect.ts";
+import {
+  decodeOllamaPs,
+  decodeOllamaPullLine,
+  decodeOllamaResponse,
+  decodeOllamaShow,
+  decodeOllamaTags,
+  encodeOllamaRequest,
+  explicitNumCtx,
+  ollamaMessages,
+  type OllamaModelDetails,
+  type OllamaModelShow,
+  type OllamaPullProgress,
+  type OllamaRunningModel,
+  ollamaStreamDecoder,
+  type OllamaTimings,
+  parseOllamaHost,
+  pullHint,
+  sizeNumCtx,
+} from "./ollama_codec.ts";
+import type { CostFn, ProviderOptions } from "./types.ts";
+
+export * from "./ollama_codec.ts";
+
+/** The hint of a connection failure: how to start the server. */
+export const OLLAMA_CONNECTION_HINT: string =
+  "Is Ollama running? Start it with `ollama serve` (or set OLLAMA_HOST).";
+
+/** The part of a token counter the provider needs (structurally `src/tokens`' `TokenCounter`). */
+export interface OllamaTokenCounter {
+  /** Relative error bound of the count for this model. */
+  readonly errorBound: number;
+  /** Tokens of a chat request, message overhead included. */
+  countChat(messages: { role: string; content: string }[]): number;
+}
+
+/**
+ * Options of {@linkcode createOllamaProvider}. `baseUrl` takes every `OLLAMA_HOST` form (`host:port`, `:port`,
+ * a URL, `0.0.0.0`); `apiKey`, when set, is sent as a bearer token (ollama.com or an authenticating proxy).
+ *
+ * @example
+ * ```ts
+ * import type { OllamaProviderOptions } from "./ollama.ts";
+ * const options: OllamaProviderOptions = { baseUrl: Deno.env.get("OLLAMA_HOST"), timeouts: { idleTimeoutMs: 120_000 } };
+ * ```
+ */
+export interface OllamaProviderOptions extends ProviderOptions {
+  /** Prompt token counter used to size `num_ctx` and for `countTokens` (default: `getTokenCounter` of src/tokens). */
+  tokenCounter?: (model: string) => Promise<OllamaTokenCounter>;
+}
+
+/** A model of `listModels()`: the unified fields plus Ollama's details. */
+export interface OllamaModelInfo extends ModelInfo {
+  /** Family, parameter size, quantization. */
+  details?: OllamaModelDetails;
+  /** Content digest. */
+  digest?: string;
+}
+
+/** A response of the Ollama provider: the unified fields plus the server-side timings. */
+export interface OllamaResponse extends UnifiedResponse {
+  /** Server-side durations in milliseconds (`total_duration`, `load_duration`, ... of the final object). */
+  timings?: OllamaTimings;
+}
+
+/** Zero: a local model costs nothing (a configured `cost` function overrides it). */
+const LOCAL_COST: CostFn = () => 0;
+
+/** Estimate used when no token counter can be loaded: 3 characters per token, error bound 0.5. */
+const FALLBACK_COUNTER: OllamaTokenCounter = {
+  errorBound: 0.5,
+  countChat: (messages) => messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 3), 3),
+};
+
+/** Transport shared by the provider and the standalone helpers. */
+interface Transport {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly secrets: readonly string[];
+  request(path: string, init: { method: string; body?: unknown }, call: CallOptions): Promise<Response>;
+  named(error: unknown, call: CallOptions, model?: string): SwebenchError;
+}
+
+function makeTransport(options: {
+  name: string;
+  host?: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+  timeouts?: ProviderOptions["timeouts"];
+}): Transport {
+  const name = options.name;
+  const host = parseOllamaHost(options.host);
+  const baseUrl = host.url;
+  const auth: Record<string, string> = {};
+  const secrets: string[] = [];
+  if (host.username !== undefined) {
+    const token = btoa(`${host.username}:${host.password ?? ""}`);
+    auth.Authorization = `Basic ${token}`;
+    secrets.push(token);
+    if (host.password) secrets.push(host.password);
+  }
+  const apiKey = options.apiKey?.trim() || undefined;
+  if (apiKey !== undefined) {
+    const bearer = bearerAuth(apiKey);
+    Object.assign(auth, bearer.headers());
+    secrets.push(...bearer.secrets());
+  }
+  for (const [key, value] of Object.entries(options.headers ?? {})) {
+    if (/authorization|api[-_]?key|token|secret|cookie/i.test(key)) {
+      secrets.push(value, value.replace(/^\s*(?:bearer|basic)\s+/i, ""));
+    }
+  }
+  const safeSecrets = secrets.filter((s) => s.length >= 4);
+
+  const named = (error: unknown, call: CallOptions, model?: string): SwebenchError => {
+    let e = call.signal?.aborted && !(error instanceof SwebenchError && error.kind === "interrupted")
+      ? new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name, cause: error })
+      : toSwebenchError(error, "connection");
+    let hint = e.hint;
+    if (e.kind === "model_not_found") {
+      const missing = /model ['"`]([^'"`]+)['"`]/.exec(e.message)?.[1] ??
+        (/model/i.test(e.message) ? model : undefined);
+      if (missing !== undefined) hint = pullHint(missing);
+    }
+    const message = redact(e.message, safeSecrets);
+    const body = e.body === undefined ? undefined : redact(e.body, safeSecrets);
+    hint = redact(hint, safeSecrets);
+    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
+    e = new SwebenchError(e.kind, message, {
+      hint,
+      status: e.status,
+      provider: e.provider ?? name,
+      code: e.code,
+      body,
+      retryAfterMs: e.retryAfterMs,
+      requestId: e.requestId,
+      cause: e.cause,
+    });
+    return e;
+  };
+
+  const request = async (
+    path: string,
+    init: { method: string; body?: unknown },
+    call: CallOptions,
+  ): Promise<Response> => {
+    const headers = new Headers(options.headers ?? {});
+    for (const [key, value] of Object.entries(auth)) headers.set(key, value);
+    headers.set("Accept", "application/json, application/x-ndjson");
+    const fetchInit: RequestInit = { method: init.method, headers };
+    if (init.body !== undefined) {
+      headers.set("Content-Type", "application/json");
+      fetchInit.body = JSON.stringify(init.body);
+    }
+    const fetchOptions: FetchOptions = {
+      ...options.timeouts,
+      ...definedOnly(call),
+      provider: name,
+      connectionHint: OLLAMA_CONNECTION_HINT,
+      fetch: options.fetch,
+      secrets: safeSecrets,
+    };
+    const response = await fetchWithTimeout(`${baseUrl}${path}`, fetchInit, fetchOptions);
+    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets: safeSecrets });
+    return response;
+  };
+
+  return { name, baseUrl, secrets: safeSecrets, request, named };
+}
+
+async function readJson(transport: Transport, response: Response, what: string): Promise<unknown> {
+  const text = redact(await response.text(), transport.secrets);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SwebenchError("server", `${transport.name}: ${what} is not valid JSON.`, {
+      provider: transport.name,
+      status: response.status,
+      body: text.slice(0, 2048),
+    });
+  }
+}
+
+/**
+ * Create the Ollama provider (native API, no key needed; cost 0 unless `cost` says otherwise).
+ *
+ * @example
+ * ```ts
+ * import { createOllamaProvider } from "./ollama.ts";
+ * const ollama = createOllamaProvider({ baseUrl: Deno.env.get("OLLAMA_HOST") ?? "127.0.0.1:11434" });
+ * const r = await ollama.generate({ model: "qwen2.5-coder:7b", prompt: "Say hi", maxTokens: 16 });
+ * console.log(r.content, r.usage.totalTokens, r.latencyMs);
+ * ```
+ */
+export function createOllamaProvider(options: OllamaProviderOptions = {}): Provider {
+  const name = options.name ?? "ollama";
+  const transport = makeTransport({
+    name,
+    host: options.baseUrl,
+    apiKey: options.apiKey,
+    headers: options.headers,
+    fetch: options.fetch,
+    timeouts: options.timeouts,
+  });
+  const cost = options.cost ?? LOCAL_COST;
+  const counterFor = async (model: string): Promise<OllamaTokenCounter> => {
+    try {
+      return await (options.tokenCounter ?? getTokenCounter)(model);
+    } catch {
+      return FALLBACK_COUNTER;
+    }
+  };
+
+  // /api/show answers, per model (successful lookups only; a failed one is retried by the next call).
+  const shows = new Map<string, Promise<OllamaModelShow | undefined>>();
+  const contextLengthOf = async (model: string, call: CallOptions): Promise<number | undefined> => {
+    let pending = shows.get(model);
+    const shared = pending !== undefined;
+    if (pending === undefined) {
+      pending = showWith(transport, model, call);
+      shows.set(model, pending);
+      pending.then((show) => show === undefined && shows.delete(model), () => shows.delete(model));
+    }
+    try {
+      return (await pending)?.contextLength;
+    } catch (error) {
+      // Another call's lookup was aborted by that call's signal: look up again under our own.
+      if (shared && isSwebenchError(error, "interrupted") && !call.signal?.aborted) {
+        return (await showWith(transport, model, call))?.contextLength;
+      }
+      throw error;
+    }
+  };
+
+  /** The `num_ctx` to send (undefined when the request sets its own). Throws context_length before sending. */
+  const planNumCtx = async (request: UnifiedRequest, call: CallOptions): Promise<number | undefined> => {
+    const counter = await counterFor(request.model);
+    const promptTokens = counter.countChat(ollamaMessages(request));
+    const explicit = explicitNumCtx(request);
+    if (explicit !== undefined) {
+      // The caller chose the context; still refuse a prompt that would be truncated silently.
+      sizeNumCtx({
+        promptTokens,
+        errorBound: 0,
+        maxTokens: request.maxTokens,
+        contextLength: explicit,
+        model: `${request.model} (num_ctx set in the request)`,
+        provider: name,
+      });
+      return undefined;
+    }
+    const contextLength = await contextLengthOf(request.model, call);
+    return sizeNumCtx({
+      promptTokens,
+      errorBound: counter.errorBound,
+      maxTokens: request.maxTokens,
+      contextLength,
+      model: request.model,
+      provider: name,
+    });
+  };
+
+  const post = async (request: UnifiedRequest, stream: boolean, call: CallOptions): Promise<Response> => {
+    const numCtx = await planNumCtx(request, call);
+    const body = encodeOllamaRequest(request, { stream, numCtx });
+    return await transport.request("/api/chat", { method: "POST", body }, call);
+  };
+
+  const provider: Provider = {
+    name,
+    kind: "ollama",
+    baseUrl: transport.baseUrl,
+
+    async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
+      if (request.stream) {
+        return await collectStream(provider.stream(request, call), {
+          provider: name,
+          model: request.model,
+          startedAt: performance.now(),
+          cost,
+        });
+      }
+      try {
+        const started = performance.now();
+        const response = await post(request, false, call);
+        const decoded = decodeOllamaResponse(await readJson(transport, response, "the response"));
+        const model = decoded.model || request.model;
+        const result: OllamaResponse = {
+          ...decoded,
+          model,
+          provider: name,
+          latencyMs: Math.max(0, performance.now() - started),
+        };
+        const price = priceOf(cost, model, decoded.usage);
+        if (price !== undefined) result.costUsd = price;
+        return result;
+      } catch (error) {
+        throw transport.named(error, call, request.model);
+      }
+    },
+
+    stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
+      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
+      let closed = false;
+      const cancel = new AbortController();
+      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
+      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
+        if (closed) return;
+        controller.enqueue(event);
+        if (event.type === "finish" || event.type === "error") {
+          closed = true;
+          controller.close();
+        }
+      };
+      return new ReadableStream<StreamEvent>({
+        async pull(controller) {
+          try {
+            if (inner === undefined) {
+              const response = await post(request, true, { ...call, signal });
+              if (closed || response.body === null) {
+                await response.body?.cancel().catch(() => {});
+                if (!closed) {
+                  emit(controller, {
+                    type: "error",
+                    error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
+                  });
+                }
+                return;
+              }
+              inner = response.body
+                .pipeThrough(jsonLinesDecoder({ provider: name }))
+                .pipeThrough(ollamaStreamDecoder({ provider: name, model: request.model }))
+                .getReader();
+            }
+            const { done, value } = await inner.read();
+            if (done) {
+              emit(controller, {
+                type: "error",
+                error: new SwebenchError("connection", `${name}: the stream ended early.`, {
+                  provider: name,
+                }),
+              });
+            } else if (value.type === "error") {
+              emit(controller, { type: "error", error: transport.named(value.error, call, request.model) });
+            } else {
+              emit(controller, value);
+            }
+          } catch (error) {
+            emit(controller, { type: "error", error: transport.named(error, call, request.model) });
+          }
+          if (closed) await inner?.cancel().catch(() => {});
+        },
+        async cancel(reason) {
+          closed = true;
+          cancel.abort(reason);
+          await inner?.cancel(reason).catch(() => {});
+        },
+      }, { highWaterMark: 0 });
+    },
+
+    async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
+      try {
+        const response = await transport.request("/api/tags", { method: "GET" }, call);
+        const models = decodeOllamaTags(await readJson(transport, response, "the model list"));
+        return models.map((m) => {
+          const info: OllamaModelInfo = { id: m.name, details: m.details };
+          if (m.sizeBytes !== undefined) info.sizeBytes = m.sizeBytes;
+          if (m.modifiedAt !== undefined) info.createdAt = m.modifiedAt;
+          if (m.digest !== undefined) info.digest = m.digest;
+          return info;
+        });
+      } catch (error) {
+        throw transport.named(error, call);
+      }
+    },
+
+    async countTokens(request: UnifiedRequest): Promise<TokenCount> {
+      const counter = await counterFor(request.model);
+      // Never exact: the counter is not the model's own tokenizer.
+      return {
+        tokens: counter.countChat(ollamaMessages(request)),
+        method: "estimate",
+        errorBound: Math.max(counter.errorBound, 0.25),
+      };
+    },
+  };
+  return provider;
+}
+
+/** `/api/show` for the context length; model_not_found and transport failures propagate, other failures give undefined. */
+async function showWith(
+  transport: Transport,
+  model: string,
+  call: CallOptions,
+): Promise<OllamaModelShow | undefined> {
+  try {
+    const response = await transport.request("/api/show", { method: "POST", body: { model } }, call);
+    return decodeOllamaShow(await readJson(transport, response, "the /api/show answer"));
+  } catch (error) {
+    const e = transport.named(error, call, model);
+    if (e.kind === "model_not_found" && /model/i.test(e.message)) throw e;
+    if (["connection", "timeout", "interrupted", "permission", "authentication", "config"].includes(e.kind)) {
+      throw e;
+    }
+    return undefined; // an old server, or a proxy without /api/show: size without a cap
+  }
+}
+
+// ---------------------------------------------------------------- standalone helpers for the CLI
+
+/**
+ * Options of the standalone helpers ({@linkcode pullModel}, {@linkcode listRunning}, {@linkcode showModel},
+ * {@linkcode ollamaVersion}).
+ *
+ * @example
+ * ```ts
+ * import type { OllamaClientOptions } from "./ollama.ts";
+ * const options: OllamaClientOptions = { host: Deno.env.get("OLLAMA_HOST"), signal: AbortSignal.timeout(60_000) };
+ * ```
+ */
+export interface OllamaClientOptions {
+  /** `OLLAMA_HOST` form (default `http://127.0.0.1:11434`). */
+  host?: string;
+  /** Injectable fetch (tests). */
+  fetch?: typeof fetch;
+  /** Aborts the call. */
+  signal?: AbortSignal;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Bearer token (ollama.com or an authenticating proxy). */
+  apiKey?: string;
+  /** Transport timeouts. */
+  timeouts?: ProviderOptions["timeouts"];
+  /** Name on errors (default `ollama`). */
+  name?: string;
+}
+
+function clientOf(options: OllamaClientOptions): { transport: Transport; call: CallOptions } {
+  return {
+    transport: makeTransport({
+      name: options.name ?? "ollama",
+      host: options.host,
+      apiKey: options.apiKey,
+      headers: options.headers,
+      fetch: options.fetch,
+      timeouts: options.timeouts,
+    }),
+    call: options.signal ? { signal: options.signal } : {},
+  };
+}
+
+/**
+ * Pull a model (`POST /api/pull`), yielding the server's progress lines until `success`. An `{"error"}` line
+ * throws a `SwebenchError` (an unknown model is `model_not_found`); a stream that ends before `success` throws
+ * kind `connection`.
+ *
+ * @example
+ * ```ts
+ * import { pullModel } from "./ollama.ts";
+ * for await (const p of pullModel({ model: "qwen2.5-coder:7b" })) {
+ *   console.log(p.status, p.completed ?? 0, "/", p.total ?? "?");
+ * }
+ * ```
+ */
+export async function* pullModel(
+  options: OllamaClientOptions & { model: string },
+): AsyncGenerator<OllamaPullProgress, void, undefined> {
+  const { transport, call } = clientOf(options);
+  let reader: ReadableStreamDefaultReader<unknown> | undefined;
+  try {
+    const response = await transport.request(
+      "/api/pull",
+      { method: "POST", body: { model: options.model, stream: true } },
+      call,
+    );
+    if (response.body === null) {
+      throw new SwebenchError("server", `${transport.name}: empty pull response.`, {
+        provider: transport.name,
+      });
+    }
+    reader = response.body.pipeThrough(jsonLinesDecoder({ provider: transport.name })).getReader();
+    let success = false;
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const progress = decodeOllamaPullLine(value, { model: options.model });
+      yield progress;
+      if (progress.status === "success") {
+        success = true;
+        break;
+      }
+    }
+    if (!success) {
+      throw new SwebenchError("connection", `${transport.name}: the pull of ${options.model} ended early.`, {
+        provider: transport.name,
+        hint: "Run the pull again: Ollama resumes partial downloads.",
+      });
+    }
+  } catch (error) {
+    throw transport.named(error, call);
+  } finally {
+    await reader?.cancel().catch(() => {});
+  }
+}
+
+/**
+ * The models loaded in memory (`GET /api/ps`), with their memory use and context length.
+ *
+ * @example
+ * ```ts
+ * import { listRunning } from "./ollama.ts";
+ * for (const m of await listRunning({})) console.log(m.name, m.sizeVramBytes, m.contextLength);
+ * ```
+ */
+export async function listRunning(options: OllamaClientOptions = {}): Promise<OllamaRunningModel[]> {
+  const { transport, call } = clientOf(options);
+  try {
+    const response = await transport.request("/api/ps", { method: "GET" }, call);
+    return decodeOllamaPs(await readJson(transport, response, "the /api/ps answer"));
+  } catch (error) {
+    throw transport.named(error, call);
+  }
+}
+
+/**
+ * What the server knows about one model (`POST /api/show`): context length, family, parameter size, quantization.
+ * An unknown model throws `model_not_found` with the `ollama pull` hint.
+ *
+ * @example
+ * ```ts
+ * import { showModel } from "./ollama.ts";
+ * const info = await showModel({ model: "qwen2.5-coder:7b" });
+ * console.log(info.contextLength, info.quantization);
+ * ```
+ */
+export async function showModel(options: OllamaClientOptions & { model: string }): Promise<OllamaModelShow> {
+  const { transport, call } = clientOf(options);
+  try {
+    const response = await transport.request(
+      "/api/show",
+      { method: "POST", body: { model: options.model } },
+      call,
+    );
+    return decodeOllamaShow(await readJson(transport, response, "the /api/show answer"));
+  } catch (error) {
+    throw transport.named(error, call, options.model);
+  }
+}
+
+/**
+ * The server's version (`GET /api/version`).
+ *
+ * @example
+ * ```ts
+ * import { ollamaVersion } from "./ollama.ts";
+ * console.log(await ollamaVersion({ host: "127.0.0.1:11434" })); // "0.13.5"
+ * ```
+ */
+export async function ollamaVersion(options: OllamaClientOptions = {}): Promise<string> {
+  const { transport, call } = clientOf(options);
+  try {
+    const response = await transport.request("/api/version", { method: "GET" }, call);
+    const body = await readJson(transport, response, "the /api/version answer");
+    const version = typeof body === "object" && body !== null
+      ? (body as { version?: unknown }).version
+      : undefined;
+    if (typeof version !== "string") {
+      throw new SwebenchError("server", `${transport.name}: /api/version has no version.`, {
+        provider: transport.name,
+      });
+    }
+    return version;
+  } catch (error) {
+    throw transport.named(error, call);
+  }
+}
+
+function definedOnly(call: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  for (const [k, v] of Object.entries(call)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

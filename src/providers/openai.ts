@@ -1,0 +1,488 @@
+/**
+ * The OpenAI provider: Chat Completions over HTTP, for api.openai.com and every OpenAI-compatible server
+ * (vLLM, llama.cpp server, LM Studio, OpenRouter, Ollama's `/v1`). The wire format lives in the pure codecs of
+ * `openai_codec.ts` (re-exported here); this module is the thin transport around them.
+ *
+ * @module
+ */
+import {
+  type CallOptions,
+  type ModelInfo,
+  type Provider,
+  type StreamEvent,
+  SwebenchError,
+  type TokenCount,
+  toSwebenchError,
+  type UnifiedRequest,
+  type UnifiedResponse,
+} from "../core/mod.ts";
+import { type AuthStrategy, bearerAuth, noAuth, redact } from "../http/auth.ts";
+import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
+import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
+import { sseDecoder } from "../http/sse.ts";
+import { errorFromResponse } from "../http/status.ts";
+import { getTokenCounter } from "../tokens/mod.ts";
+import { collectStream, priceOf } from "./collect.ts";
+import { decodeOpenAIResponse, encodeOpenAIRequest, openAIStreamDecoder } from "./openai_codec.ts";
+import type { ProviderOptions } from "./types.ts";
+
+export * from "./openai_codec.ts";
+
+/** The official API's base URL. */
+export const OPENAI_DEFAULT_BASE_URL: string = "https://api.openai.com/v1";
+
+/**
+ * Options of {@linkcode createOpenAIProvider}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAIProviderOptions } from "./openai.ts";
+ * const options: OpenAIProviderOptions = { apiKey: Deno.env.get("OPENAI_API_KEY"), project: Deno.env.get("OPENAI_PROJECT_ID") };
+ * ```
+ */
+export interface OpenAIProviderOptions extends ProviderOptions {
+  /** Sent as `OpenAI-Organization` (from `OPENAI_ORG_ID`). */
+  organization?: string;
+  /** Sent as `OpenAI-Project` (from `OPENAI_PROJECT_ID`). */
+  project?: string;
+  /** Prompt token counter for `countTokens` (default: `getTokenCounter` of `src/tokens`). */
+  tokenCounter?: (model: string) => Promise<OpenAITokenCounter>;
+}
+
+/** The part of a token counter `countTokens` needs (structurally `src/tokens`' `TokenCounter`). */
+export interface OpenAITokenCounter {
+  /** The counter is the model's own tokenizer. */
+  readonly exact: boolean;
+  /** Relative error bound when not exact. */
+  readonly errorBound: number;
+  /** Tokens of a chat request, message overhead included. */
+  countChat(messages: { role: string; content: string }[]): number;
+}
+
+/** Header names whose values are credentials (redacted from errors like the API key). */
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
+
+/**
+ * Create the OpenAI provider. A key is required for api.openai.com (a call without one fails with kind
+ * `config` before any request); other base URLs (local servers) may run without one.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIProvider } from "./openai.ts";
+ * const vllm = createOpenAIProvider({ name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" });
+ * const r = await vllm.generate({ model: "Qwen/Qwen2.5-Coder-7B-Instruct", prompt: "Say hi", maxTokens: 16 });
+ * console.log(r.content, r.usage.totalTokens, r.latencyMs);
+ * ```
+ */
+export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
+  const name = options.name ?? "openai";
+  const baseUrl = normalizeBaseUrl(options.baseUrl ?? OPENAI_DEFAULT_BASE_URL, name);
+  const official = new URL(baseUrl).hostname === "api.openai.com";
+  const apiKey = options.apiKey?.trim() || undefined;
+  const auth: AuthStrategy = apiKey === undefined ? noAuth() : bearerAuth(apiKey);
+  const userHeaders = options.headers ?? {};
+  const secrets = [
+    ...auth.secrets(),
+    ...Object.entries(userHeaders).filter(([k]) => SECRET_HEADER.test(k)).flatMap((
+      [, v],
+    ) => [v, v.replace(/^\s*bearer\s+/i, "")]),
+  ].filter((s) => s.length >= 4);
+  const connectionHint = official
+    ? undefined
+    : `Is the server at ${baseUrl} running? OpenAI-compatible base URLs usually end in /v1.`;
+
+  const headers = (accept: string, json: boolean): Headers => {
+    const h = new Headers(userHeaders);
+    if (options.organization) h.set("OpenAI-Organization", options.organization);
+    if (options.project) h.set("OpenAI-Project", options.project);
+    for (const [k, v] of Object.entries(auth.headers())) h.set(k, v);
+    h.set("Accept", accept);
+    if (json) h.set("Content-Type", "application/json");
+    return h;
+  };
+
+  const fetchOptions = (call: CallOptions): FetchOptions => ({
+    ...options.timeouts,
+    ...definedOnly(call),
+    provider: name,
+    connectionHint,
+    fetch: options.fetch,
+    secrets,
+  });
+
+  const requireKey = (): void => {
+    if (official && apiKey === undefined) {
+      throw new SwebenchError("config", `${name}: no API key for ${baseUrl}: set OPENAI_API_KEY.`, {
+        provider: name,
+        hint: "Export OPENAI_API_KEY, or run `swebench provider init openai` to store a key.",
+      });
+    }
+  };
+
+  const named = (error: unknown, fallback: "connection" | "server" = "connection"): SwebenchError => {
+    const e = toSwebenchError(error, fallback);
+    const message = redact(e.message, secrets);
+    const hint = redact(e.hint, secrets);
+    const body = e.body === undefined ? undefined : redact(e.body, secrets);
+    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
+    return new SwebenchError(e.kind, message, {
+      hint,
+      status: e.status,
+      provider: e.provider ?? name,
+      code: e.code,
+      body,
+      retryAfterMs: e.retryAfterMs,
+      requestId: e.requestId,
+      cause: e.cause,
+    });
+  };
+
+  const post = async (request: UnifiedRequest, stream: boolean, call: CallOptions): Promise<Response> => {
+    requireKey();
+    const body = JSON.stringify(encodeOpenAIRequest(request, { stream }));
+    const response = await fetchWithTimeout(
+      `${baseUrl}/chat/completions`,
+      { method: "POST", headers: headers(stream ? "text/event-stream" : "application/json", true), body },
+      fetchOptions(call),
+    );
+    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
+    return response;
+  };
+
+  const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
+    const type = response.headers.get("content-type") ?? "";
+    if (response.body === null) {
+      return ReadableStream.from<StreamEvent>([
+        {
+          type: "error",
+          error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
+        },
+      ]);
+    }
+    if (/json/i.test(type) && !/event-stream/i.test(type)) {
+      // A server that ignored `stream: true` and answered with a whole completion.
+      return ReadableStream.from(wholeAsEvents(response, secrets, (error) => named(error, "server")));
+    }
+    return guardStream(
+      response.body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder({ provider: name })),
+      { requestId: requestIdOf(response.headers), rateLimit: parseRateLimitHeaders(response.headers) },
+      (error) => named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
+    );
+  };
+
+  const provider: Provider = {
+    name,
+    kind: "openai",
+    baseUrl,
+
+    async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
+      const started = performance.now();
+      if (request.stream) {
+        return await collectStream(provider.stream(request, call), {
+          provider: name,
+          model: request.model,
+          startedAt: started,
+          cost: options.cost,
+        });
+      }
+      try {
+        const response = await post(request, false, call);
+        const type = response.headers.get("content-type") ?? "";
+        if (/event-stream/i.test(type)) {
+          return await collectStream(eventsOf(response, call), {
+            provider: name,
+            model: request.model,
+            startedAt: started,
+            cost: options.cost,
+          });
+        }
+        const text = redact(await response.text(), secrets);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new SwebenchError("server", `${name}: the response is not valid JSON.`, {
+            provider: name,
+            status: response.status,
+            body: text.slice(0, 2048),
+            requestId: requestIdOf(response.headers),
+          });
+        }
+        const decoded = decodeOpenAIResponse(json);
+        const latencyMs = Math.max(0, performance.now() - started);
+        const model = decoded.model || request.model;
+        const result: UnifiedResponse = { ...decoded, model, provider: name, latencyMs };
+        const requestId = requestIdOf(response.headers);
+        if (requestId !== undefined) result.requestId = requestId;
+        const rateLimit = parseRateLimitHeaders(response.headers);
+        if (rateLimit !== undefined) result.rateLimit = rateLimit;
+        const cost = priceOf(options.cost, model, decoded.usage);
+        if (cost !== undefined) result.costUsd = cost;
+        return result;
+      } catch (error) {
+        throw named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
+      }
+    },
+
+    stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
+      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
+      let closed = false;
+      const cancel = new AbortController();
+      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
+      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
+        if (closed) return;
+        controller.enqueue(event);
+        if (event.type === "finish" || event.type === "error") {
+          closed = true;
+          controller.close();
+        }
+      };
+      return new ReadableStream<StreamEvent>({
+        async pull(controller) {
+          try {
+            if (inner === undefined) {
+              const response = await post(request, true, { ...call, signal });
+              if (closed) {
+                await response.body?.cancel().catch(() => {});
+                return;
+              }
+              inner = eventsOf(response, call).getReader();
+            }
+            const { done, value } = await inner.read();
+            if (done) {
+              emit(controller, {
+                type: "error",
+                error: new SwebenchError("connection", `${name}: the stream ended early.`, {
+                  provider: name,
+                }),
+              });
+            } else {
+              emit(controller, value);
+            }
+          } catch (error) {
+            emit(controller, {
+              type: "error",
+              error: named(
+                call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error,
+              ),
+            });
+          }
+          if (closed) await inner?.cancel().catch(() => {});
+        },
+        async cancel(reason) {
+          closed = true;
+          cancel.abort(reason);
+          await inner?.cancel(reason).catch(() => {});
+        },
+      }, { highWaterMark: 0 });
+    },
+
+    async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
+      try {
+        requireKey();
+        const response = await fetchWithTimeout(
+          `${baseUrl}/models`,
+          { method: "GET", headers: headers("application/json", false) },
+          fetchOptions(call),
+        );
+        if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
+        const text = redact(await response.text(), secrets);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new SwebenchError("server", `${name}: the model list is not valid JSON.`, {
+            provider: name,
+            body: text.slice(0, 2048),
+          });
+        }
+        return decodeOpenAIModelList(json);
+      } catch (error) {
+        throw named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
+      }
+    },
+  };
+
+  const tokenCounter = options.tokenCounter ?? getTokenCounter;
+  provider.countTokens = async (request: UnifiedRequest): Promise<TokenCount> => {
+    try {
+      const counter = await tokenCounter(request.model);
+      const messages = encodeOpenAIRequest(request).messages as { role: string; content: string }[];
+      const tokens = counter.countChat(messages);
+      // Exact when the tokenizer is the model's own (OpenAI models); otherwise an estimate with its bound.
+      return counter.exact
+        ? { tokens, method: "exact", errorBound: 0 }
+        : { tokens, method: "estimate", errorBound: counter.errorBound };
+    } catch (error) {
+      throw named(toSwebenchError(error, "unexpected"));
+    }
+  };
+  return provider;
+}
+
+/**
+ * Decode a `/models` list (`{"data": [...]}` or a bare array): ids, and where the server says so the context
+ * window (OpenRouter `context_length`, vLLM `max_model_len`), a display name and the creation time.
+ *
+ * @example
+ * ```ts
+ * import { decodeOpenAIModelList } from "./openai.ts";
+ * decodeOpenAIModelList({ data: [{ id: "gpt-4o-mini", created: 1721172741 }] });
+ * // [{ id: "gpt-4o-mini", createdAt: "2024-07-16T23:32:21.000Z" }]
+ * ```
+ */
+export function decodeOpenAIModelList(body: unknown): ModelInfo[] {
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === "object" && body !== null && Array.isArray((body as { data?: unknown }).data)
+    ? (body as { data: unknown[] }).data
+    : typeof body === "object" && body !== null && Array.isArray((body as { models?: unknown }).models)
+    ? (body as { models: unknown[] }).models
+    : undefined;
+  if (list === undefined) {
+    throw new SwebenchError("server", "The model list has no `data` array.", {
+      body: JSON.stringify(body)?.slice(0, 2048),
+    });
+  }
+  const models: ModelInfo[] = [];
+  for (const item of list) {
+    if (typeof item !== "object" || item === null) continue;
+    const m = item as Record<string, unknown>;
+    const id = typeof m.id === "string" ? m.id : typeof m.name === "string" ? m.name : undefined;
+    if (id === undefined || id === "") continue;
+    const info: ModelInfo = { id };
+    if (typeof m.name === "string" && m.name !== id) info.displayName = m.name;
+    const context = [m.context_length, m.max_model_len, m.context_window].find((v) =>
+      typeof v === "number" && v > 0
+    );
+    if (typeof context === "number") info.contextWindow = context;
+    if (typeof m.created === "number" && m.created > 0) {
+      const ms = m.created < 1e12 ? m.created * 1000 : m.created;
+      const date = new Date(ms);
+      if (!Number.isNaN(date.getTime())) info.createdAt = date.toISOString();
+    }
+    models.push(info);
+  }
+  return models;
+}
+
+/** Trailing slashes removed; a URL with credentials or a non-HTTP scheme is a config error. */
+function normalizeBaseUrl(raw: string, name: string): string {
+  const trimmed = raw.trim().replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new SwebenchError("config", `${name}: invalid base URL ${JSON.stringify(trimmed)}.`, {
+      provider: name,
+      hint: "Use a full URL with /v1, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL or --base-url).",
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
+      provider: name,
+    });
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
+      provider: name,
+      hint: "Put the key in OPENAI_API_KEY (or `swebench provider init`), not in the URL.",
+    });
+  }
+  return trimmed;
+}
+
+function requestIdOf(headers: Headers): string | undefined {
+  return headers.get("x-request-id") ?? headers.get("request-id") ?? undefined;
+}
+
+function interrupted(name: string): SwebenchError {
+  return new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name });
+}
+
+function definedOnly(call: CallOptions): CallOptions {
+  const out: CallOptions = {};
+  for (const [k, v] of Object.entries(call)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Pass a decoded event stream through: the `start` event gets the request id and rate-limit snapshot; a
+ * stream that errors becomes one `error` event; nothing follows the terminal event.
+ */
+function guardStream(
+  events: ReadableStream<StreamEvent>,
+  meta: { requestId?: string; rateLimit?: ReturnType<typeof parseRateLimitHeaders> },
+  toError: (error: unknown) => SwebenchError,
+): ReadableStream<StreamEvent> {
+  const reader = events.getReader();
+  let done = false;
+  return new ReadableStream<StreamEvent>({
+    async pull(controller) {
+      if (done) return;
+      let event: StreamEvent;
+      try {
+        const result = await reader.read();
+        if (result.done) {
+          done = true;
+          controller.close();
+          return;
+        }
+        event = result.value;
+      } catch (error) {
+        done = true;
+        controller.enqueue({ type: "error", error: toError(error) });
+        controller.close();
+        return;
+      }
+      if (event.type === "start") {
+        event = { ...event };
+        if (meta.requestId !== undefined) event.requestId = meta.requestId;
+        if (meta.rateLimit !== undefined) event.rateLimit = meta.rateLimit;
+      }
+      controller.enqueue(event);
+      if (event.type === "finish" || event.type === "error") {
+        done = true;
+        controller.close();
+        await reader.cancel().catch(() => {});
+      }
+    },
+    async cancel(reason) {
+      done = true;
+      await reader.cancel(reason).catch(() => {});
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** A whole (non-streamed) completion answered to a stream request, as stream events. */
+async function* wholeAsEvents(
+  response: Response,
+  secrets: readonly string[],
+  toError: (error: unknown) => SwebenchError,
+): AsyncGenerator<StreamEvent> {
+  let decoded: ReturnType<typeof decodeOpenAIResponse>;
+  try {
+    decoded = decodeOpenAIResponse(JSON.parse(redact(await response.text(), secrets)));
+  } catch (error) {
+    yield { type: "error", error: toError(error) };
+    return;
+  }
+  const start: StreamEvent = { type: "start", model: decoded.model };
+  const requestId = requestIdOf(response.headers);
+  if (requestId !== undefined) start.requestId = requestId;
+  const rateLimit = parseRateLimitHeaders(response.headers);
+  if (rateLimit !== undefined) start.rateLimit = rateLimit;
+  yield start;
+  if (decoded.content !== "") yield { type: "text-delta", text: decoded.content };
+  yield { type: "usage", usage: decoded.usage };
+  const finish: StreamEvent = {
+    type: "finish",
+    finishReason: decoded.finishReason,
+    usage: decoded.usage,
+    model: decoded.model,
+  };
+  if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
+  yield finish;
+}

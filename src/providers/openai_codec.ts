@@ -1,0 +1,457 @@
+/**
+ * Pure codecs of the OpenAI Chat Completions wire format (also spoken by vLLM, llama.cpp server, LM Studio,
+ * OpenRouter and Ollama's `/v1`): unified request -> request body, response body -> unified response,
+ * SSE events -> unified stream events. No network, no clock.
+ *
+ * @module
+ */
+import {
+  emptyUsage,
+  type FinishReason,
+  type StreamEvent,
+  SwebenchError,
+  type TokenUsage,
+  type UnifiedRequest,
+  type UnifiedResponse,
+} from "../core/mod.ts";
+import type { SseEvent } from "../http/sse.ts";
+import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
+
+/** Options of {@linkcode encodeOpenAIRequest}. */
+export interface EncodeOpenAIOptions {
+  /** Ask for a streamed response (`stream: true` with `stream_options.include_usage`). */
+  stream?: boolean;
+}
+
+/** `extra` keys passed through to the body as they are (everything else in `extra` belongs to other providers). */
+export const OPENAI_EXTRA_KEYS: readonly string[] = [
+  "reasoning_effort",
+  "seed",
+  "top_p",
+  "frequency_penalty",
+  "presence_penalty",
+  "logit_bias",
+  "logprobs",
+  "top_logprobs",
+  "user",
+  "service_tier",
+  "response_format",
+  "verbosity",
+  "prediction",
+  "metadata",
+  "store",
+  "prompt_cache_key",
+  "safety_identifier",
+];
+
+/** Camel-case spellings accepted in `extra` for a few common options. */
+const EXTRA_ALIASES: Readonly<Record<string, string>> = {
+  reasoningEffort: "reasoning_effort",
+  topP: "top_p",
+  frequencyPenalty: "frequency_penalty",
+  presencePenalty: "presence_penalty",
+  serviceTier: "service_tier",
+  responseFormat: "response_format",
+};
+
+/**
+ * True for OpenAI reasoning models (o1, o3, o4 families and gpt-5, except the `gpt-5-chat` models): they take
+ * `max_completion_tokens` instead of `max_tokens` and reject `temperature` and `stop`.
+ * A `vendor/` prefix (OpenRouter style, `openai/o3-mini`) is ignored.
+ *
+ * @example
+ * ```ts
+ * import { isOpenAIReasoningModel } from "./openai_codec.ts";
+ * isOpenAIReasoningModel("o3-mini"); // true
+ * isOpenAIReasoningModel("gpt-4o-mini"); // false
+ * ```
+ */
+export function isOpenAIReasoningModel(model: string): boolean {
+  const id = model.slice(model.lastIndexOf("/") + 1).toLowerCase();
+  if (/^o[1-9](?:$|[-_.:])/.test(id)) return true;
+  if (/^gpt-5(?:$|[-_.:])/.test(id)) return !/^gpt-5(?:\.\d+)?-chat/.test(id);
+  return false;
+}
+
+/**
+ * Encode a unified request as a Chat Completions request body.
+ *
+ * - messages: the system message (if any), then the user prompt;
+ * - reasoning models ({@linkcode isOpenAIReasoningModel}): `max_completion_tokens`, no `temperature`, no `stop`
+ *   (these models answer 400 `unsupported_parameter` to them); other models: `max_tokens`, `temperature`
+ *   clamped to 0..2, `stop` (at most 4 sequences);
+ * - streams: `stream: true` and `stream_options: { include_usage: true }`;
+ * - `extra`: the keys of {@linkcode OPENAI_EXTRA_KEYS} (and camel-case aliases such as `reasoningEffort`) pass
+ *   through, then an `extra.openai` object is merged over the body (an explicit override, passed unchecked).
+ *
+ * @example
+ * ```ts
+ * import { encodeOpenAIRequest } from "./openai_codec.ts";
+ * const body = encodeOpenAIRequest({ model: "o3-mini", prompt: "Fix it.", maxTokens: 512 }, { stream: true });
+ * // { model: "o3-mini", messages: [...], max_completion_tokens: 512, stream: true, stream_options: {...} }
+ * ```
+ */
+export function encodeOpenAIRequest(
+  req: UnifiedRequest,
+  options: EncodeOpenAIOptions = {},
+): Record<string, unknown> {
+  const reasoning = isOpenAIReasoningModel(req.model);
+  const messages: { role: string; content: string }[] = [];
+  if (req.system !== undefined && req.system !== "") {
+    // o1-mini and o1-preview reject the system role: their instructions go first as a user message.
+    const legacyO1 = /^(?:.*\/)?o1-(?:mini|preview)/.test(req.model);
+    messages.push({ role: legacyO1 ? "user" : "system", content: req.system });
+  }
+  messages.push({ role: "user", content: req.prompt });
+  const body: Record<string, unknown> = { model: req.model, messages };
+  if (req.maxTokens !== undefined) {
+    body[reasoning ? "max_completion_tokens" : "max_tokens"] = req.maxTokens;
+  }
+  if (!reasoning) {
+    if (req.temperature !== undefined) body.temperature = Math.min(2, Math.max(0, req.temperature));
+    if (req.stop !== undefined && req.stop.length > 0) body.stop = req.stop.slice(0, 4);
+  }
+  const extra = req.extra ?? {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) continue;
+    const wire = EXTRA_ALIASES[key] ?? key;
+    if (OPENAI_EXTRA_KEYS.includes(wire)) body[wire] = value;
+  }
+  const override = extra.openai;
+  if (override !== null && typeof override === "object" && !Array.isArray(override)) {
+    Object.assign(body, override);
+  }
+  if (options.stream) {
+    body.stream = true;
+    const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
+    body.stream_options = { ...streamOptions, include_usage: true };
+  } else {
+    body.stream = false;
+    delete body.stream_options;
+  }
+  return body;
+}
+
+/**
+ * Map an OpenAI (or compatible server's) `finish_reason` to the unified reason.
+ *
+ * @example
+ * ```ts
+ * import { mapOpenAIFinishReason } from "./openai_codec.ts";
+ * mapOpenAIFinishReason("length"); // "length"
+ * mapOpenAIFinishReason("function_call"); // "tool_calls"
+ * ```
+ */
+export function mapOpenAIFinishReason(raw: string | null | undefined): FinishReason {
+  switch (raw) {
+    case "length":
+    case "max_tokens":
+    case "model_length":
+      return "length";
+    case "content_filter":
+    case "refusal":
+      return "content_filter";
+    case "tool_calls":
+    case "function_call":
+    case "tool_use":
+      return "tool_calls";
+    case "error":
+      return "error";
+    default:
+      return "stop";
+  }
+}
+
+/**
+ * Normalise an OpenAI `usage` object. `prompt_tokens` already includes cached tokens, so
+ * `promptTokens = prompt_tokens` and `cacheReadTokens = prompt_tokens_details.cached_tokens`
+ * (DeepSeek's `prompt_cache_hit_tokens` is accepted too). Missing usage gives zeros.
+ *
+ * @example
+ * ```ts
+ * import { decodeOpenAIUsage } from "./openai_codec.ts";
+ * decodeOpenAIUsage({ prompt_tokens: 120, completion_tokens: 30, total_tokens: 150,
+ *   prompt_tokens_details: { cached_tokens: 100 } }); // cacheReadTokens: 100
+ * ```
+ */
+export function decodeOpenAIUsage(usage: unknown): TokenUsage {
+  if (!isRecord(usage)) return emptyUsage();
+  const prompt = count(usage.prompt_tokens) ?? count(usage.input_tokens) ?? 0;
+  const completion = count(usage.completion_tokens) ?? count(usage.output_tokens) ?? 0;
+  const promptDetails = isRecord(usage.prompt_tokens_details) ? usage.prompt_tokens_details : {};
+  const completionDetails = isRecord(usage.completion_tokens_details) ? usage.completion_tokens_details : {};
+  const result: TokenUsage = {
+    promptTokens: prompt,
+    completionTokens: completion,
+    totalTokens: count(usage.total_tokens) ?? prompt + completion,
+    cacheReadTokens: count(promptDetails.cached_tokens) ?? count(usage.prompt_cache_hit_tokens) ?? 0,
+    cacheWriteTokens: 0,
+  };
+  const reasoning = count(completionDetails.reasoning_tokens);
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
+  return result;
+}
+
+/**
+ * Decode a Chat Completions response body (parsed JSON). A body that carries an `error` object, or no choices,
+ * throws a {@linkcode SwebenchError}. A refusal (`message.refusal`) gives finish reason `content_filter`.
+ *
+ * @example
+ * ```ts
+ * import { decodeOpenAIResponse } from "./openai_codec.ts";
+ * const r = decodeOpenAIResponse({
+ *   model: "gpt-4o-mini-2024-07-18",
+ *   choices: [{ message: { content: "Hi" }, finish_reason: "stop" }],
+ *   usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 },
+ * });
+ * r.content; // "Hi"
+ * ```
+ */
+export function decodeOpenAIResponse(body: unknown): Omit<UnifiedResponse, "latencyMs" | "provider"> {
+  if (!isRecord(body)) {
+    throw new SwebenchError("server", "Malformed chat completion: the body is not a JSON object.", {
+      body: truncate(safeStringify(body)),
+    });
+  }
+  if (body.error !== undefined && body.error !== null) throw openAIErrorFromPayload(body);
+  const choices = Array.isArray(body.choices) ? body.choices : undefined;
+  const choice = choices?.find((c) => isRecord(c) && (c.index === undefined || c.index === 0)) ??
+    choices?.[0];
+  if (!isRecord(choice)) {
+    throw new SwebenchError("server", "Malformed chat completion: no choices in the response.", {
+      body: truncate(safeStringify(body)),
+    });
+  }
+  const message = isRecord(choice.message) ? choice.message : {};
+  const content = typeof message.content === "string" ? message.content : typeof choice.text === "string" // legacy completions shape, some compatible servers
+    ? choice.text
+    : "";
+  const rawFinish = typeof choice.finish_reason === "string" ? choice.finish_reason : undefined;
+  const refused = typeof message.refusal === "string" && message.refusal !== "";
+  const result: Omit<UnifiedResponse, "latencyMs" | "provider"> = {
+    content,
+    model: typeof body.model === "string" ? body.model : "",
+    usage: decodeOpenAIUsage(body.usage),
+    finishReason: refused ? "content_filter" : mapOpenAIFinishReason(rawFinish),
+    raw: body,
+  };
+  if (rawFinish !== undefined) result.rawFinishReason = rawFinish;
+  return result;
+}
+
+/** Options of {@linkcode openAIStreamDecoder}. */
+export interface OpenAIStreamDecoderOptions {
+  /** Provider name put on error events. */
+  provider?: string;
+}
+
+/**
+ * SSE events of a streamed Chat Completion -> unified stream events.
+ *
+ * Emits `start` (with the model) on the first chunk, a `text-delta` per content piece, `usage` when a chunk
+ * carries usage (the `stream_options.include_usage` chunk with `choices: []`, after the `finish_reason` chunk),
+ * and exactly one terminal event:
+ * - `finish` at `data: [DONE]` (reason from the last `finish_reason`, `stop` when none was sent), or when the
+ *   input ends without `[DONE]` after a `finish_reason` was seen (some compatible servers omit `[DONE]`);
+ * - `error` for an error payload (`{"error": ...}`, `{"object": "error"}`, `event: error`), a chunk that is not
+ *   JSON, or input that ends before any `finish_reason` / `[DONE]` (kind `connection`, "stream ended early").
+ *
+ * After the terminal event the transform terminates (the source is cancelled); later input is ignored.
+ * Tool-call deltas, reasoning text (`reasoning`, `reasoning_content`), `event: ping` keep-alives, SSE comments and
+ * the `obfuscation` field are ignored.
+ *
+ * @example
+ * ```ts
+ * import { openAIStreamDecoder } from "./openai_codec.ts";
+ * import { sseDecoder } from "../http/sse.ts";
+ * async function text(body: ReadableStream<Uint8Array>) {
+ *   let out = "";
+ *   for await (const e of body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder())) {
+ *     if (e.type === "text-delta") out += e.text;
+ *   }
+ *   return out;
+ * }
+ * ```
+ */
+export function openAIStreamDecoder(
+  options: OpenAIStreamDecoderOptions = {},
+): TransformStream<SseEvent, StreamEvent> {
+  const provider = options.provider;
+  let started = false;
+  let done = false;
+  let rawFinish: string | undefined;
+  let sawFinish = false;
+  let refused = false;
+  let usage: TokenUsage | undefined;
+  let model: string | undefined;
+
+  const finishEvent = (): StreamEvent => {
+    const event: StreamEvent = {
+      type: "finish",
+      finishReason: refused ? "content_filter" : mapOpenAIFinishReason(rawFinish),
+      usage: usage ?? emptyUsage(),
+    };
+    if (rawFinish !== undefined) event.rawFinishReason = rawFinish;
+    if (model !== undefined) event.model = model;
+    return event;
+  };
+  const fail = (controller: TransformStreamDefaultController<StreamEvent>, error: SwebenchError): void => {
+    done = true;
+    controller.enqueue({ type: "error", error });
+    controller.terminate();
+  };
+
+  return new TransformStream<SseEvent, StreamEvent>({
+    transform(event, controller) {
+      if (done) return;
+      const data = event.data.trim();
+      if (data === "" || event.event === "ping") return; // keep-alives of some compatible servers
+      if (data === "[DONE]") {
+        if (!started) {
+          fail(
+            controller,
+            new SwebenchError("server", "The stream ended ([DONE]) before any chunk.", { provider }),
+          );
+          return;
+        }
+        done = true;
+        controller.enqueue(finishEvent());
+        controller.terminate();
+        return;
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        fail(
+          controller,
+          new SwebenchError("server", `Malformed stream chunk (not JSON): ${truncate(data, 200)}`, {
+            provider,
+            body: truncate(data),
+          }),
+        );
+        return;
+      }
+      if (event.event === "error" || !isRecord(chunk) || isErrorPayload(chunk)) {
+        fail(controller, openAIErrorFromPayload(chunk, { provider, inStream: true }));
+        return;
+      }
+      if (!started) {
+        started = true;
+        if (typeof chunk.model === "string") model = chunk.model;
+        controller.enqueue(model === undefined ? { type: "start" } : { type: "start", model });
+      } else if (model === undefined && typeof chunk.model === "string" && chunk.model !== "") {
+        model = chunk.model;
+      }
+      const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+      for (const choice of choices) {
+        if (!isRecord(choice) || (choice.index !== undefined && choice.index !== 0)) continue;
+        const delta = isRecord(choice.delta) ? choice.delta : {};
+        if (typeof delta.content === "string" && delta.content !== "") {
+          controller.enqueue({ type: "text-delta", text: delta.content });
+        } else if (typeof choice.text === "string" && choice.text !== "") {
+          controller.enqueue({ type: "text-delta", text: choice.text });
+        }
+        if (typeof delta.refusal === "string" && delta.refusal !== "") refused = true;
+        if (typeof choice.finish_reason === "string" && choice.finish_reason !== "") {
+          rawFinish = choice.finish_reason;
+          sawFinish = true;
+        }
+      }
+      if (isRecord(chunk.usage)) {
+        usage = decodeOpenAIUsage(chunk.usage);
+        controller.enqueue({ type: "usage", usage });
+      }
+    },
+    flush(controller) {
+      if (done) return;
+      done = true;
+      if (sawFinish) {
+        controller.enqueue(finishEvent());
+      } else {
+        controller.enqueue({
+          type: "error",
+          error: new SwebenchError("connection", "The stream ended early (no finish_reason and no [DONE]).", {
+            provider,
+            hint: "The connection closed mid-response: retry; if it persists, check the server or proxy.",
+          }),
+        });
+      }
+    },
+  });
+}
+
+/** True when a parsed chunk or body is an error payload rather than a completion. */
+function isErrorPayload(value: Record<string, unknown>): boolean {
+  return (value.error !== undefined && value.error !== null) || value.object === "error";
+}
+
+/**
+ * OpenAI error codes that say more than their `type` (`invalid_api_key` comes with `invalid_request_error`):
+ * an error event carrying one is classified as the status that code is sent with.
+ */
+const CODE_STATUS: Readonly<Record<string, number>> = {
+  invalid_api_key: 401,
+  model_not_found: 404,
+  rate_limit_exceeded: 429,
+  context_length_exceeded: 400,
+};
+
+/** Options of {@linkcode openAIErrorFromPayload}. */
+export interface OpenAIErrorOptions {
+  /** Provider name. */
+  provider?: string;
+  /** The payload arrived inside a 200 stream (an error event). */
+  inStream?: boolean;
+}
+
+/**
+ * Build the {@linkcode SwebenchError} for an error payload that arrived with a 200 status: inside a stream
+ * (`data: {"error": {...}}`, vLLM's `{"object": "error", ...}`) or as a plain body. The kind follows the
+ * error's code/type (`insufficient_quota` quota, `rate_limit_exceeded` rate_limit, `context_length_exceeded`
+ * context_length, `invalid_api_key` authentication, `overloaded_error` overloaded, ...), or its numeric code
+ * (OpenRouter puts the HTTP status there); anything else is a retryable `server` error.
+ *
+ * @example
+ * ```ts
+ * import { openAIErrorFromPayload } from "./openai_codec.ts";
+ * const e = openAIErrorFromPayload({ error: { message: "Overloaded", type: "overloaded_error" } });
+ * e.kind; // "overloaded"
+ * ```
+ */
+export function openAIErrorFromPayload(payload: unknown, options: OpenAIErrorOptions = {}): SwebenchError {
+  const root = isRecord(payload) ? payload : {};
+  const inner = isRecord(root.error) ? root.error : root;
+  const numeric = [inner.code, inner.status, root.code, root.status].find((v) => typeof v === "number");
+  const details = extractErrorDetails(payload);
+  const status = typeof numeric === "number" && numeric >= 400 && numeric < 600
+    ? numeric
+    : CODE_STATUS[details.code ?? ""] ?? 0;
+  const where = options.inStream ? "error event in the stream" : "error in a 200 response";
+  return classifyHttpError({
+    status,
+    provider: options.provider ?? "openai",
+    body: safeStringify(payload),
+    details: { ...details, message: `${details.message ?? "no message"} (${where})` },
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function truncate(text: string, max = 2048): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
