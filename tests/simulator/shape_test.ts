@@ -1,0 +1,253 @@
+/**
+ * Shape fidelity: for each real capture in ../shared/data/captures/, the simulator's corresponding response has
+ * the same set of keys (recursively, values ignored). Streams are compared as the union of key paths over their
+ * events (per event type for Anthropic).
+ *
+ * Not compared: openai/error-429-openrouter.json (an OpenAI-compatible gateway's own error format) and
+ * openai/compatible-tool-call.sse (a gateway's tool-call stream); tool-call paths of
+ * openai/stream-gpt-4o-mini-0.sse (the simulator answers text, not tool calls). The compatible server's
+ * anthropic/message-delta-input-tokens.chunks.jsonl is checked as a subset (it sends fewer usage fields).
+ */
+import assert from "node:assert/strict";
+import { startAnthropicSim, startOllamaSim, startOpenAISim } from "./mod.ts";
+
+const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
+const readText = (path: string) => Deno.readTextFile(new URL(path, CAPTURES));
+const readJson = async (path: string) => JSON.parse(await readText(path));
+
+/** Key paths of a JSON value: `a`, `a.b`, `a.c[].d` (array elements merged). */
+function keyPaths(value: unknown, prefix = "", out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) keyPaths(item, `${prefix}[]`, out);
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      out.add(path);
+      keyPaths(v, path, out);
+    }
+  }
+  return out;
+}
+
+function union(values: unknown[], skip?: (path: string) => boolean): string[] {
+  const all = new Set<string>();
+  for (const v of values) for (const p of keyPaths(v)) if (!skip?.(p)) all.add(p);
+  return [...all].sort();
+}
+
+/** SSE text -> [{event, data}] with data parsed unless it is [DONE]. */
+function parseSse(text: string): { event?: string; data: unknown }[] {
+  const out: { event?: string; data: unknown }[] = [];
+  for (const block of text.replace(/\r\n/g, "\n").split("\n\n")) {
+    let event: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+    }
+    if (data.length === 0) continue;
+    const joined = data.join("\n");
+    out.push({ event, data: joined === "[DONE]" ? "[DONE]" : JSON.parse(joined) });
+  }
+  return out;
+}
+
+const ndjson = (text: string) => text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+
+async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+const ANTHROPIC_HEADERS = { "x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01" };
+const isTool = (p: string) => p.includes("tool_calls");
+
+Deno.test("shape: OpenAI plain completions match the captures' keys", async () => {
+  await using sim = await startOpenAISim();
+  const capture = await readJson("openai/chat-completion.json");
+  const res = await postJson(`${sim.url}/v1/chat/completions`, {
+    model: "gpt-4.1-nano",
+    messages: [{ role: "user", content: "Invent a new holiday and describe its traditions." }],
+  });
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.deepEqual(union([await res.json()]), union([capture]));
+
+  const meta = await readJson("openai/completion-gpt-4o-mini.meta.json");
+  const res2 = await postJson(`${sim.url}/v1/chat/completions`, meta.request_body);
+  assert.equal(res2.headers.get("content-type"), meta.headers["content-type"][0]);
+  const body2 = await res2.json();
+  assert.deepEqual(union([body2]), union([await readJson("openai/completion-gpt-4o-mini.json")]));
+  assert.equal(body2.usage.prompt_tokens, 8, "same prompt_tokens as the real API for this request");
+});
+
+Deno.test("shape: OpenAI streams match the captures' chunk keys", async () => {
+  await using sim = await startOpenAISim();
+  const captureChunks = ndjson(await readText("openai/chat-completion.chunks.jsonl"));
+  const res = await postJson(`${sim.url}/v1/chat/completions`, {
+    model: "gpt-4.1-nano",
+    messages: [{ role: "user", content: "hi" }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const events = parseSse(await res.text());
+  assert.equal(events[events.length - 1].data, "[DONE]");
+  const chunks = events.slice(0, -1).map((e) => e.data);
+  assert.deepEqual(union(chunks), union(captureChunks));
+  // Same sequence: role chunk first, usage chunk last with choices [].
+  assert.deepEqual(Object.keys((chunks[0] as { choices: { delta: object }[] }).choices[0].delta), [
+    "role",
+    "content",
+    "refusal",
+  ]);
+  assert.deepEqual((chunks[chunks.length - 1] as { choices: unknown[] }).choices, []);
+
+  for (const name of ["stream-gpt-4o-mini-0", "stream-gpt-4o-mini-1"]) {
+    const meta = await readJson(`openai/${name}.meta.json`);
+    const capture = parseSse(await readText(`openai/${name}.sse`));
+    const r = await postJson(`${sim.url}/v1/chat/completions`, meta.request_body);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("content-type"), meta.headers["content-type"][0]);
+    const mine = parseSse(await r.text());
+    assert.equal(mine[mine.length - 1].data, "[DONE]");
+    assert.equal(capture[capture.length - 1].data, "[DONE]");
+    assert.deepEqual(
+      union(mine.slice(0, -1).map((e) => e.data), isTool),
+      union(capture.slice(0, -1).map((e) => e.data), isTool),
+      name,
+    );
+  }
+});
+
+Deno.test("shape: OpenAI reasoning-model 400 equals the capture", async () => {
+  await using sim = await startOpenAISim();
+  const res = await postJson(`${sim.url}/v1/chat/completions`, {
+    model: "o3-mini",
+    messages: [{ role: "user", content: "hi" }],
+    max_tokens: 100,
+  });
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), await readJson("openai/error-400-unsupported-parameter.json"));
+});
+
+Deno.test("shape: Anthropic message, stream events and errors match the captures", async () => {
+  await using sim = await startAnthropicSim({ models: ["claude-sonnet-4-5", "claude-haiku-4-5"] });
+  const plain = await postJson(`${sim.url}/v1/messages`, {
+    model: "claude-sonnet-4-5",
+    max_tokens: 100,
+    messages: [{ role: "user", content: "How are you?" }],
+  }, ANTHROPIC_HEADERS);
+  const body = await plain.json();
+  assert.deepEqual(union([body]), union([await readJson("anthropic/message.json")]));
+  assert.equal(body.model, "claude-sonnet-4-5-20250929");
+
+  const byType = (events: { type: string }[]) => {
+    const m = new Map<string, { type: string }[]>();
+    for (const e of events) m.set(e.type, [...(m.get(e.type) ?? []), e]);
+    return m;
+  };
+  const meta = await readJson("anthropic/stream-sonnet-4-5.meta.json");
+  const res = await postJson(`${sim.url}/v1/messages?beta=true`, meta.request_body, ANTHROPIC_HEADERS);
+  assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0]);
+  assert.equal(res.headers.get("cache-control"), "no-cache");
+  const mineSse = parseSse(await res.text());
+  const capSse = parseSse(await readText("anthropic/stream-sonnet-4-5.sse"));
+  const dedupe = (names: (string | undefined)[]) => names.filter((n, i) => n !== names[i - 1]);
+  assert.deepEqual(
+    dedupe(mineSse.map((e) => e.event)),
+    dedupe(capSse.map((e) => e.event)),
+    "same event sequence",
+  );
+  const chunks = ndjson(await readText("anthropic/message.chunks.jsonl"));
+  const mine = byType(mineSse.map((e) => e.data as { type: string }));
+  for (const [type, caps] of byType(chunks)) {
+    assert.deepEqual(union(mine.get(type) ?? []), union(caps), type);
+  }
+  for (const [type, caps] of byType(capSse.map((e) => e.data as { type: string }))) {
+    assert.deepEqual(union(mine.get(type) ?? []), union(caps), `sse ${type}`);
+  }
+  // A compatible server's stream sends fewer usage fields: its keys are a subset of ours.
+  const compat = ndjson(await readText("anthropic/message-delta-input-tokens.chunks.jsonl"));
+  for (const [type, caps] of byType(compat)) {
+    const ours = new Set(union(mine.get(type) ?? []));
+    for (const p of union(caps)) assert.ok(ours.has(p), `${type}: ${p}`);
+  }
+
+  const err = await postJson(`${sim.url}/v1/messages/count_tokens?beta=true`, {
+    model: "claude-does-not-exist",
+    messages: [{ role: "user", content: [{ type: "text", text: "hello" }] }],
+  }, ANTHROPIC_HEADERS);
+  assert.equal(err.status, 404);
+  const errBody = await err.json();
+  const capErr = await readJson("anthropic/error-404-count-tokens.json");
+  assert.deepEqual(union([errBody]), union([capErr]));
+  assert.deepEqual(errBody.error, capErr.error);
+  assert.match(errBody.request_id, /^req_011C[A-Za-z0-9]{20}$/);
+});
+
+Deno.test("shape: Ollama native endpoints match the captures", async () => {
+  await using sim = await startOllamaSim({ models: ["qwen3:32b", "devstral-vibe:latest"] });
+  const think = { model: "qwen3:32b", messages: [{ role: "user", content: "What is 2+2?" }], think: true };
+  const chat = await postJson(`${sim.url}/api/chat`, { ...think, stream: false });
+  assert.equal(chat.headers.get("content-type"), "application/json; charset=utf-8");
+  assert.deepEqual(union([await chat.json()]), union([await readJson("ollama/chat.json")]));
+
+  const stream = await postJson(`${sim.url}/api/chat`, think);
+  assert.equal(stream.headers.get("content-type"), "application/x-ndjson");
+  const lines = ndjson(await stream.text());
+  const capLines = ndjson(await readText("ollama/chat-stream.ndjson"));
+  assert.deepEqual(union([lines[0]]), union([capLines[0]]), "first line");
+  assert.deepEqual(union([lines[lines.length - 1]]), union([capLines[capLines.length - 1]]), "done line");
+
+  const gen = await postJson(`${sim.url}/api/generate`, {
+    model: "qwen3:32b",
+    prompt: "The capital of France is",
+    think: true,
+    stream: false,
+  });
+  const genBody = await gen.json();
+  const capGen = await readJson("ollama/generate.json");
+  assert.deepEqual(union([genBody]), union([capGen]));
+  assert.equal(genBody.prompt_eval_count, 5 + 5 + 3, "template: 5 per message + content tokens + 3");
+
+  assert.deepEqual(
+    union([await (await fetch(`${sim.url}/api/tags`)).json()]),
+    union([await readJson("ollama/tags.json")]),
+  );
+  assert.deepEqual(
+    union([await (await fetch(`${sim.url}/api/ps`)).json()]),
+    union([await readJson("ollama/ps.json")]),
+  );
+
+  const nf = await postJson(`${sim.url}/api/chat`, {
+    model: "nonexistent-model-12345",
+    messages: [],
+    stream: false,
+  });
+  assert.equal(nf.status, 404);
+  const capNf = await readJson("ollama/error-404-model-not-found.json");
+  assert.deepEqual(await nf.json(), capNf);
+
+  const bad = await postJson(`${sim.url}/api/chat`, { ...think, think: "low", stream: false });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), await readJson("ollama/error-400-invalid-option.json"));
+});
+
+Deno.test("shape: Ollama OpenAI-compatible endpoint matches the captures", async () => {
+  await using sim = await startOllamaSim();
+  const req = {
+    model: "qwen3:32b",
+    messages: [{ role: "user", content: "Say hello" }],
+    reasoning_effort: "low",
+  };
+  const plain = await postJson(`${sim.url}/v1/chat/completions`, req);
+  assert.deepEqual(union([await plain.json()]), union([await readJson("ollama/v1-chat-completion.json")]));
+  const stream = await postJson(`${sim.url}/v1/chat/completions`, { ...req, stream: true });
+  assert.equal(stream.headers.get("content-type"), "text/event-stream");
+  const mine = parseSse(await stream.text());
+  const cap = parseSse(await readText("ollama/v1-chat-stream.sse"));
+  assert.equal(mine[mine.length - 1].data, "[DONE]");
+  assert.deepEqual(union(mine.slice(0, -1).map((e) => e.data)), union(cap.slice(0, -1).map((e) => e.data)));
+});
