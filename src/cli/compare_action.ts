@@ -1,0 +1,157 @@
+/**
+ * The `compare` action.
+ *
+ * @module
+ */
+import { SwebenchError } from "../core/mod.ts";
+import type { RunSummary } from "../generate/events.ts";
+import { readRunLogs, summarizeRunLog } from "../generate/report.ts";
+import { runBatch } from "../generate/runner.ts";
+import { defaultPredictionsPath, openPredictions } from "../swebench/predictions.ts";
+import { buildCall, parseFallbacks } from "./call_setup.ts";
+import type { CompareFlags } from "./compare.ts";
+import { configPath, loadConfig } from "./config.ts";
+import { exitCodeOf } from "./generate_action.ts";
+import type { GlobalFlags } from "./main.ts";
+import { info, out, style, ui } from "./output.ts";
+import { createProgress, formatUsd } from "./progress.ts";
+import { reportTable, writeHtmlReport } from "./report_action.ts";
+import { confirmSpend, describePlan, loadSelection, planFor, setupTarget, type Target } from "./run_setup.ts";
+import { createSharedBudget } from "./budget_setup.ts";
+
+/** Run `compare`; returns the exit code. */
+export async function compareAction(flags: CompareFlags, globals: GlobalFlags): Promise<number> {
+  ui.json = !!flags.json;
+  const config = await loadConfig(configPath(globals.config));
+  const specs = parseFallbacks(flags.providers);
+  if (specs.length < 2) {
+    throw new SwebenchError("usage", "compare needs at least two provider:model entries", {
+      hint: "Example: --providers openai:gpt-4o-mini,anthropic:claude-sonnet-4-5",
+    });
+  }
+  const targets: Target[] = [];
+  for (const s of specs) targets.push(await setupTarget(s.provider, { config, model: s.model }));
+  const { ref, instances } = await loadSelection(flags);
+  const label = (t: Target) => `${t.resolved.name}:${t.model}`;
+  const outputs = targets.map((t) =>
+    `${flags.outputDir}/${
+      defaultPredictionsPath(t.resolved.kind === "gold" ? "gold" : t.model, ref.label, ref.split)
+        .replace(/^predictions\//, "")
+    }`
+  );
+  if (new Set(outputs).size !== outputs.length) {
+    throw new SwebenchError("usage", "two entries of --providers would write the same predictions file", {
+      hint: "Compare different models.",
+    });
+  }
+  const plans = targets.map((t) => planFor(t, instances, { maxTokens: flags.maxTokens }));
+  const worst = plans.some((p, i) => p.worstUsd === undefined && !targets[i].free)
+    ? undefined
+    : plans.reduce((s, p) => s + (p.worstUsd ?? 0), 0);
+  if (!flags.json || flags.dryRun) {
+    for (const [i, t] of targets.entries()) for (const l of describePlan(label(t), plans[i], 0)) info(l);
+    info(
+      `Total worst case: ${formatUsd(worst)}${
+        flags.maxCost !== undefined ? `, budget ${formatUsd(flags.maxCost)}` : ""
+      }`,
+    );
+  }
+  if (flags.dryRun) {
+    if (flags.json) {
+      out(JSON.stringify(
+        {
+          dryRun: true,
+          models: targets.map((t, i) => ({ model: label(t), output: outputs[i], ...plans[i] })),
+          worstUsd: worst ?? null,
+        },
+        null,
+        2,
+      ));
+    } else out("Dry run: nothing sent.");
+    return 0;
+  }
+  if (
+    !await confirmSpend(worst, {
+      yes: flags.yes,
+      maxCost: flags.maxCost,
+      free: targets.every((t) => t.free),
+    })
+  ) {
+    return 0;
+  }
+  const budget = createSharedBudget(flags.maxCost);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    controller.abort(new SwebenchError("interrupted", "interrupted"));
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+  } catch { /* ignore */ }
+  const summaries: RunSummary[] = [];
+  let code = 0;
+  try {
+    for (const [i, t] of targets.entries()) {
+      if (!flags.json) info(style.bold(`\n== ${label(t)}`));
+      const writer = await openPredictions(outputs[i], {
+        overwrite: !!flags.overwrite,
+        retryFailed: !!flags.retryFailed,
+      });
+      const progress = createProgress();
+      try {
+        const { call } = buildCall({ primary: t, fallbacks: [], flags, budget, onNotice: (m) => info(m) });
+        const s = await runBatch({
+          instances,
+          call,
+          providerName: t.resolved.name,
+          model: t.model,
+          modelNameOrPath: t.resolved.kind === "gold" ? "gold" : t.model,
+          writer,
+          concurrency: flags.concurrency,
+          maxTokens: flags.maxTokens,
+          temperature: flags.temperature,
+          stream: !!flags.stream,
+          contextWindow: t.entry?.contextWindow,
+          countTokens: t.countTokens,
+          includeGold: t.resolved.kind === "gold",
+          signal: controller.signal,
+          onEvent: (e) => progress.onEvent(e),
+          maxCostUsd: flags.maxCost,
+        });
+        summaries.push(s);
+        const c = exitCodeOf(s);
+        if (c !== 0 && (code === 0 || code === 4)) code = c;
+        if (s.stoppedBy === "interrupted" || s.stoppedBy === "budget") break;
+      } finally {
+        progress.close();
+        await writer.close();
+      }
+    }
+  } finally {
+    try {
+      Deno.removeSignalListener("SIGINT", onSigint);
+    } catch { /* ignore */ }
+  }
+  const logs = outputs.slice(0, summaries.length).map((o) => `${o}.runlog.jsonl`);
+  const { records } = await readRunLogs(logs);
+  const ids = new Set(instances.map((x) => x.instance_id));
+  const models = summarizeRunLog(records.filter((r) => ids.has(r.instance_id)));
+  if (flags.report) await writeHtmlReport(flags.report, models, `compare: ${ref.label} (${ref.split})`);
+  if (flags.json) {
+    out(JSON.stringify(
+      {
+        exitCode: code,
+        outputs,
+        report: flags.report ?? null,
+        models: models.map(({ perInstance: _p, ...m }) => m),
+        runs: summaries,
+      },
+      null,
+      2,
+    ));
+  } else {
+    out(reportTable(models));
+    if (flags.report) out(`Report: ${flags.report}`);
+  }
+  return code;
+}

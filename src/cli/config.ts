@@ -1,0 +1,189 @@
+/**
+ * The config file and the precedence flags > environment > config file > defaults.
+ *
+ * @module
+ */
+import { type ProviderKind, SwebenchError } from "../core/mod.ts";
+import type { ModelEntry } from "../providers/catalog.ts";
+import { BUILTIN_PROVIDERS } from "../providers/registry.ts";
+import { env } from "./env.ts";
+
+/** One provider's entry in the config file. */
+export interface ProviderConfig {
+  /** Wire protocol; built-in names imply it, custom names (e.g. `vllm`) need it (default `openai`). */
+  kind?: ProviderKind;
+  /** API key (stored in the 0600 config file only). */
+  apiKey?: string;
+  /** Additional keys: calls spread across them. */
+  apiKeys?: string[];
+  /** Base URL (vendor convention). */
+  baseUrl?: string;
+  /** Default model for this provider. */
+  model?: string;
+  /** OpenAI organization / project. */
+  organization?: string;
+  project?: string;
+  /** Known limits when the server sends no headers. */
+  rpm?: number;
+  tpm?: number;
+  /** Per-provider budget in USD. */
+  maxCost?: number;
+}
+
+/** The config file. */
+export interface ConfigFile {
+  /** Providers by name. */
+  providers?: Record<string, ProviderConfig>;
+  /** Default provider and model. */
+  defaultProvider?: string;
+  defaultModel?: string;
+  /** Fallback chain, `provider:model` entries. */
+  fallback?: string[];
+  /** Model catalog overrides and additions. */
+  models?: ModelEntry[];
+}
+
+/** Where a resolved value came from. */
+export type Source = "flag" | "env" | "file" | "default";
+
+/** Default path: `$XDG_CONFIG_HOME/swebench-runner/config.json` (or `~/.config/...`). */
+export function defaultConfigPath(): string {
+  const xdg = env("XDG_CONFIG_HOME");
+  const home = env("HOME") ?? ".";
+  return `${xdg ?? `${home}/.config`}/swebench-runner/config.json`;
+}
+
+/** Config path from `--config`, `SWEBENCH_CONFIG`, or the default. */
+export function configPath(flag?: string): string {
+  return flag ?? env("SWEBENCH_CONFIG") ?? defaultConfigPath();
+}
+
+/** Read the config file; a missing file is an empty config, a malformed one a config error (exit 3). */
+export async function loadConfig(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return {};
+    throw e;
+  }
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error("not an object");
+    }
+    return parsed as ConfigFile;
+  } catch (e) {
+    throw new SwebenchError("config", `config file ${path} is not valid JSON: ${(e as Error).message}`, {
+      hint: `Fix or delete ${path}, then run \`swebench provider init <name>\`.`,
+    });
+  }
+}
+
+/** Write the config file atomically (temp file + rename) with mode 0600. */
+export async function saveConfig(path: string, config: ConfigFile): Promise<void> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, JSON.stringify(config, null, 2) + "\n", { mode: 0o600, createNew: true });
+    await Deno.chmod(tmp, 0o600);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** A provider with every setting resolved and its source. */
+export interface ResolvedProvider {
+  name: string;
+  kind: ProviderKind;
+  apiKey?: string;
+  apiKeys: string[];
+  baseUrl: string;
+  model: string;
+  organization?: string;
+  project?: string;
+  rpm?: number;
+  tpm?: number;
+  maxCost?: number;
+  /** Env var that holds the key for this provider, if any. */
+  keyEnv?: string;
+  needsKey: boolean;
+  sources: { apiKey?: Source; baseUrl: Source; model: Source };
+}
+
+/** Names a user may pass to `-p`: built-ins plus the config file's providers. */
+export function knownProviderNames(config: ConfigFile): string[] {
+  return [...new Set([...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(config.providers ?? {})])];
+}
+
+/**
+ * Resolve one provider's settings with precedence flags > env > file > defaults.
+ * Unknown names fail with the list of known ones (exit 2).
+ */
+export function resolveProvider(
+  name: string,
+  options: { config: ConfigFile; flags?: { baseUrl?: string; model?: string } },
+): ResolvedProvider {
+  const spec = BUILTIN_PROVIDERS[name];
+  const file = options.config.providers?.[name];
+  if (!spec && !file) {
+    throw new SwebenchError("usage", `unknown provider "${name}"`, {
+      hint: `Known providers: ${knownProviderNames(options.config).join(", ")}. ` +
+        `Add an OpenAI-compatible one with \`swebench provider init ${name} --base-url URL\`.`,
+    });
+  }
+  const kind: ProviderKind = file?.kind ?? spec?.kind ?? "openai";
+  const kindSpec = spec ?? BUILTIN_PROVIDERS[kind];
+  const pick = <T>(...c: [T | undefined, Source][]): [T | undefined, Source | undefined] => {
+    for (const [v, s] of c) if (v !== undefined && v !== "") return [v, s];
+    return [undefined, undefined];
+  };
+  // Environment variables belong to the built-in provider of that name only; custom providers use the file.
+  const envKey = spec?.keyEnv ? env(spec.keyEnv) : undefined;
+  const envBase = spec?.baseUrlEnv ? env(spec.baseUrlEnv) : undefined;
+  const [apiKey, keySource] = pick<string>([envKey, "env"], [file?.apiKey, "file"]);
+  const [baseUrl, baseSource] = pick<string>(
+    [options.flags?.baseUrl, "flag"],
+    [envBase, "env"],
+    [file?.baseUrl, "file"],
+    [kindSpec.defaultBaseUrl, "default"],
+  );
+  const envModel = env("SWEBENCH_MODEL");
+  const [model, modelSource] = pick<string>(
+    [options.flags?.model, "flag"],
+    [envModel, "env"],
+    [file?.model, "file"],
+    [options.config.defaultProvider === name ? options.config.defaultModel : undefined, "file"],
+    [kindSpec.defaultModel, "default"],
+  );
+  const keys = [...new Set([apiKey, ...(file?.apiKeys ?? [])].filter((k): k is string => !!k))];
+  // OpenAI-compatible local servers (vLLM, llama.cpp, Ollama's /v1) usually need no key.
+  const isLocalOpenAI = kind === "openai" && baseUrl !== BUILTIN_PROVIDERS.openai.defaultBaseUrl;
+  return {
+    name,
+    kind,
+    apiKey,
+    apiKeys: keys,
+    baseUrl: baseUrl!,
+    model: model!,
+    organization: name === "openai" ? env("OPENAI_ORG_ID") ?? file?.organization : file?.organization,
+    project: name === "openai" ? env("OPENAI_PROJECT_ID") ?? file?.project : file?.project,
+    rpm: file?.rpm,
+    tpm: file?.tpm,
+    maxCost: file?.maxCost,
+    keyEnv: spec?.keyEnv,
+    needsKey: kindSpec.needsKey && !isLocalOpenAI,
+    sources: { apiKey: keySource, baseUrl: baseSource!, model: modelSource! },
+  };
+}
+
+/** The error for a provider that needs a key and has none (exit 3, no request sent). */
+export function missingKeyError(p: ResolvedProvider): SwebenchError {
+  const how = p.keyEnv
+    ? `Set ${p.keyEnv} (export ${p.keyEnv}=...) or run \`swebench provider init ${p.name}\`.`
+    : `Run \`swebench provider init ${p.name}\` to store a key.`;
+  return new SwebenchError("config", `${p.name}: no API key found`, { hint: how, provider: p.name });
+}

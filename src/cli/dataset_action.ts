@@ -1,0 +1,120 @@
+/**
+ * Actions of `swebench dataset ...`.
+ *
+ * @module
+ */
+import {
+  type ContextVariant,
+  datasetCacheDir,
+  datasetInfo,
+  fetchDataset,
+  isDatasetCached,
+  KNOWN_DATASETS,
+  resolveDataset,
+} from "../swebench/datasets.ts";
+import type { HfProgress } from "../swebench/hf.ts";
+import { env } from "./env.ts";
+import type { GlobalFlags } from "./main.ts";
+import { info, out, style, ui } from "./output.ts";
+import { cacheDir } from "./paths.ts";
+import { renderTable } from "./table.ts";
+
+function ref(name: string, flags: { split?: string; context?: ContextVariant }) {
+  return resolveDataset(name, {
+    split: flags.split,
+    context: flags.context,
+    cacheDir: cacheDir(),
+    hfEndpoint: env("HF_ENDPOINT"),
+    hfToken: env("HF_TOKEN"),
+  });
+}
+
+function mib(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** `dataset list`. */
+export async function datasetList(flags: { json?: true }, _globals: GlobalFlags): Promise<number> {
+  const rows = [];
+  for (const d of KNOWN_DATASETS) {
+    const cached: string[] = [];
+    if (d.name !== "sample") {
+      for (const split of d.splits) {
+        if (await isDatasetCached(ref(d.name, { split }))) cached.push(split);
+      }
+    }
+    rows.push({ ...d, cached: d.name === "sample" ? ["test"] : cached });
+  }
+  if (flags.json) {
+    out(JSON.stringify({ cacheDir: cacheDir(), datasets: rows }, null, 2));
+    return 0;
+  }
+  out(renderTable(
+    ["name", "Hugging Face id", "splits", "contexts", "cached", "about"],
+    rows.map((d) => [
+      d.name,
+      d.id,
+      d.splits.join(","),
+      d.contexts.join(","),
+      d.cached.join(",") || "-",
+      d.description,
+    ]),
+  ));
+  out(
+    style.dim(
+      `Also: any Hugging Face id (org/name) or a local .jsonl/.json/.parquet file. Cache: ${cacheDir()}`,
+    ),
+  );
+  return 0;
+}
+
+function progressPrinter() {
+  const tty = Deno.stderr.isTerminal() && !ui.quiet;
+  const enc = new TextEncoder();
+  return (p: HfProgress) => {
+    const pct = p.total ? ` ${Math.floor((p.bytes / p.total) * 100)}%` : "";
+    if (tty) {
+      Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${p.file}: ${mib(p.bytes)}${pct}${p.done ? "\n" : ""}`));
+    } else if (p.done) info(`${p.file}: ${mib(p.bytes)}`);
+  };
+}
+
+/** `dataset fetch`. */
+export async function datasetFetch(
+  name: string,
+  flags: { split: string; context: ContextVariant; refresh?: true; json?: true },
+  _globals: GlobalFlags,
+): Promise<number> {
+  const r = ref(name, flags);
+  const fetched = await fetchDataset(r, { refresh: !!flags.refresh, onProgress: progressPrinter() });
+  if (flags.json) {
+    out(JSON.stringify(fetched, null, 2));
+    return 0;
+  }
+  out(
+    `${fetched.fromCache ? "Already cached" : "Fetched"}: ${fetched.id} (${fetched.split}), ` +
+      `${fetched.files.length} file(s), ${mib(fetched.sizeBytes)}${
+        fetched.cachedPath ? ` in ${fetched.cachedPath}` : ""
+      }`,
+  );
+  return 0;
+}
+
+/** `dataset info`. */
+export async function datasetInfoCommand(
+  name: string,
+  flags: { split: string; context: ContextVariant; json?: true },
+  _globals: GlobalFlags,
+): Promise<number> {
+  const r = ref(name, flags);
+  const i = await datasetInfo(r, { onProgress: progressPrinter() });
+  if (flags.json) {
+    out(JSON.stringify({ ...i, cacheDir: datasetCacheDir(r) ?? null }, null, 2));
+    return 0;
+  }
+  out(`${style.bold(i.id)} (${i.split}): ${i.rows} instances, ${mib(i.sizeBytes)}`);
+  if (i.cachedPath) out(`Location: ${i.cachedPath}`);
+  const repos = Object.entries(i.repos).sort((a, b) => b[1] - a[1]);
+  out(renderTable(["repository", "instances"], repos, ["left", "right"]));
+  return 0;
+}

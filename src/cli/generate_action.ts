@@ -1,0 +1,192 @@
+/**
+ * The `generate` action: resolve settings, load and select instances, plan, confirm, run, summarise.
+ *
+ * @module
+ */
+import { SwebenchError } from "../core/mod.ts";
+import type { RunSummary } from "../generate/events.ts";
+import { runBatch } from "../generate/runner.ts";
+import { defaultPredictionsPath, openPredictions, readPredictions } from "../swebench/predictions.ts";
+import { configPath, loadConfig } from "./config.ts";
+import { env } from "./env.ts";
+import type { GenerateFlags } from "./generate.ts";
+import type { GlobalFlags } from "./main.ts";
+import { info, out, style, ui, warn } from "./output.ts";
+import { createProgress, formatDuration, formatUsd } from "./progress.ts";
+import { buildCall, parseFallbacks } from "./call_setup.ts";
+import { confirmSpend, describePlan, loadSelection, planFor, setupTarget } from "./run_setup.ts";
+
+/** Run `generate`; returns the exit code. */
+export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): Promise<number> {
+  ui.json = !!flags.json;
+  const config = await loadConfig(configPath(globals.config));
+  const providerName = flags.provider ?? env("SWEBENCH_PROVIDER") ?? config.defaultProvider ?? "gold";
+  const fallbackSpecs = parseFallbacks(flags.fallback ?? config.fallback ?? []);
+  // Every target is resolved (and its key checked) before anything is sent.
+  const target = await setupTarget(providerName, { config, model: flags.model, baseUrl: flags.baseUrl });
+  const fallbacks = [];
+  for (const f of fallbackSpecs) fallbacks.push(await setupTarget(f.provider, { config, model: f.model }));
+  const { ref, instances } = await loadSelection(flags);
+  const isGold = target.resolved.kind === "gold";
+  const modelLabel = isGold ? "gold" : target.model;
+  const output = flags.output ?? defaultPredictionsPath(modelLabel, ref.label, ref.split);
+
+  if (flags.dryRun) {
+    const predicted = await readPredictions(output).then((p) => new Set(p.map((x) => x.instance_id))).catch(
+      () => new Set<string>(),
+    );
+    const todo = flags.overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));
+    const plan = planFor(target, todo, { maxTokens: flags.maxTokens });
+    const doc = {
+      dryRun: true,
+      provider: target.resolved.name,
+      model: target.model,
+      dataset: ref.label,
+      split: ref.split,
+      selected: instances.length,
+      alreadyDone: instances.length - todo.length,
+      output,
+      maxCostUsd: flags.maxCost ?? null,
+      ...plan,
+    };
+    if (flags.json) out(JSON.stringify(doc, null, 2));
+    else {
+      for (const l of describePlan(`${target.resolved.name}:${target.model}`, plan, doc.alreadyDone)) out(l);
+      out(`  predictions: ${output}`);
+      out("Dry run: nothing sent.");
+    }
+    return 0;
+  }
+
+  const writer = await openPredictions(output, {
+    overwrite: !!flags.overwrite,
+    retryFailed: !!flags.retryFailed,
+  });
+  for (const w of writer.warnings) warn(w);
+  if (writer.repairs.predictions || writer.repairs.runLog) {
+    info(
+      `repaired a torn last line left by an earlier crash (${
+        writer.repairs.predictions + writer.repairs.runLog
+      } bytes)`,
+    );
+  }
+  const others = [...writer.models].filter((m) => m !== modelLabel);
+  if (others.length) {
+    warn(`${output} already holds predictions of ${others.join(", ")}; appending ${modelLabel}`);
+  }
+  let summary: RunSummary;
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    info("\ninterrupted: finishing the files (Ctrl-C again to quit at once)");
+    controller.abort(new SwebenchError("interrupted", "interrupted"));
+  };
+  try {
+    const todo = instances.filter((i) => !writer.done.has(i.instance_id));
+    if (!isGold && todo.length > 0) {
+      const plan = planFor(target, todo, { maxTokens: flags.maxTokens });
+      if (!flags.json) {
+        for (
+          const l of describePlan(
+            `${target.resolved.name}:${target.model}`,
+            plan,
+            instances.length - todo.length,
+          )
+        ) {
+          info(l);
+        }
+      }
+      const go = await confirmSpend(plan.worstUsd, {
+        yes: flags.yes,
+        maxCost: flags.maxCost,
+        free: target.free,
+      });
+      if (!go) return 0;
+    }
+    const { call, stats } = buildCall({ primary: target, fallbacks, flags, onNotice: (m) => info(m) });
+    try {
+      Deno.addSignalListener("SIGINT", onSigint);
+    } catch { /* no signal support */ }
+    const progress = createProgress();
+    try {
+      summary = await runBatch({
+        instances,
+        call,
+        providerName: target.resolved.name,
+        model: target.model,
+        modelNameOrPath: modelLabel,
+        writer,
+        concurrency: flags.concurrency,
+        maxTokens: flags.maxTokens,
+        temperature: flags.temperature,
+        stream: !!flags.stream,
+        contextWindow: target.entry?.contextWindow,
+        countTokens: target.countTokens,
+        includeGold: isGold,
+        signal: controller.signal,
+        onEvent: (e) => progress.onEvent(e),
+        maxCostUsd: flags.maxCost,
+      });
+    } finally {
+      progress.close();
+      try {
+        Deno.removeSignalListener("SIGINT", onSigint);
+      } catch { /* ignore */ }
+    }
+    const extra = stats();
+    const code = exitCodeOf(summary);
+    if (flags.json) {
+      out(
+        JSON.stringify(
+          { output, runLog: writer.runLogPath, exitCode: code, ...summary, resilience: extra },
+          null,
+          2,
+        ),
+      );
+    } else {
+      printSummary(summary, output, writer.runLogPath);
+      for (const line of extra.lines) out(line);
+    }
+    return code;
+  } finally {
+    await writer.close();
+  }
+}
+
+/** Exit code of a finished run (DESIGN §6). */
+export function exitCodeOf(s: RunSummary): number {
+  if (s.stoppedBy) return s.stopExitCode ?? 1;
+  if (s.failed > 0) return 4;
+  return 0;
+}
+
+/** Print the human summary of a run. */
+export function printSummary(s: RunSummary, output: string, runLog: string): void {
+  const patches = Object.entries(s.patches).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
+  out(
+    `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
+      (s.alreadyDone ? `, ${s.alreadyDone} already done` : "") +
+      (s.notStarted ? `, ${s.notStarted} not started` : "") + ` in ${formatDuration(s.wallMs)}`,
+  );
+  out(`Patches: ${patches}`);
+  out(
+    `Tokens: ${s.promptTokens} prompt + ${s.completionTokens} completion; cost ${
+      s.costUnknown ? `${formatUsd(s.costUsd)} + unknown (unpriced model)` : formatUsd(s.costUsd)
+    }` + (s.maxCostUsd !== undefined ? ` of ${formatUsd(s.maxCostUsd)} budget` : ""),
+  );
+  if (s.ok > 0) out(`Latency: p50 ${Math.round(s.latencyP50Ms)} ms, p95 ${Math.round(s.latencyP95Ms)} ms`);
+  if (s.retries) out(`Retries: ${s.retries}`);
+  const kinds = Object.entries(s.failuresByKind).map(([k, v]) => `${v} ${k}`).join(", ");
+  if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
+  out(`Predictions: ${output}`);
+  if (s.stoppedBy === "budget") {
+    out(style.yellow(
+      `Stopped: budget reached (${formatUsd(s.costUsd)} spent of ${formatUsd(s.maxCostUsd)}). ` +
+        `${s.notStarted} instance(s) left undone; raise --max-cost and re-run to go on.`,
+    ));
+  } else if (s.stoppedBy === "interrupted") {
+    out(style.yellow(`Interrupted: ${s.notStarted} instance(s) left; re-run the same command to resume.`));
+  } else if (s.stoppedBy === "fatal") {
+    out(style.red(`Stopped: ${s.stopMessage}`));
+  }
+}

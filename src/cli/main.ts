@@ -1,0 +1,86 @@
+/**
+ * The CLI entry: the commander program, global flags, exit codes (DESIGN §6).
+ *
+ * @module
+ */
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import denoJson from "../../deno.json" with { type: "json" };
+import { generateCommand } from "./generate.ts";
+import { initUi, printError } from "./output.ts";
+import { providerCommand } from "./provider.ts";
+import { datasetCommand } from "./dataset.ts";
+import { reportCommand } from "./report.ts";
+import { compareCommand } from "./compare.ts";
+
+/** Global flags shared by every command. */
+export type GlobalFlags = {
+  verbose?: true;
+  quiet?: true;
+  color: boolean;
+  config?: string;
+};
+
+/** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
+export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {
+  const program = new Command("swebench")
+    .description("Run any model on SWE-bench: predictions the official harness evaluates unchanged")
+    .version(denoJson.version, "--version", "print the version")
+    .option("-v, --verbose", "more detail (provider error bodies, retries)")
+    .option("-q, --quiet", "no progress output")
+    .option("--no-color", "no colours (also NO_COLOR)")
+    .option("--config <path>", "config file (default $XDG_CONFIG_HOME/swebench-runner/config.json)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
+      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+    });
+  program.hook("preAction", (_cmd, action) => {
+    initUi(action.optsWithGlobals() as unknown as GlobalFlags);
+  });
+  program.addCommand(
+    generateCommand().action(async (flags, cmd) => {
+      const { runGenerate } = await import("./generate_action.ts");
+      setExit(await runGenerate(flags, cmd.optsWithGlobals() as unknown as GlobalFlags));
+    }),
+  );
+  program.addCommand(providerCommand(setExit));
+  program.addCommand(datasetCommand(setExit));
+  program.addCommand(compareCommand(setExit));
+  program.addCommand(reportCommand(setExit));
+  const override = (c: Command<unknown[], Record<string, unknown>>) => {
+    c.exitOverride();
+    for (const sub of c.commands) override(sub as Command<unknown[], Record<string, unknown>>);
+  };
+  for (const c of program.commands) override(c as Command<unknown[], Record<string, unknown>>);
+  return program;
+}
+
+/**
+ * Run the CLI with `args`; resolves to the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "./src/cli/main.ts";
+ * Deno.exit(await runCli(["--version"]));
+ * ```
+ */
+export async function runCli(args: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => code = c);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help"
+      ) {
+        return 0;
+      }
+      // commander already printed the message; unknown options, bad choices, missing arguments: usage (2).
+      return 2;
+    }
+    return printError(e);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Terminal output: colour (off for NO_COLOR, --no-color, or a non-TTY), stderr messages, error printing.
+ *
+ * @module
+ */
+import { type SwebenchError, toSwebenchError } from "../core/mod.ts";
+import { permissionError } from "../http/permission.ts";
+import { env } from "./env.ts";
+
+/** Global output settings, set once from the global flags. */
+export const ui: { color: boolean; quiet: boolean; verbose: boolean; json: boolean } = {
+  color: false,
+  quiet: false,
+  verbose: false,
+  json: false,
+};
+
+/** Decide colour from flags, NO_COLOR and whether stderr is a terminal. */
+export function initUi(flags: { color?: boolean; quiet?: boolean; verbose?: boolean }): void {
+  ui.quiet = !!flags.quiet;
+  ui.verbose = !!flags.verbose;
+  ui.color = flags.color !== false && env("NO_COLOR") === undefined && Deno.stderr.isTerminal();
+}
+
+const wrap = (open: number, close: number) => (s: string): string =>
+  ui.color ? `\x1b[${open}m${s}\x1b[${close}m` : s;
+/** ANSI styles (no-ops without colour). */
+export const style: Record<"bold" | "dim" | "red" | "green" | "yellow" | "cyan", (s: string) => string> = {
+  bold: wrap(1, 22),
+  dim: wrap(2, 22),
+  red: wrap(31, 39),
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  cyan: wrap(36, 39),
+};
+
+const encoder = new TextEncoder();
+/** Write a line to stderr (progress, notices). */
+export function info(line: string): void {
+  if (!ui.quiet) Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+/** Write a warning to stderr (shown even with -q). */
+export function warn(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(style.yellow("warning: ") + line + "\n"));
+}
+/** Write a result line to stdout. */
+export function out(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+/** Normalise anything thrown into a SwebenchError (permission errors name the flag). */
+export function asError(e: unknown): SwebenchError {
+  return permissionError(e) ?? toSwebenchError(e);
+}
+
+/** Print an error: cause and fix in one or two lines (+ provider body with --verbose). Returns its exit code. */
+export function printError(e: unknown): number {
+  const err = asError(e);
+  const lines = [`${style.red("error:")} ${err.message}`];
+  if (err.hint) lines.push(`${style.dim("hint:")} ${err.hint}`);
+  if (ui.verbose && err.body) lines.push(style.dim(err.body));
+  if (ui.verbose && err.kind === "unexpected" && err.stack) lines.push(style.dim(err.stack));
+  Deno.stderr.writeSync(encoder.encode(lines.join("\n") + "\n"));
+  return err.exitCode;
+}

@@ -1,0 +1,388 @@
+/**
+ * Actions of `swebench provider ...`.
+ *
+ * @module
+ */
+import { type ProviderKind, SwebenchError, type UnifiedResponse } from "../core/mod.ts";
+import { maskKey } from "../http/auth.ts";
+import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
+import { createProvider } from "../providers/registry.ts";
+import {
+  type ConfigFile,
+  configPath,
+  knownProviderNames,
+  loadConfig,
+  missingKeyError,
+  type ResolvedProvider,
+  resolveProvider,
+  saveConfig,
+} from "./config.ts";
+import type { GlobalFlags } from "./main.ts";
+import { info, out, style, ui } from "./output.ts";
+import { formatUsd } from "./progress.ts";
+import { renderTable } from "./table.ts";
+
+function providerFor(r: ResolvedProvider, config: ConfigFile) {
+  const catalog = catalogWithOverrides(defaultCatalog(), config.models ?? []);
+  return {
+    catalog,
+    provider: createProvider({
+      kind: r.kind,
+      name: r.name,
+      apiKey: r.apiKey,
+      baseUrl: r.baseUrl,
+      organization: r.organization,
+      project: r.project,
+      cost: (model, usage) => costOf(catalog.lookup(model, r.kind), usage, r.kind),
+    }),
+  };
+}
+
+/** `provider list`. */
+export async function providerList(flags: { json?: true }, globals: GlobalFlags): Promise<number> {
+  const path = configPath(globals.config);
+  const config = await loadConfig(path);
+  const rows = knownProviderNames(config).map((name) => {
+    const r = resolveProvider(name, { config });
+    return {
+      name,
+      kind: r.kind,
+      apiKey: r.apiKey ? maskKey(r.apiKey) : undefined,
+      apiKeySource: r.sources.apiKey,
+      keys: r.apiKeys.length,
+      keyEnv: r.keyEnv,
+      needsKey: r.needsKey,
+      baseUrl: r.baseUrl,
+      baseUrlSource: r.sources.baseUrl,
+      model: r.model,
+      modelSource: r.sources.model,
+      default: config.defaultProvider === name,
+    };
+  });
+  if (flags.json) {
+    out(JSON.stringify({ config: path, providers: rows }, null, 2));
+    return 0;
+  }
+  out(renderTable(
+    ["provider", "kind", "key", "base URL", "model"],
+    rows.map((r) => [
+      r.default ? `${r.name} *` : r.name,
+      r.kind,
+      r.apiKey
+        ? `${r.apiKey} (${r.apiKeySource}${r.keys > 1 ? `, +${r.keys - 1} more` : ""})`
+        : r.needsKey
+        ? style.yellow(`missing: set ${r.keyEnv ?? "a key"}`)
+        : "-",
+      `${r.baseUrl} (${r.baseUrlSource})`,
+      `${r.model} (${r.modelSource})`,
+    ]),
+  ));
+  out(style.dim(`config: ${path}`));
+  return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of Deno.stdin.readable) chunks.push(c);
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    all.set(c, o);
+    o += c.length;
+  }
+  return new TextDecoder().decode(all).trim();
+}
+
+async function smallCall(r: ResolvedProvider, config: ConfigFile): Promise<UnifiedResponse> {
+  const { provider } = providerFor(r, config);
+  return await provider.generate({
+    model: r.model,
+    prompt: "Reply with the single word OK.",
+    maxTokens: 16,
+    temperature: 0,
+  }, { totalTimeoutMs: 60_000 });
+}
+
+function describeCall(r: UnifiedResponse): string {
+  return `${r.model} answered in ${
+    Math.round(r.latencyMs)
+  } ms, ${r.usage.promptTokens}+${r.usage.completionTokens} ` +
+    `tokens, cost ${formatUsd(r.costUsd)}`;
+}
+
+/** `provider init <name>`. */
+export async function providerInit(
+  name: string,
+  flags: { apiKeyStdin?: true; model?: string; baseUrl?: string; kind?: string; test: boolean; json?: true },
+  globals: GlobalFlags,
+): Promise<number> {
+  const path = configPath(globals.config);
+  const config = await loadConfig(path);
+  const kinds = ["openai", "anthropic", "ollama"];
+  if (flags.kind && !kinds.includes(flags.kind)) {
+    throw new SwebenchError("usage", `--kind must be one of ${kinds.join(", ")}, got "${flags.kind}"`);
+  }
+  const existing = config.providers?.[name] ?? {};
+  const builtin = ["openai", "anthropic", "ollama"].includes(name);
+  if (!builtin && !flags.baseUrl && !existing.baseUrl) {
+    throw new SwebenchError("usage", `"${name}" is not a built-in provider: it needs --base-url`, {
+      hint: `Example: swebench provider init ${name} --base-url http://127.0.0.1:8000/v1 --model <id>`,
+    });
+  }
+  const entry = {
+    ...existing,
+    ...(builtin ? {} : { kind: (flags.kind ?? existing.kind ?? "openai") as ProviderKind }),
+    ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
+    ...(flags.model ? { model: flags.model } : {}),
+  };
+  const interactive = Deno.stdin.isTerminal() && !flags.apiKeyStdin;
+  const draft: ConfigFile = { ...config, providers: { ...config.providers, [name]: entry } };
+  let resolved = resolveProvider(name, { config: draft });
+  if (flags.apiKeyStdin) {
+    const key = await readStdin();
+    if (!key) throw new SwebenchError("usage", "--api-key-stdin: standard input was empty");
+    entry.apiKey = key;
+  } else if (interactive) {
+    return await initWizard(name, entry, draft, path, flags.test);
+  } else if (resolved.needsKey && !entry.apiKey) {
+    throw new SwebenchError("usage", "standard input is not a terminal, so no key can be asked for", {
+      hint: `Pipe it: echo "$KEY" | swebench provider init ${name} --api-key-stdin`,
+    });
+  }
+  resolved = resolveProvider(name, { config: draft });
+  // The stored key is what `init` is about: test with it, not with an env var that may shadow it.
+  if (entry.apiKey) resolved = { ...resolved, apiKey: entry.apiKey };
+  let test: UnifiedResponse | undefined;
+  if (flags.test) {
+    if (resolved.needsKey && !resolved.apiKey) throw missingKeyError(resolved);
+    test = await smallCall(resolved, draft);
+    if (!flags.json) info(`${style.green("ok")}: ${describeCall(test)}`);
+  }
+  if (!draft.defaultProvider) draft.defaultProvider = name;
+  await saveConfig(path, draft);
+  if (flags.json) {
+    out(JSON.stringify(
+      {
+        saved: path,
+        provider: name,
+        kind: resolved.kind,
+        apiKey: entry.apiKey ? maskKey(entry.apiKey) : undefined,
+        baseUrl: resolved.baseUrl,
+        model: resolved.model,
+        test: test
+          ? { model: test.model, latencyMs: test.latencyMs, usage: test.usage, costUsd: test.costUsd }
+          : undefined,
+      },
+      null,
+      2,
+    ));
+  } else {
+    out(`Saved ${name} to ${path} (mode 0600)${entry.apiKey ? `, key ${maskKey(entry.apiKey)}` : ""}.`);
+  }
+  return 0;
+}
+
+async function initWizard(
+  name: string,
+  entry: NonNullable<ConfigFile["providers"]>[string],
+  draft: ConfigFile,
+  path: string,
+  runTest: boolean,
+): Promise<number> {
+  const p = await import("@clack/prompts");
+  p.intro(`swebench provider init ${name}`);
+  const cancelled = (v: unknown): v is symbol => p.isCancel(v);
+  let resolved = resolveProvider(name, { config: draft });
+  if (resolved.kind !== "ollama" && resolved.kind !== "gold") {
+    const key = await p.password({
+      message: `API key for ${name}${resolved.keyEnv ? ` (as in ${resolved.keyEnv})` : ""}`,
+      mask: "*",
+      validate: (v) => (!v && resolved.needsKey ? "A key is required" : undefined),
+    });
+    if (cancelled(key)) {
+      p.cancel("Nothing saved.");
+      return 130;
+    }
+    if (key) entry.apiKey = key.trim();
+  }
+  resolved = resolveProvider(name, { config: draft });
+  if (entry.apiKey) resolved = { ...resolved, apiKey: entry.apiKey };
+  const { provider, catalog } = providerFor(resolved, draft);
+  const spin = p.spinner();
+  spin.start("Fetching the model list");
+  let models: { id: string; entry?: ModelEntry }[] = [];
+  try {
+    models = ((await provider.listModels?.({ totalTimeoutMs: 30_000 })) ?? [])
+      .map((m) => ({ id: m.id, entry: catalog.lookup(m.id, resolved.kind) }));
+    spin.stop(`${models.length} models`);
+  } catch (e) {
+    spin.stop(`Could not list models: ${(e as Error).message}`);
+  }
+  if (models.length > 0) {
+    models.sort((a, b) => Number(!!b.entry) - Number(!!a.entry) || a.id.localeCompare(b.id));
+    const choice = await p.select({
+      message: "Default model",
+      initialValue: models.some((m) => m.id === resolved.model) ? resolved.model : models[0].id,
+      options: models.slice(0, 60).map((m) => ({
+        value: m.id,
+        label: m.id,
+        hint: m.entry?.inputPerMTok !== undefined
+          ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${m.entry.contextWindow ?? "?"} ctx`
+          : undefined,
+      })),
+    });
+    if (cancelled(choice)) {
+      p.cancel("Nothing saved.");
+      return 130;
+    }
+    entry.model = choice as string;
+  } else {
+    const typed = await p.text({ message: "Default model", initialValue: resolved.model });
+    if (cancelled(typed)) {
+      p.cancel("Nothing saved.");
+      return 130;
+    }
+    entry.model = typed;
+  }
+  resolved = { ...resolveProvider(name, { config: draft }), apiKey: entry.apiKey ?? resolved.apiKey };
+  if (runTest) {
+    spin.start("Testing the connection");
+    try {
+      const r = await smallCall(resolved, draft);
+      spin.stop(`${style.green("ok")}: ${describeCall(r)}`);
+    } catch (e) {
+      spin.stop(style.red(`failed: ${(e as Error).message}`));
+      const keep = await p.confirm({ message: "Save anyway?", initialValue: false });
+      if (cancelled(keep) || !keep) {
+        p.cancel("Nothing saved.");
+        return e instanceof SwebenchError ? e.exitCode : 1;
+      }
+    }
+  }
+  if (!draft.defaultProvider) draft.defaultProvider = name;
+  await saveConfig(path, draft);
+  p.outro(`Saved ${name} to ${path} (mode 0600)${entry.apiKey ? `, key ${maskKey(entry.apiKey)}` : ""}.`);
+  return 0;
+}
+
+/** `provider test <name>`. */
+export async function providerTest(
+  name: string,
+  flags: { model?: string; baseUrl?: string; json?: true },
+  globals: GlobalFlags,
+): Promise<number> {
+  const config = await loadConfig(configPath(globals.config));
+  const r = resolveProvider(name, { config, flags });
+  if (r.needsKey && !r.apiKey) throw missingKeyError(r);
+  const resp = await smallCall(r, config);
+  let running: unknown[] | undefined;
+  if (r.kind === "ollama") {
+    const { listRunning } = await import("../providers/ollama.ts");
+    running = await listRunning({ host: r.baseUrl }).catch(() => undefined);
+  }
+  if (flags.json) {
+    out(JSON.stringify(
+      {
+        provider: name,
+        model: resp.model,
+        latencyMs: resp.latencyMs,
+        usage: resp.usage,
+        costUsd: resp.costUsd ?? null,
+        finishReason: resp.finishReason,
+        requestId: resp.requestId,
+        ...(running ? { loaded: running } : {}),
+      },
+      null,
+      2,
+    ));
+    return 0;
+  }
+  out(`${style.green("ok")}: ${name} ${describeCall(resp)}`);
+  if (running) {
+    const rows =
+      (running as { name: string; sizeBytes?: number; sizeVramBytes?: number; contextLength?: number }[])
+        .map((m) => [
+          m.name,
+          m.sizeBytes ? `${(m.sizeBytes / 2 ** 30).toFixed(1)} GiB` : "-",
+          m.sizeVramBytes ? `${(m.sizeVramBytes / 2 ** 30).toFixed(1)} GiB` : "-",
+          m.contextLength ?? "-",
+        ]);
+    out(rows.length ? renderTable(["loaded model", "size", "VRAM", "context"], rows) : "No model loaded.");
+  }
+  return 0;
+}
+
+/** `provider models <name>`. */
+export async function providerModels(
+  name: string,
+  flags: { baseUrl?: string; json?: true },
+  globals: GlobalFlags,
+): Promise<number> {
+  const config = await loadConfig(configPath(globals.config));
+  const r = resolveProvider(name, { config, flags });
+  if (r.needsKey && !r.apiKey) throw missingKeyError(r);
+  const { provider, catalog } = providerFor(r, config);
+  const models = (await provider.listModels?.()) ?? [];
+  const rows = models.map((m) => {
+    const e = catalog.lookup(m.id, r.kind);
+    return {
+      id: m.id,
+      contextWindow: m.contextWindow ?? e?.contextWindow,
+      maxOutputTokens: e?.maxOutputTokens,
+      inputPerMTok: r.kind === "ollama" ? 0 : e?.inputPerMTok,
+      outputPerMTok: r.kind === "ollama" ? 0 : e?.outputPerMTok,
+      deprecationDate: e?.deprecationDate,
+      sizeBytes: m.sizeBytes,
+    };
+  });
+  if (flags.json) {
+    out(JSON.stringify({ provider: name, models: rows }, null, 2));
+    return 0;
+  }
+  const usd = (v?: number) => (v === undefined ? "?" : `$${v}`);
+  out(renderTable(
+    ["model", "context", "max out", "in/MTok", "out/MTok", "deprecated"],
+    rows.map((m) => [
+      m.id,
+      m.contextWindow ?? "?",
+      m.maxOutputTokens ?? "?",
+      usd(m.inputPerMTok),
+      usd(m.outputPerMTok),
+      m.deprecationDate ?? "",
+    ]),
+    ["left", "right", "right", "right", "right", "left"],
+  ));
+  if (rows.some((m) => m.inputPerMTok === undefined)) {
+    info(style.dim("? = not in the catalog: add prices under `models` in the config file to get costs."));
+  }
+  return 0;
+}
+
+/** `provider pull <model>` (Ollama). */
+export async function providerPull(
+  model: string,
+  flags: { json?: true },
+  globals: GlobalFlags,
+): Promise<number> {
+  const config = await loadConfig(configPath(globals.config));
+  const r = resolveProvider("ollama", { config });
+  const { pullModel } = await import("../providers/ollama.ts");
+  let last = "";
+  const tty = Deno.stderr.isTerminal() && !ui.quiet;
+  const enc = new TextEncoder();
+  for await (const p of pullModel({ host: r.baseUrl, model })) {
+    if (flags.json) {
+      out(JSON.stringify(p));
+      continue;
+    }
+    const pct = p.total ? ` ${Math.floor(((p.completed ?? 0) / p.total) * 100)}%` : "";
+    const line = `${p.status}${pct}`;
+    if (line === last) continue;
+    last = line;
+    if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${line}`));
+    else if (!p.total || p.completed === p.total) info(line);
+  }
+  if (tty) Deno.stderr.writeSync(enc.encode("\n"));
+  if (!flags.json) out(`Pulled ${model}.`);
+  return 0;
+}

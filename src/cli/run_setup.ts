@@ -1,0 +1,208 @@
+/**
+ * Shared setup of `generate` and `compare`: resolve a provider:model target, load and select instances,
+ * plan and confirm the cost before money is spent.
+ *
+ * @module
+ */
+import { type Provider, SwebenchError } from "../core/mod.ts";
+import { planRun, type RunPlan } from "../generate/plan.ts";
+import {
+  type Catalog,
+  catalogWithOverrides,
+  costOf,
+  defaultCatalog,
+  type ModelEntry,
+} from "../providers/catalog.ts";
+import { createProvider } from "../providers/registry.ts";
+import { type ContextVariant, type DatasetRef, loadInstances, resolveDataset } from "../swebench/datasets.ts";
+import type { SwebenchInstance } from "../swebench/instance.ts";
+import { parseShard, selectInstances } from "../swebench/select.ts";
+import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
+import { type ConfigFile, missingKeyError, type ResolvedProvider, resolveProvider } from "./config.ts";
+import { env } from "./env.ts";
+import { info, style, warn } from "./output.ts";
+import { cacheDir } from "./paths.ts";
+import { formatUsd } from "./progress.ts";
+
+/** A resolved provider:model, ready to call. */
+export interface Target {
+  resolved: ResolvedProvider;
+  /** One provider per API key (the first is the primary); a single entry for keyless providers. */
+  providers: Provider[];
+  model: string;
+  entry?: ModelEntry;
+  catalog: Catalog;
+  /** Token counter (exact for OpenAI models, an estimate with a bound for others); gold uses chars/4. */
+  countTokens: (text: string) => number;
+  counter?: TokenCounter;
+  /** True for providers that cost nothing (gold, Ollama). */
+  free: boolean;
+}
+
+/**
+ * Resolve one target; a missing key fails here, before any request (exit 3).
+ */
+export async function setupTarget(
+  name: string,
+  options: { config: ConfigFile; model?: string; baseUrl?: string },
+): Promise<Target> {
+  const resolved = resolveProvider(name, { config: options.config, flags: options });
+  if (resolved.needsKey && !resolved.apiKey) throw missingKeyError(resolved);
+  const catalog = catalogWithOverrides(defaultCatalog(), options.config.models ?? []);
+  const free = resolved.kind === "gold" || resolved.kind === "ollama";
+  const entry = resolved.kind === "gold" ? undefined : catalog.lookup(resolved.model, resolved.kind);
+  const keys = resolved.apiKeys.length > 0 ? resolved.apiKeys : [undefined];
+  const providers = keys.map((apiKey) =>
+    createProvider({
+      kind: resolved.kind,
+      name: resolved.name,
+      apiKey,
+      baseUrl: resolved.baseUrl,
+      organization: resolved.organization,
+      project: resolved.project,
+      cost: (model, usage) => costOf(catalog.lookup(model, resolved.kind) ?? entry, usage, resolved.kind),
+    })
+  );
+  const counter = resolved.kind === "gold" ? undefined : await getTokenCounter(resolved.model);
+  return {
+    resolved,
+    providers,
+    model: resolved.model,
+    entry,
+    catalog,
+    counter,
+    countTokens: counter ? (t) => counter.count(t) : (t) => Math.ceil(t.length / 4),
+    free,
+  };
+}
+
+/** Selection flags shared by `generate` and `compare`. */
+export interface SelectionFlags {
+  dataset: string;
+  split: string;
+  context: ContextVariant;
+  instances?: string[];
+  filter?: string;
+  count?: number;
+  sample?: number;
+  seed: number;
+  shard?: string;
+}
+
+/** Load the dataset and apply the selection (exit 2 on an empty selection or unknown ids). */
+export async function loadSelection(
+  flags: SelectionFlags,
+): Promise<{ ref: DatasetRef; instances: SwebenchInstance[] }> {
+  const shard = flags.shard ? parseShard(flags.shard) : undefined;
+  const ref = resolveDataset(flags.dataset, {
+    split: flags.split,
+    context: flags.context,
+    cacheDir: cacheDir(),
+    hfEndpoint: env("HF_ENDPOINT"),
+    hfToken: env("HF_TOKEN"),
+  });
+  const all = await loadInstances(ref);
+  const instances = selectInstances(all, {
+    instances: flags.instances,
+    filter: flags.filter,
+    count: flags.count,
+    sample: flags.sample,
+    seed: flags.seed,
+    shard,
+  });
+  if (instances.length === 0) {
+    throw new SwebenchError("usage", "the selection is empty: no instance matches", {
+      hint: "Check --instances/--filter/--count/--shard against `swebench dataset info <name>`.",
+    });
+  }
+  return { ref, instances };
+}
+
+/** Worst-case USD of one call: counted prompt tokens (inflated by the counter's error bound) + max tokens. */
+export function reservationFor(
+  target: Target,
+): (promptTokens: number, maxTokens: number) => number | undefined {
+  if (target.free) return () => 0;
+  const e = target.entry;
+  if (e?.inputPerMTok === undefined || e.outputPerMTok === undefined) return () => undefined;
+  const bound = target.counter?.errorBound ?? 0.25;
+  // + 64 tokens for chat framing the text count does not include.
+  return (promptTokens, maxTokens) =>
+    (Math.ceil(promptTokens * (1 + bound) + 64) * e.inputPerMTok! + maxTokens * e.outputPerMTok!) / 1e6;
+}
+
+/** Plan a run for a target. */
+export function planFor(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number },
+): RunPlan {
+  return planRun(instances, {
+    maxTokens: options.maxTokens,
+    contextWindow: target.entry?.contextWindow,
+    countTokens: target.countTokens,
+    prices: target.free ? { inputPerMTok: 0, outputPerMTok: 0 } : {
+      inputPerMTok: target.entry?.inputPerMTok,
+      outputPerMTok: target.entry?.outputPerMTok,
+    },
+    exact: target.counter?.exact ?? false,
+  });
+}
+
+/** Worst-case cost above which a run asks for confirmation (TTY) or needs --yes / --max-cost (non-TTY). */
+export const CONFIRM_ABOVE_USD = 1;
+
+/** Print a plan (stderr) in a few lines. */
+export function describePlan(label: string, plan: RunPlan, alreadyDone: number): string[] {
+  const priced = plan.worstUsd !== undefined;
+  return [
+    `${style.bold("Plan")}: ${plan.instances} instance(s) through ${label}` +
+    (alreadyDone ? ` (${alreadyDone} already done)` : "") +
+    (plan.skipped ? `, ${plan.skipped} too long (skipped)` : ""),
+    `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${plan.countMethod})`,
+    priced
+      ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
+      : `  cost: ${
+        style.yellow("unknown")
+      } (the model has no price: add it under "models" in the config file)`,
+  ];
+}
+
+/**
+ * Ask before spending: on a TTY above the threshold, a yes/no prompt; off a TTY above the threshold (or with an
+ * unpriced model), `--yes` or `--max-cost` is required. Returns false when the user declines.
+ */
+export async function confirmSpend(
+  worstUsd: number | undefined,
+  flags: { yes?: boolean; maxCost?: number; free: boolean },
+): Promise<boolean> {
+  if (flags.free || flags.yes) return true;
+  const above = worstUsd === undefined || worstUsd > CONFIRM_ABOVE_USD;
+  if (!above) return true;
+  if (flags.maxCost !== undefined) {
+    if (worstUsd !== undefined && worstUsd > flags.maxCost) {
+      info(
+        `The budget (${
+          formatUsd(flags.maxCost)
+        }) stops the run before the worst case: finished work is kept.`,
+      );
+    }
+    return true;
+  }
+  const why = worstUsd === undefined ? "its cost is unknown" : `it may cost up to ${formatUsd(worstUsd)}`;
+  if (!Deno.stdin.isTerminal()) {
+    throw new SwebenchError("usage", `not starting: ${why} and there is no terminal to confirm`, {
+      hint: "Pass --yes to accept, or --max-cost USD to cap the spend (the run stops before passing it).",
+    });
+  }
+  const p = await import("@clack/prompts");
+  const ok = await p.confirm({
+    message: `Start? ${why[0].toUpperCase()}${why.slice(1)}.`,
+    initialValue: false,
+  });
+  if (p.isCancel(ok) || !ok) {
+    warn("not started");
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,85 @@
+/**
+ * Progress events and the run summary of the batch runner.
+ *
+ * @module
+ */
+import type { ErrorKind, TokenUsage } from "../core/mod.ts";
+
+/** Outcome of one instance. */
+export type InstanceStatus = "ok" | "failed" | "skipped";
+
+/** A progress event the CLI renders. */
+export type ProgressEvent =
+  | { type: "run-start"; total: number; alreadyDone: number; concurrency: number }
+  | { type: "instance-start"; instanceId: string }
+  | {
+    type: "instance-retry";
+    instanceId: string;
+    attempt: number;
+    errorKind: ErrorKind;
+    message: string;
+    waitMs: number;
+  }
+  | { type: "notice"; message: string }
+  | {
+    type: "instance-done";
+    instanceId: string;
+    status: InstanceStatus;
+    patchStatus?: string;
+    costUsd?: number;
+    usage?: TokenUsage;
+    latencyMs?: number;
+    errorKind?: ErrorKind;
+    message?: string;
+  }
+  | { type: "run-end"; summary: RunSummary };
+
+/** What a run did, returned by the runner and printed by the CLI. */
+export interface RunSummary {
+  /** Instances selected for this run (including those already done before it). */
+  selected: number;
+  /** Instances skipped because a previous run finished them (resume). */
+  alreadyDone: number;
+  /** Instances attempted in this run. */
+  attempted: number;
+  /** Counts by status. */
+  ok: number;
+  failed: number;
+  skipped: number;
+  /** Instances never started (budget reached or interrupted). */
+  notStarted: number;
+  /** Patch statuses of ok instances. */
+  patches: Record<string, number>;
+  /** Failure counts by error kind. */
+  failuresByKind: Record<string, number>;
+  /** Total tokens. */
+  promptTokens: number;
+  completionTokens: number;
+  /** Total billed USD; `undefined` when some cost was unknown. */
+  costUsd: number;
+  /** True when some call's cost was unknown (unpriced model). */
+  costUnknown: boolean;
+  /** Latency percentiles of successful calls, in ms. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** Retries across all instances. */
+  retries: number;
+  /** Wall time in ms. */
+  wallMs: number;
+  /** Why the run stopped early, if it did. */
+  stoppedBy?: "budget" | "interrupted" | "fatal";
+  /** The error that stopped the run (budget, auth, ...). */
+  stopMessage?: string;
+  /** Exit code the stop maps to (5 budget, 3 auth/config, 130 interrupted, ...). */
+  stopExitCode?: number;
+  /** Budget ceiling, when set. */
+  maxCostUsd?: number;
+}
+
+/** Percentile of a sorted or unsorted list (nearest rank); 0 for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}

@@ -1,0 +1,84 @@
+/**
+ * The plan shown before money is spent: instances, counted prompt tokens, expected and worst-case cost.
+ *
+ * @module
+ */
+import type { SwebenchInstance } from "../swebench/instance.ts";
+import { buildPrompt } from "../swebench/prompt.ts";
+
+/** Prices per million tokens of the model (undefined = unpriced). */
+export interface PlanPrices {
+  inputPerMTok?: number;
+  outputPerMTok?: number;
+}
+
+/** The run plan. */
+export interface RunPlan {
+  /** Instances to send (already-done ones excluded). */
+  instances: number;
+  /** Instances that cannot fit the context window (recorded as skipped, not sent). */
+  skipped: number;
+  /** Counted prompt tokens of the instances to send. */
+  promptTokens: number;
+  /** Output tokens assumed for the expected cost (per call: min(max tokens, 1,024), a typical patch answer). */
+  expectedOutputTokens: number;
+  /** Output tokens of the worst case (per call: max tokens). */
+  worstOutputTokens: number;
+  /** USD; undefined when the model is unpriced. */
+  expectedUsd?: number;
+  worstUsd?: number;
+  /** Token counting method. */
+  countMethod: "exact" | "estimate";
+}
+
+/** Output tokens per call assumed for the *expected* cost (typical SWE-bench patch answers are a few hundred). */
+export const EXPECTED_OUTPUT_TOKENS = 1024;
+
+/**
+ * Count the prompts of a selection and price them. Prompts are built and dropped one at a time (memory stays flat).
+ *
+ * @example
+ * ```ts
+ * import { planRun } from "@swebench/runner/lib";
+ * const plan = planRun([], { maxTokens: 4096, countTokens: (t) => t.length / 4, prices: {} });
+ * console.log(plan.instances); // 0
+ * ```
+ */
+export function planRun(
+  instances: readonly SwebenchInstance[],
+  options: {
+    maxTokens: number;
+    contextWindow?: number;
+    countTokens: (text: string) => number;
+    prices: PlanPrices;
+    exact?: boolean;
+  },
+): RunPlan {
+  let promptTokens = 0, sent = 0, skipped = 0;
+  for (const inst of instances) {
+    const p = buildPrompt(inst, {
+      contextWindow: options.contextWindow,
+      maxTokens: options.maxTokens,
+      countTokens: options.countTokens,
+    });
+    if ("skipped" in p) skipped++;
+    else {
+      sent++;
+      promptTokens += p.promptTokens;
+    }
+  }
+  const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
+  const worstOutputTokens = sent * options.maxTokens;
+  const { inputPerMTok: inP, outputPerMTok: outP } = options.prices;
+  const priced = inP !== undefined && outP !== undefined;
+  return {
+    instances: sent,
+    skipped,
+    promptTokens,
+    expectedOutputTokens,
+    worstOutputTokens,
+    expectedUsd: priced ? (promptTokens * inP + expectedOutputTokens * outP) / 1e6 : undefined,
+    worstUsd: priced ? (promptTokens * inP + worstOutputTokens * outP) / 1e6 : undefined,
+    countMethod: options.exact === false ? "estimate" : "exact",
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Summaries from run logs: the numbers behind `swebench report` and `swebench compare`.
+ *
+ * @module
+ */
+import { percentile } from "./events.ts";
+
+/** The run-log fields a report reads (a subset of what the runner writes). */
+export interface RunLogEntry {
+  instance_id: string;
+  status: "ok" | "failed" | "skipped";
+  provider?: string;
+  model?: string;
+  answeredBy?: { provider: string; model: string };
+  usage?: { promptTokens?: number; completionTokens?: number };
+  costUsd?: number;
+  latencyMs?: number;
+  attempts?: number;
+  patchStatus?: string;
+  error?: { kind?: string; message?: string };
+}
+
+/** One model's figures. */
+export interface ModelReport {
+  /** `provider:model`. */
+  label: string;
+  /** Distinct instances with a record. */
+  instances: number;
+  /** Instances whose latest record is ok. */
+  ok: number;
+  failed: number;
+  skipped: number;
+  /** Ok instances with a non-empty patch. */
+  patchesProduced: number;
+  /** Patch statuses of ok instances. */
+  patches: Record<string, number>;
+  /** Failures by error kind (latest record per instance). */
+  failuresByKind: Record<string, number>;
+  promptTokens: number;
+  completionTokens: number;
+  /** Sum over all records (every billed attempt). */
+  costUsd: number;
+  /** Records whose cost was unknown. */
+  costUnknown: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  /** Attempts beyond the first, summed. */
+  retries: number;
+  /** Fallback answers (answeredBy differs from the run's model). */
+  fallbacks: number;
+  /** Per-instance cost and latency, for charts. */
+  perInstance: { id: string; costUsd?: number; latencyMs?: number; status: string }[];
+}
+
+/**
+ * Group run-log records by `provider:model` and summarise each group.
+ *
+ * @example
+ * ```ts
+ * import { summarizeRunLog } from "@swebench/runner/lib";
+ * const r = summarizeRunLog([{ instance_id: "a", status: "ok", provider: "gold", model: "gold", patchStatus: "valid" }]);
+ * console.log(r[0].ok); // 1
+ * ```
+ */
+export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] {
+  const groups = new Map<string, RunLogEntry[]>();
+  for (const r of records) {
+    const label = `${r.provider ?? "?"}:${r.model ?? "?"}`;
+    let g = groups.get(label);
+    if (!g) groups.set(label, g = []);
+    g.push(r);
+  }
+  return [...groups].map(([label, recs]) => {
+    const latest = new Map<string, RunLogEntry>();
+    for (const r of recs) latest.set(r.instance_id, r);
+    const rep: ModelReport = {
+      label,
+      instances: latest.size,
+      ok: 0,
+      failed: 0,
+      skipped: 0,
+      patchesProduced: 0,
+      patches: {},
+      failuresByKind: {},
+      promptTokens: 0,
+      completionTokens: 0,
+      costUsd: 0,
+      costUnknown: 0,
+      latencyP50Ms: 0,
+      latencyP95Ms: 0,
+      retries: 0,
+      fallbacks: 0,
+      perInstance: [],
+    };
+    const latencies: number[] = [];
+    for (const r of recs) {
+      rep.promptTokens += r.usage?.promptTokens ?? 0;
+      rep.completionTokens += r.usage?.completionTokens ?? 0;
+      if (r.status === "ok" && r.costUsd === undefined) rep.costUnknown++;
+      rep.costUsd += r.costUsd ?? 0;
+      rep.retries += Math.max(0, (r.attempts ?? 1) - 1);
+      if (r.status === "ok" && typeof r.latencyMs === "number") latencies.push(r.latencyMs);
+      if (r.answeredBy && r.answeredBy.model !== r.model) rep.fallbacks++;
+    }
+    for (const r of latest.values()) {
+      rep[r.status]++;
+      if (r.status === "ok") {
+        const ps = r.patchStatus ?? "unknown";
+        rep.patches[ps] = (rep.patches[ps] ?? 0) + 1;
+        if (ps !== "empty") rep.patchesProduced++;
+      } else if (r.status === "failed") {
+        const k = r.error?.kind ?? "unknown";
+        rep.failuresByKind[k] = (rep.failuresByKind[k] ?? 0) + 1;
+      }
+      rep.perInstance.push({
+        id: r.instance_id,
+        costUsd: r.costUsd,
+        latencyMs: r.latencyMs,
+        status: r.status,
+      });
+    }
+    rep.latencyP50Ms = percentile(latencies, 50);
+    rep.latencyP95Ms = percentile(latencies, 95);
+    return rep;
+  });
+}
+
+/**
+ * Read run-log files (JSON Lines); a torn or malformed line is skipped and counted.
+ *
+ * @example
+ * ```ts ignore
+ * import { readRunLogs } from "@swebench/runner/lib";
+ * const { records, badLines } = await readRunLogs(["predictions/x.runlog.jsonl"]);
+ * ```
+ */
+export async function readRunLogs(
+  paths: readonly string[],
+): Promise<{ records: RunLogEntry[]; badLines: number }> {
+  const records: RunLogEntry[] = [];
+  let badLines = 0;
+  for (const path of paths) {
+    const text = await Deno.readTextFile(path);
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const r = JSON.parse(line);
+        if (typeof r?.instance_id === "string" && typeof r?.status === "string") records.push(r);
+        else badLines++;
+      } catch {
+        badLines++;
+      }
+    }
+  }
+  return { records, badLines };
+}

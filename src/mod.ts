@@ -1,0 +1,33 @@
+/**
+ * The library API of swebench-runner.
+ *
+ * @example
+ * ```ts
+ * import { createProvider } from "@swebench/runner";
+ * const p = createProvider({ kind: "ollama", baseUrl: "127.0.0.1:11434" });
+ * console.log(p.kind);
+ * ```
+ *
+ * @module
+ */
+export * from "./core/mod.ts";
+export * from "./http/mod.ts";
+export * from "./swebench/mod.ts";
+export * from "./tokens/mod.ts";
+export * from "./providers/catalog.ts";
+export { createGoldProvider } from "./providers/gold.ts";
+export {
+  BUILTIN_PROVIDERS,
+  createProvider,
+  type CreateProviderOptions,
+  type ProviderSpec,
+} from "./providers/registry.ts";
+export {
+  type CallContext,
+  type CallFn,
+  type CallResult,
+  directCall,
+  runBatch,
+  type RunBatchOptions,
+} from "./generate/runner.ts";
+export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";

@@ -1,0 +1,104 @@
+/**
+ * The provider registry: built-in providers, their environment variables and defaults, and one factory.
+ * Adding a provider is one module in `providers/` and one entry here.
+ *
+ * @module
+ */
+import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
+import { createAnthropicProvider } from "./anthropic.ts";
+import { createGoldProvider } from "./gold.ts";
+import { createOllamaProvider } from "./ollama.ts";
+import { createOpenAIProvider } from "./openai.ts";
+import type { ProviderOptions } from "./types.ts";
+
+/** Static facts about a built-in provider. */
+export interface ProviderSpec {
+  /** Wire protocol. */
+  kind: ProviderKind;
+  /** Environment variable holding the API key (none for local providers). */
+  keyEnv?: string;
+  /** Environment variable holding the base URL. */
+  baseUrlEnv?: string;
+  /** Default base URL (vendor convention: OpenAI with /v1, Anthropic without). */
+  defaultBaseUrl: string;
+  /** Default model when none is given. */
+  defaultModel: string;
+  /** A key is required (a missing one fails before any request). */
+  needsKey: boolean;
+  /** Short description for `provider list`. */
+  description: string;
+}
+
+/** The built-in providers. */
+export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
+  openai: {
+    kind: "openai",
+    keyEnv: "OPENAI_API_KEY",
+    baseUrlEnv: "OPENAI_BASE_URL",
+    defaultBaseUrl: "https://api.openai.com/v1",
+    defaultModel: "gpt-4o-mini",
+    needsKey: true,
+    description: "OpenAI Chat Completions (also any OpenAI-compatible server via --base-url)",
+  },
+  anthropic: {
+    kind: "anthropic",
+    keyEnv: "ANTHROPIC_API_KEY",
+    baseUrlEnv: "ANTHROPIC_BASE_URL",
+    defaultBaseUrl: "https://api.anthropic.com",
+    defaultModel: "claude-sonnet-4-5",
+    needsKey: true,
+    description: "Anthropic Messages API",
+  },
+  ollama: {
+    kind: "ollama",
+    baseUrlEnv: "OLLAMA_HOST",
+    defaultBaseUrl: "http://127.0.0.1:11434",
+    defaultModel: "qwen2.5-coder:7b",
+    needsKey: false,
+    description: "Local Ollama server (native /api/chat)",
+  },
+  gold: {
+    kind: "gold",
+    defaultBaseUrl: "offline",
+    defaultModel: "gold",
+    needsKey: false,
+    description: "Offline: answers with the dataset's reference patch (harness sanity check)",
+  },
+};
+
+/** Options of {@linkcode createProvider}. */
+export interface CreateProviderOptions extends ProviderOptions {
+  /** Wire protocol. */
+  kind: ProviderKind;
+  /** OpenAI organization header. */
+  organization?: string;
+  /** OpenAI project header. */
+  project?: string;
+}
+
+/**
+ * Create a provider of a given wire protocol.
+ *
+ * @example
+ * ```ts
+ * import { createProvider } from "@swebench/runner";
+ * const local = createProvider({ kind: "openai", name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" });
+ * console.log(local.name);
+ * ```
+ */
+export function createProvider(options: CreateProviderOptions): Provider {
+  switch (options.kind) {
+    case "openai":
+      return createOpenAIProvider(options);
+    case "anthropic":
+      return createAnthropicProvider(options);
+    case "ollama":
+      return createOllamaProvider(options);
+    case "gold":
+      return createGoldProvider();
+    default:
+      throw new SwebenchError("usage", `unknown provider kind: ${String(options.kind)}`, {
+        hint: `Known kinds: openai, anthropic, ollama, gold.`,
+      });
+  }
+}

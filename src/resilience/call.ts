@@ -1,0 +1,38 @@
+/**
+ * The call-layer contract between the batch runner and resilience: one model call for one instance.
+ *
+ * @module
+ */
+import type { SwebenchError, UnifiedRequest, UnifiedResponse } from "../core/mod.ts";
+
+/** What the runner tells the call layer about one call. */
+export interface CallContext {
+  /** The instance the call is for. */
+  instanceId: string;
+  /** Counted prompt tokens (for budget reservation and rate limiting). */
+  promptTokens: number;
+  /** Aborted when the run is interrupted. */
+  signal: AbortSignal;
+  /** Stream the response (the partial stream is never used: a failed stream is retried whole). */
+  stream: boolean;
+  /** Report a retry (for progress). */
+  onRetry?: (info: { attempt: number; error: SwebenchError; waitMs: number }) => void;
+  /** Report a notice (breaker state changes, long waits, fallbacks). */
+  onNotice?: (message: string) => void;
+}
+
+/** What the call layer returns. */
+export interface CallResult {
+  /** The response. */
+  response: UnifiedResponse;
+  /** Attempts made, all models included (1 = first try worked). */
+  attempts: number;
+  /** Provider and model that answered (differs from the run's when a fallback answered). */
+  answeredBy?: { provider: string; model: string };
+}
+
+/**
+ * One model call with whatever resilience is wanted around it. Throws {@linkcode SwebenchError};
+ * a thrown error may carry `attempts` (number of attempts made).
+ */
+export type CallFn = (request: UnifiedRequest, context: CallContext) => Promise<CallResult>;

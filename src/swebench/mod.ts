@@ -1,0 +1,14 @@
+/**
+ * The SWE-bench data side: instances, datasets (Hugging Face, local files, the bundled sample), selection,
+ * prompts, and the predictions file with its run log.
+ *
+ * @module
+ */
+export * from "./instance.ts";
+export * from "./hf.ts";
+export * from "./datasets.ts";
+export * from "./sample_data.ts";
+export * from "./select.ts";
+export * from "./prompt.ts";
+export * from "./predictions.ts";
+export * from "./patch.ts";

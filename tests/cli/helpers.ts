@@ -1,0 +1,55 @@
+/** Helpers for CLI tests: run the real CLI in a subprocess with a clean environment. */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** Real SWE-bench data shipped beside the repository. */
+export const SHARED: string = new URL("../../../shared/data/", import.meta.url).pathname;
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `swebench <args>` as a subprocess; `env` replaces the environment (plus HOME/PATH/NO_COLOR). */
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; cwd?: string; permissions?: string[] } = {},
+): Promise<CliResult> {
+  const home = options.env?.HOME ?? await Deno.makeTempDir({ prefix: "swebench-home-" });
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...(options.permissions ?? ["-A"]), MAIN, ...args],
+    cwd: options.cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: home,
+      XDG_CONFIG_HOME: `${home}/.config`,
+      XDG_CACHE_HOME: `${home}/.cache`,
+      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const r = await child.output();
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr: new TextDecoder().decode(r.stderr),
+  };
+}
+
+/** Read a JSON Lines file into objects. */
+export async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
+  const text = await Deno.readTextFile(path);
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
