@@ -11,7 +11,7 @@ import { defaultPredictionsPath, openPredictions } from "../swebench/predictions
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
-import { exitCodeOf } from "./generate_action.ts";
+import { exitCodeOf, interruptHandlers } from "./generate_action.ts";
 import type { GlobalFlags } from "./main.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
@@ -80,11 +80,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     return 0;
   }
   const budget = createSharedBudget(flags.maxCost);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    controller.abort(new SwebenchError("interrupted", "interrupted"));
-  };
+  const { controller, stopController, onSigint } = interruptHandlers();
   try {
     Deno.addSignalListener("SIGINT", onSigint);
   } catch { /* ignore */ }
@@ -115,6 +111,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
           countTokens: t.countTokens,
           includeGold: t.resolved.kind === "gold",
           signal: controller.signal,
+          stopSignal: stopController.signal,
           onEvent: (e) => progress.onEvent(e),
           maxCostUsd: flags.maxCost,
         });

@@ -75,12 +75,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     warn(`${output} already holds predictions of ${others.join(", ")}; appending ${modelLabel}`);
   }
   let summary: RunSummary;
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    info("\ninterrupted: finishing the files (Ctrl-C again to quit at once)");
-    controller.abort(new SwebenchError("interrupted", "interrupted"));
-  };
+  const { controller, stopController, onSigint } = interruptHandlers();
   try {
     const todo = instances.filter((i) => !writer.done.has(i.instance_id));
     if (!isGold && todo.length > 0) {
@@ -124,6 +119,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         countTokens: target.countTokens,
         includeGold: isGold,
         signal: controller.signal,
+        stopSignal: stopController.signal,
         onEvent: (e) => progress.onEvent(e),
         maxCostUsd: flags.maxCost,
       });
@@ -151,6 +147,32 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   } finally {
     await writer.close();
   }
+}
+
+/**
+ * Ctrl-C once: start nothing new, let the calls in flight finish and be written (their tokens are paid for).
+ * Twice: abandon the calls in flight, close the files, exit 130. Three times: quit at once.
+ */
+export function interruptHandlers(): {
+  controller: AbortController;
+  stopController: AbortController;
+  onSigint: () => void;
+} {
+  const controller = new AbortController();
+  const stopController = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    if (stopController.signal.aborted) {
+      info("\nabandoning the calls in flight and closing the files");
+      controller.abort(new SwebenchError("interrupted", "interrupted"));
+      return;
+    }
+    info(
+      "\ninterrupted: starting nothing new; the calls in flight finish and are saved (Ctrl-C again to abandon them)",
+    );
+    stopController.abort(new SwebenchError("interrupted", "interrupted"));
+  };
+  return { controller, stopController, onSigint };
 }
 
 /** Exit code of a finished run (DESIGN §6). */

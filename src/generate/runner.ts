@@ -66,8 +66,10 @@ export interface RunBatchOptions {
   extra?: Record<string, unknown>;
   /** Put each instance's reference patch into `extra.goldPatch` (the gold provider). */
   includeGold?: boolean;
-  /** Interrupts the run (SIGINT): in-flight calls are aborted, files closed. */
+  /** Aborts the run at once: in-flight calls are abandoned (second Ctrl-C). */
   signal?: AbortSignal;
+  /** Stops starting new instances; in-flight calls finish and are written (first Ctrl-C). */
+  stopSignal?: AbortSignal;
   /** Progress listener. */
   onEvent?: (event: ProgressEvent) => void;
   /** Budget ceiling, only for the summary. */
@@ -278,7 +280,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
-      if (stop || inner.signal.aborted) return;
+      if (stop || inner.signal.aborted || options.stopSignal?.aborted) return;
       const inst = todo[next++];
       await runOne(inst);
     }
@@ -290,7 +292,9 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
   summary.notStarted += todo.length - next;
-  if (inner.signal.aborted) stop ??= { by: "interrupted", message: "interrupted", exitCode: 130 };
+  if (inner.signal.aborted || options.stopSignal?.aborted) {
+    stop ??= { by: "interrupted", message: "interrupted", exitCode: 130 };
+  }
   if (stop) {
     summary.stoppedBy = stop.by;
     summary.stopMessage = stop.message;

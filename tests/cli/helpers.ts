@@ -4,6 +4,9 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Real SWE-bench data shipped beside the repository. */
 export const SHARED: string = new URL("../../../shared/data/", import.meta.url).pathname;
 
+/** The Deno cache of this process, so children with another HOME do not download everything again. */
+export const DENO_DIR: string = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+
 /** Result of one CLI run. */
 export interface CliResult {
   code: number;
@@ -26,7 +29,7 @@ export async function runCli(
       HOME: home,
       XDG_CONFIG_HOME: `${home}/.config`,
       XDG_CACHE_HOME: `${home}/.cache`,
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+      DENO_DIR,
       NO_COLOR: "1",
       ...options.env,
     },
