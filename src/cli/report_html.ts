@@ -23,9 +23,14 @@ function usd(v: number): string {
 }
 
 function costChart(models: ModelReport[]): string {
-  const W = 860, H = 220, pad = 40;
-  const series = models.map((m) => m.perInstance.map((p) => p.costUsd ?? 0));
-  const n = Math.max(1, ...series.map((s) => s.length));
+  const W = 1000, H = 220, pad = 40;
+  // One slot per instance (sorted ids), so the bars of the same instance stand side by side.
+  const ids = [...new Set(models.flatMap((m) => m.perInstance.map((p) => p.id)))].sort();
+  const series = models.map((m) => {
+    const byId = new Map(m.perInstance.map((p) => [p.id, p.costUsd ?? 0]));
+    return ids.map((id) => byId.get(id) ?? 0);
+  });
+  const n = Math.max(1, ids.length);
   const max = Math.max(1e-9, ...series.flat());
   const groupW = (W - pad * 2) / n;
   const barW = Math.max(1, groupW / Math.max(1, models.length) - 1);
@@ -40,11 +45,11 @@ function costChart(models: ModelReport[]): string {
       }</title></rect>`;
     })
   );
-  return svg(W, H, bars.join(""), `max ${usd(max)}`, "instances (run-log order)", pad);
+  return svg(W, H, bars.join(""), `max ${usd(max)}`, `${ids.length} instances (sorted by id)`, pad);
 }
 
 function latencyChart(models: ModelReport[]): string {
-  const W = 860, H = 220, pad = 40, bins = 20;
+  const W = 1000, H = 220, pad = 40, bins = 20;
   const all = models.flatMap((m) =>
     m.perInstance.map((p) => p.latencyMs).filter((v): v is number => v !== undefined)
   );
@@ -75,14 +80,14 @@ function latencyChart(models: ModelReport[]): string {
 }
 
 function outcomesChart(models: ModelReport[]): string {
-  const W = 860, rowH = 28, pad = 40;
+  const W = 1000, rowH = 28, pad = 40;
   const H = pad * 2 + rowH * models.length;
   const labelW = 220;
   const rows = models.map((m, i) => {
+    const counts: Record<string, number> = { ...m.patches, failed: m.failed, skipped: m.skipped };
     const parts: [string, number][] = [
-      ...Object.entries(m.patches),
-      ["failed", m.failed],
-      ["skipped", m.skipped],
+      ...Object.keys(OUTCOME_COLORS).map((k): [string, number] => [k, counts[k] ?? 0]),
+      ...Object.entries(m.patches).filter(([k]) => !(k in OUTCOME_COLORS)),
     ];
     const total = Math.max(1, m.instances);
     let x = labelW;
@@ -145,8 +150,9 @@ export function renderHtmlReport(
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:920px}
-table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1060px}
+table{border-collapse:collapse;margin:12px 0;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:right}
+td:first-child{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
 h2{margin-top:28px;font-size:16px}svg text{font-size:11px;fill:#444}
 .key{margin-right:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
