@@ -146,6 +146,9 @@ export function planFor(
       outputPerMTok: target.entry?.outputPerMTok,
     },
     exact: target.counter?.exact ?? false,
+    framingTokens: target.counter
+      ? target.counter.countChat([{ role: "system", content: "" }, { role: "user", content: "" }])
+      : 0,
   });
 }
 

@@ -52,6 +52,8 @@ export function planRun(
     countTokens: (text: string) => number;
     prices: PlanPrices;
     exact?: boolean;
+    /** Tokens the chat format adds per call (system + user message framing), counted into promptTokens. */
+    framingTokens?: number;
   },
 ): RunPlan {
   let promptTokens = 0, sent = 0, skipped = 0;
@@ -64,7 +66,7 @@ export function planRun(
     if ("skipped" in p) skipped++;
     else {
       sent++;
-      promptTokens += p.promptTokens;
+      promptTokens += p.promptTokens + (options.framingTokens ?? 0);
     }
   }
   const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
