@@ -5,8 +5,13 @@ import assert from "node:assert/strict";
 import { type SimRequest, startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
 import { runCli, SHARED } from "./helpers.ts";
 
-const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n").filter(Boolean).slice(0, 3);
-const instances = rows.map((l) => JSON.parse(l) as { instance_id: string; base_commit: string; patch: string });
+const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n").filter(Boolean).slice(
+  0,
+  3,
+);
+const instances = rows.map((l) =>
+  JSON.parse(l) as { instance_id: string; base_commit: string; patch: string }
+);
 const KEY = "sk-test-compare-0000000000";
 
 function respond(req: SimRequest): string {
@@ -50,7 +55,10 @@ Deno.test("compare runs the same selection through two models and reports them s
   const html = await Deno.readTextFile(`${dir}/r.html`);
   assert.match(html, /^<!doctype html>/);
   assert.match(html, /openai:gpt-4o-mini/);
-  assert.ok(!/<script|https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, "")), "self-contained: no scripts, no links");
+  assert.ok(
+    !/<script|https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, "")),
+    "self-contained: no scripts, no links",
+  );
   assert.ok(!html.includes(KEY));
 
   const rep = await runCli(["report", ...doc.outputs.map((o: string) => `${o}.runlog.jsonl`)]);
@@ -66,7 +74,14 @@ Deno.test("report: missing or empty run logs are usage errors; torn lines are sk
   const log = `${dir}/x.runlog.jsonl`;
   await Deno.writeTextFile(
     log,
-    JSON.stringify({ instance_id: "a", status: "ok", provider: "p", model: "m", patchStatus: "valid", costUsd: 0.5 }) +
+    JSON.stringify({
+      instance_id: "a",
+      status: "ok",
+      provider: "p",
+      model: "m",
+      patchStatus: "valid",
+      costUsd: 0.5,
+    }) +
       "\n" + '{"instance_id": "b", "sta',
   );
   const r = await runCli(["report", log, "--json"]);

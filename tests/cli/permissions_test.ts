@@ -18,9 +18,24 @@ Deno.test("the compile task's scoped permissions run gold and an OpenAI-compatib
   assert.equal(gold.code, 0, gold.stderr);
   await using sim = await startOpenAISim();
   const data = `${dir}/one.jsonl`;
-  await Deno.writeTextFile(data, (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n")[0] + "\n");
+  await Deno.writeTextFile(
+    data,
+    (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n")[0] + "\n",
+  );
   const r = await runCli(
-    ["generate", "-p", "openai", "--base-url", `${sim.url}/v1`, "-d", data, "-o", `${dir}/o.jsonl`, "-q", "-y"],
+    [
+      "generate",
+      "-p",
+      "openai",
+      "--base-url",
+      `${sim.url}/v1`,
+      "-d",
+      data,
+      "-o",
+      `${dir}/o.jsonl`,
+      "-q",
+      "-y",
+    ],
     { permissions: compileFlags },
   );
   assert.equal(r.code, 0, r.stderr);
@@ -29,7 +44,18 @@ Deno.test("the compile task's scoped permissions run gold and an OpenAI-compatib
 
 Deno.test("a host outside --allow-net fails with the exact flag to add, exit 3", async () => {
   const dir = await Deno.makeTempDir();
-  const r = await runCli(["generate", "-p", "openai", "-d", "sample", "-n", "1", "-o", `${dir}/p.jsonl`, "-y"], {
+  const r = await runCli([
+    "generate",
+    "-p",
+    "openai",
+    "-d",
+    "sample",
+    "-n",
+    "1",
+    "-o",
+    `${dir}/p.jsonl`,
+    "-y",
+  ], {
     permissions: ["--allow-read", "--allow-write", "--allow-env", "--allow-net=127.0.0.1"],
     env: { OPENAI_API_KEY: "sk-test-0000000000" },
   });
