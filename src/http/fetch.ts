@@ -79,6 +79,69 @@ function isNetworkError(e: unknown): boolean {
   return typeof code === "string" && NETWORK_CODES.test(code);
 }
 
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+/** Headers that carry credentials whatever their value (fetch itself drops only `authorization` cross-origin). */
+const CREDENTIAL_HEADER = /^(?:authorization|proxy-authorization|cookie|x-api-key|api-key|x-goog-api-key)$/i;
+
+/**
+ * Follow redirects by hand (`redirect: "manual"`), as fetch would (303, and 301/302 after a POST, become a GET
+ * without body; 307/308 keep method and body), except that on a change of origin every credential header goes:
+ * `authorization` (which fetch drops too) and also `x-api-key`, cookies and any header whose value holds a secret,
+ * which fetch would send on to the other host.
+ */
+async function followRedirects(
+  doFetch: typeof fetch,
+  start: URL,
+  init: RequestInit,
+  secrets: readonly string[],
+  label: string,
+): Promise<{ response: Response; url: string; hops: number }> {
+  let current = start;
+  let method = (init.method ?? "GET").toUpperCase();
+  let body = init.body;
+  const headers = new Headers(init.headers);
+  for (let hops = 0;; hops++) {
+    const response = await doFetch(current, { ...init, method, body, headers, redirect: "manual" });
+    const location = response.headers.get("location");
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+      return { response, url: current.href, hops };
+    }
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      return { response, url: current.href, hops }; // an unusable Location: the 3xx is the answer
+    }
+    if (next.protocol !== "http:" && next.protocol !== "https:") return { response, url: current.href, hops };
+    await response.body?.cancel().catch(() => {});
+    if (hops >= MAX_REDIRECTS) {
+      throw new SwebenchError(
+        "config",
+        `${label}: more than ${MAX_REDIRECTS} redirects from ${start.origin}`,
+        {
+          hint: "The base URL redirects in a loop: check it (and any proxy in front of the server).",
+        },
+      );
+    }
+    if (
+      (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+      ((response.status === 301 || response.status === 302) && method === "POST")
+    ) {
+      method = "GET";
+      body = undefined;
+      headers.delete("content-type");
+      headers.delete("content-length");
+    }
+    if (next.origin !== current.origin) {
+      for (const [name, value] of [...headers]) {
+        if (CREDENTIAL_HEADER.test(name) || secrets.some((s) => value.includes(s))) headers.delete(name);
+      }
+    }
+    current = next;
+  }
+}
+
 /**
  * `fetch` with timeouts, cancellation and typed errors.
  *
@@ -93,11 +156,17 @@ function isNetworkError(e: unknown): boolean {
  *   value, blocked port) -> `invalid_request`.
  * - the caller's `signal` (or `init.signal`) aborted -> `interrupted`; when the abort reason is itself a
  *   SwebenchError it is passed through, and a `TimeoutError` reason (`AbortSignal.timeout()`) gives `timeout`.
+ * - redirects: when `secrets` are given (the request carries credentials), redirects are followed here rather than
+ *   by fetch, so that a redirect to another origin drops every credential header (`authorization`, `x-api-key`,
+ *   cookies, any header holding a secret), not only the `authorization` fetch drops; more than 20 -> `config`.
  *
- * HTTP error statuses are returned, not thrown (see `errorFromResponse`). The body is wrapped only when a total or
- * idle timeout is set; then every timer is cleared when the body is read to the end, errors or is cancelled, so
- * consume or cancel it. Without body timeouts the original Response is returned and a caller abort mid-body errors
- * the body with the signal's reason, as plain fetch does.
+ * HTTP error statuses are returned, not thrown (see `errorFromResponse`). The body is wrapped when a total or idle
+ * timeout is set or the caller passed a signal; then every timer and listener is cleared when the body is read to
+ * the end, errors or is cancelled, so consume or cancel it. A caller abort mid-body errors the body (with body
+ * timeouts: the `interrupted` SwebenchError, or the reason when it is one; with only a signal: the signal's reason,
+ * as plain fetch does) and cancels the connection's body itself: Deno's fetch stops doing so once the Response
+ * object has been garbage collected while its body stream is still being read. Without a signal or body timeouts
+ * the original Response is returned.
  *
  * @example
  * ```ts
@@ -192,10 +261,14 @@ export async function fetchWithTimeout(
   };
 
   // Our own controller only when a timer may have to abort; otherwise the caller's signal goes straight through.
-  const wrapBody = totalMs !== undefined || idleMs !== undefined;
+  const timers = totalMs !== undefined || idleMs !== undefined;
+  // The body is wrapped for its timers, and whenever the caller has a signal: Deno's fetch stops cancelling a body
+  // on abort once the Response object itself has been garbage collected (only its body stream still referenced,
+  // which is how every stream decoder holds it), so a caller abort mid-body is enforced here, on the reader.
+  const wrapBody = timers || callers.length > 0;
   let internal: AbortController | undefined;
   let signal: AbortSignal | undefined;
-  if (connectMs !== undefined || wrapBody) {
+  if (connectMs !== undefined || timers) {
     internal = new AbortController();
     signal = callers.length === 0 ? internal.signal : AbortSignal.any([...callers, internal.signal]);
   } else {
@@ -207,30 +280,60 @@ export async function fetchWithTimeout(
   let totalTimer: Timer | undefined;
   let idleTimer: Timer | undefined;
   let bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /** The original body's reader (set once the headers arrived), cancelled on abort and timeouts. */
+  const source: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
+  const cancelSource = (reason: unknown) => void source.reader?.cancel(reason).catch(() => {});
   let finished = false;
+  /**
+   * What a caller abort errors the body with: with body timers the typed error, as before; with only a signal the
+   * signal's own reason, as plain fetch does.
+   */
+  const abortReason = (): unknown => timers ? aborted() : callers.find((s) => s.aborted)?.reason;
+  const onCallerAbort = () => {
+    if (finished || failure) return;
+    const reason = abortReason();
+    if (reason === undefined || bodyController === undefined) return; // before the headers fetch itself rejects
+    finish();
+    bodyController.error(reason);
+    cancelSource(reason);
+  };
   const finish = () => {
     finished = true;
     clearTimeout(connectTimer);
     clearTimeout(totalTimer);
     clearTimeout(idleTimer);
     idleTimer = undefined;
+    for (const s of callers) s.removeEventListener("abort", onCallerAbort);
   };
   const fail = (phase: Phase) => {
     if (finished || failure) return;
     failure = timeoutError(phase);
     finish();
     bodyController?.error(failure);
+    cancelSource(failure);
     internal!.abort(failure);
   };
   if (connectMs !== undefined) connectTimer = setTimeout(fail, connectMs, "connect");
   if (totalMs !== undefined) totalTimer = setTimeout(fail, totalMs, "total");
 
   let res: Response;
+  let finalUrl: string | undefined;
   try {
-    res = await (options.fetch ?? fetch)(input, signal === init.signal ? init : { ...init, signal });
+    const doFetch = options.fetch ?? fetch;
+    const withSignal = signal === init.signal ? init : { ...init, signal };
+    if (
+      secrets.length > 0 && (init.redirect ?? "follow") === "follow" && !(init.body instanceof ReadableStream)
+    ) {
+      const followed = await followRedirects(doFetch, url, withSignal, secrets, label);
+      res = followed.response;
+      if (followed.hops > 0) finalUrl = followed.url;
+    } else {
+      res = await doFetch(input, withSignal);
+    }
   } catch (e) {
     finish();
     if (failure) throw failure;
+    if (e instanceof SwebenchError) throw e;
     const interrupted = aborted();
     if (interrupted) throw interrupted;
     const permission = permissionError(e);
@@ -260,10 +363,14 @@ export async function fetchWithTimeout(
   }
   if (!wrapBody || res.body === null || NULL_BODY.has(res.status)) {
     finish();
+    if (finalUrl !== undefined) {
+      Object.defineProperties(res, { url: { value: finalUrl }, redirected: { value: true } });
+    }
     return res;
   }
 
   const reader = res.body.getReader();
+  source.reader = reader;
   let waitingSince = -1;
   const onIdle = () => {
     idleTimer = undefined;
@@ -285,10 +392,11 @@ export async function fetchWithTimeout(
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
+        void res; // the Response stays reachable while its body is read (see wrapBody)
       } catch (e) {
         if (!finished) {
           finish();
-          controller.error(aborted() ?? permissionError(e) ?? networkError(e, true));
+          controller.error(abortReason() ?? permissionError(e) ?? networkError(e, true));
         }
         return;
       }
@@ -306,6 +414,8 @@ export async function fetchWithTimeout(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+  for (const s of callers) s.addEventListener("abort", onCallerAbort, { once: true });
+  if (abortReason() !== undefined) onCallerAbort(); // aborted while the headers were being handled
 
   const wrapped = new Response(body, {
     status: res.status,
@@ -313,8 +423,8 @@ export async function fetchWithTimeout(
     headers: res.headers,
   });
   Object.defineProperties(wrapped, {
-    url: { value: res.url },
-    redirected: { value: res.redirected },
+    url: { value: finalUrl ?? res.url },
+    redirected: { value: finalUrl !== undefined || res.redirected },
   });
   return wrapped;
 }

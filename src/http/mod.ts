@@ -7,6 +7,7 @@
 export * from "./fetch.ts";
 export * from "./auth.ts";
 export * from "./sse.ts";
+export * from "./sniff.ts";
 export * from "./json_lines.ts";
 export * from "./status.ts";
 export * from "./rate_limit_headers.ts";

@@ -110,3 +110,20 @@ export function sseDecoder(options: SseDecoderOptions = {}): ReadableWritablePai
     .catch(() => {}); // errors reach the consumer through toEvent.readable
   return { writable: decode.writable, readable: toEvent.readable };
 }
+
+/**
+ * True when a body is an event stream whatever its content type says: after an optional BOM and whitespace it
+ * starts with an SSE field (`data:`, `event:`, `id:`, `retry:`) or a `:` comment line. JSON (which starts with
+ * `{`, `[`, `"`, a digit or a literal) and HTML never match. For servers and proxies that label their event stream
+ * `application/json` or `application/x-ndjson`, or stream although a whole answer was asked for.
+ *
+ * @example
+ * ```ts
+ * import { looksLikeEventStream } from "@swebench/runner";
+ * looksLikeEventStream('data: {"a":1}\n\n'); // true
+ * looksLikeEventStream('{"a":1}'); // false
+ * ```
+ */
+export function looksLikeEventStream(text: string): boolean {
+  return /^\uFEFF?\s*(?:data|event|id|retry)?:/.test(text);
+}

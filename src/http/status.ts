@@ -139,11 +139,14 @@ function kindFor(status: number, d: ErrorDetails): ErrorKind {
   }
   if (status >= 500 && status < 600) return "server";
   if (status >= 400 && status < 500) return "invalid_request";
-  // No usable status: an error event inside a 200 stream, or something unexpected.
-  const byType = KIND_BY_TYPE[type] ?? KIND_BY_TYPE[code];
-  if (byType === "invalid_request" && (CONTEXT.test(code) || CONTEXT.test(msg))) return "context_length";
+  // No usable status: an error event inside a 200 stream, or something unexpected. The code is more specific
+  // than the type (OpenAI sends `invalid_api_key` and `context_length_exceeded` with type
+  // `invalid_request_error`), so it decides first.
+  if (CONTEXT.test(code)) return "context_length";
+  const byCode = KIND_BY_TYPE[code] ?? KIND_BY_TYPE[type];
+  if (byCode === "invalid_request" && CONTEXT.test(msg)) return "context_length";
   if (quota) return "quota";
-  return byType ?? "server";
+  return byCode ?? "server";
 }
 
 /** Collapse whitespace to one line and cut at `max` characters. */
@@ -179,7 +182,8 @@ function hintFor(
  * 400 "credit balance is too low"); other 429 rate_limit; 400/413/422 context_length when the code or message says
  * so, else invalid_request; 404 model_not_found; 408 timeout; 503/529 or type `overloaded_error` overloaded; other
  * 5xx server; other 4xx invalid_request. Status 0 (an error event inside a 200 stream) is classified by the
- * provider's type/code. Sets `retryAfterMs` (retry-after headers; for a 429 without them, the reset of an exhausted
+ * provider's code first, then its type (`{type: "invalid_request_error", code: "invalid_api_key"}` is
+ * authentication, `code: "context_length_exceeded"` context_length). Sets `retryAfterMs` (retry-after headers; for a 429 without them, the reset of an exhausted
  * rate-limit window), `requestId`, `code` and `body` (redacted, truncated to 2 KB).
  * The message is `"<provider>: <status> <provider message> (<code>)"`, plus a second line for gateway details.
  *

@@ -19,7 +19,8 @@ import {
 import { anthropicAuth, redact } from "../http/auth.ts";
 import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { sseDecoder } from "../http/sse.ts";
+import { sniffBody } from "../http/sniff.ts";
+import { looksLikeEventStream, sseDecoder } from "../http/sse.ts";
 import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
 import {
@@ -284,8 +285,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     return response;
   };
 
-  const readJson = async (response: Response, what: string): Promise<unknown> => {
-    const text = redact(await response.text(), secrets);
+  const readJson = async (response: Response, what: string): Promise<unknown> =>
+    parseJson(redact(await response.text(), secrets), response, what);
+
+  const parseJson = (text: string, response: Response, what: string): unknown => {
     try {
       return JSON.parse(text);
     } catch {
@@ -302,8 +305,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
-    const type = response.headers.get("content-type") ?? "";
-    if (response.body === null) {
+    const body = response.body;
+    if (body === null) {
       return ReadableStream.from<StreamEvent>([
         {
           type: "error",
@@ -311,15 +314,74 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         },
       ]);
     }
-    if (/json/i.test(type) && !/event-stream/i.test(type)) {
-      return ReadableStream.from(
-        wholeAsEvents(response, requestId, rateLimit, (e) => named(e, call, "server")),
-      );
+    const toError = (e: unknown) => named(e, call, "server");
+    // The body, not its label, decides: proxies send event streams as `application/json`, whole messages or
+    // `{"type":"error"}` bodies as `text/event-stream`, login pages as 200.
+    async function* sniffed(): AsyncGenerator<StreamEvent> {
+      let sniff: Awaited<ReturnType<typeof sniffBody>>;
+      try {
+        sniff = await sniffBody(body!);
+      } catch (error) {
+        // The body failed before its first byte: a transport error.
+        yield { type: "error", error: named(error, call) };
+        return;
+      }
+      const again = new Response(sniff.body, { status: response.status, headers: response.headers });
+      if (sniff.first === "<") {
+        // A proxy, captive portal or web UI answered instead of the API.
+        yield* htmlAsError(again, requestId, toError);
+      } else if (sniff.first === "{" || sniff.first === "[") {
+        // A whole message (the server ignored `stream: true`) or an error body.
+        yield* wholeAsEvents(again, requestId, rateLimit, toError);
+      } else {
+        yield* sniff.body
+          .pipeThrough(sseDecoder())
+          .pipeThrough(anthropicStreamDecoder({ provider: name, requestId, rateLimit }));
+      }
     }
-    return response.body
+    return ReadableStream.from(sniffed());
+  };
+
+  /** An event-stream body already read (and redacted) as decoded events. */
+  const sseTextEvents = (
+    text: string,
+    requestId: string | undefined,
+    rateLimit: ReturnType<typeof parseRateLimitHeaders>,
+  ): ReadableStream<StreamEvent> =>
+    ReadableStream.from([new TextEncoder().encode(text)])
       .pipeThrough(sseDecoder())
       .pipeThrough(anthropicStreamDecoder({ provider: name, requestId, rateLimit }));
-  };
+
+  async function* htmlAsError(
+    response: Response,
+    requestId: string | undefined,
+    toError: (error: unknown) => SwebenchError,
+  ): AsyncGenerator<StreamEvent> {
+    let text: string;
+    try {
+      text = redact(await response.text(), secrets);
+    } catch (error) {
+      yield { type: "error", error: toError(error) };
+      return;
+    }
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
+    yield {
+      type: "error",
+      error: new SwebenchError(
+        "server",
+        `${name}: the server answered ${response.status} with an HTML page${
+          title ? ` ("${title}")` : ""
+        }, not an event stream.`,
+        {
+          provider: name,
+          status: response.status,
+          body: text.slice(0, 2048),
+          requestId,
+          hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
+        },
+      ),
+    };
+  }
 
   async function* wholeAsEvents(
     response: Response,
@@ -413,7 +475,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         const requestId = requestIdOf(response.headers);
         let decoded: ReturnType<typeof decodeAnthropicResponse>;
         try {
-          decoded = decodeAnthropicResponse(await readJson(response, "the response"));
+          const text = redact(await response.text(), secrets);
+          if (looksLikeEventStream(text)) {
+            // A proxy that always streams, labelling the event stream as JSON.
+            return await collectStream(
+              sseTextEvents(text, requestId, parseRateLimitHeaders(response.headers)),
+              { provider: name, model: request.model, startedAt: started, cost: options.cost },
+            );
+          }
+          decoded = decodeAnthropicResponse(parseJson(text, response, "the response"));
         } catch (error) {
           // Errors from the body (a 200 carrying an error object) keep the header's request id.
           const e = toSwebenchError(error, "server");
@@ -479,6 +549,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
                 type: "error",
                 error: new SwebenchError("connection", `${name}: stream ended early.`, { provider: name }),
               });
+            } else if (value.type === "error") {
+              // Error events carry the server's words (which may echo the key): redacted like thrown errors.
+              emit(controller, { type: "error", error: named(value.error, call) });
             } else {
               emit(controller, value);
             }

@@ -315,15 +315,27 @@ export interface AnthropicStreamDecoderOptions {
   rateLimit?: RateLimitSnapshot;
 }
 
+/** Event types of the Messages API stream whose data this decoder reads. */
+const KNOWN_EVENTS: ReadonlySet<string> = new Set([
+  "message_start",
+  "content_block_start",
+  "content_block_delta",
+  "content_block_stop",
+  "message_delta",
+  "message_stop",
+  "error",
+]);
+
 /**
  * SSE events of a streamed Messages API response -> unified stream events.
  *
  * `message_start` gives `start` (model) and `usage`; `text_delta`s give `text-delta` (thinking, signature and
  * tool-input deltas are not text); `message_delta` usage fields replace the earlier ones (they are cumulative) and
  * give `usage`; `ping` is ignored; `message_stop` gives one `finish`. An `error` event gives one `error` event of
- * the mapped kind (`overloaded_error` -> overloaded); a body that ends without `message_stop` gives one `error` of
- * kind `connection` ("stream ended early"); malformed JSON gives one `error` of kind `server`. Nothing follows the
- * terminal event.
+ * the mapped kind (`overloaded_error` -> overloaded; plain-text data is classified from its words); a body that
+ * ends without `message_stop` gives one `error` of kind `connection` ("stream ended early"); malformed JSON in an
+ * event we decode gives one `error` of kind `server`. Event types we do not know (`ping` and any added later) are
+ * ignored whatever their data. Nothing follows the terminal event.
  *
  * @example
  * ```ts
@@ -371,6 +383,17 @@ export function anthropicStreamDecoder(
       try {
         message = JSON.parse(data);
       } catch {
+        if (sse.event === "error") {
+          // A proxy's plain-text error event (`event: error` / `data: upstream request timeout`).
+          fail(
+            controller,
+            anthropicErrorFromBody(data.slice(0, 2048), { requestId: options.requestId, provider }),
+          );
+          return;
+        }
+        // Event types added later (or a proxy's own) are ignored, per Anthropic's versioning policy, whatever
+        // their data; only the types we decode must carry JSON (a cut one is an error, never skipped).
+        if (sse.event !== undefined && !KNOWN_EVENTS.has(sse.event)) return;
         fail(
           controller,
           new SwebenchError(

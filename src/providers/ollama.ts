@@ -198,7 +198,22 @@ function makeTransport(options: {
 }
 
 async function readJson(transport: Transport, response: Response, what: string): Promise<unknown> {
-  const text = redact(await response.text(), transport.secrets);
+  return parseJson(transport, response, redact(await response.text(), transport.secrets), what);
+}
+
+/** More than one JSON value, one per line (NDJSON), where one JSON body was expected. */
+function isJsonLines(text: string): boolean {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length < 2) return false;
+  try {
+    JSON.parse(lines[0]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseJson(transport: Transport, response: Response, text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -312,7 +327,20 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
       try {
         const started = performance.now();
         const response = await post(request, false, call);
-        const decoded = decodeOllamaResponse(await readJson(transport, response, "the response"));
+        const text = redact(await response.text(), transport.secrets);
+        if (isJsonLines(text)) {
+          // A server or proxy that streams although `stream: false` was sent: the lines are the answer.
+          const events = ReadableStream.from([new TextEncoder().encode(text)])
+            .pipeThrough(jsonLinesDecoder({ provider: name }))
+            .pipeThrough(ollamaStreamDecoder({ provider: name, model: request.model }));
+          return await collectStream(events, {
+            provider: name,
+            model: request.model,
+            startedAt: started,
+            cost,
+          });
+        }
+        const decoded = decodeOllamaResponse(parseJson(transport, response, text, "the response"));
         const model = decoded.model || request.model;
         const result: OllamaResponse = {
           ...decoded,

@@ -19,7 +19,8 @@ import {
 import { type AuthStrategy, bearerAuth, noAuth, redact } from "../http/auth.ts";
 import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { sseDecoder } from "../http/sse.ts";
+import { sniffBody } from "../http/sniff.ts";
+import { looksLikeEventStream, sseDecoder } from "../http/sse.ts";
 import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
 import { collectStream, priceOf } from "./collect.ts";
@@ -150,8 +151,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   };
 
   const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
-    const type = response.headers.get("content-type") ?? "";
-    if (response.body === null) {
+    const body = response.body;
+    if (body === null) {
       return ReadableStream.from<StreamEvent>([
         {
           type: "error",
@@ -159,15 +160,39 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         },
       ]);
     }
-    if (/json/i.test(type) && !/event-stream/i.test(type)) {
-      // A server that ignored `stream: true` and answered with a whole completion.
-      return ReadableStream.from(wholeAsEvents(response, secrets, (error) => named(error, "server")));
+    const toError = (error: unknown) =>
+      named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error, "server");
+    // The body, not its label, decides: servers and proxies send event streams as `application/json` or
+    // `application/x-ndjson`, whole completions or `{"error": ...}` as `text/event-stream`, login pages as 200.
+    async function* sniffed(): AsyncGenerator<StreamEvent> {
+      let sniff: Awaited<ReturnType<typeof sniffBody>>;
+      try {
+        sniff = await sniffBody(body!);
+      } catch (error) {
+        // The body failed before its first byte: a transport error.
+        yield {
+          type: "error",
+          error: named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
+        };
+        return;
+      }
+      const again = new Response(sniff.body, { status: response.status, headers: response.headers });
+      if (sniff.first === "<") {
+        // A proxy, captive portal or web UI answered instead of the API.
+        yield* htmlAsError(again, name, secrets, toError);
+      } else if (sniff.first === "{" || sniff.first === "[") {
+        // A whole completion (the server ignored `stream: true`) or an error object.
+        yield* wholeAsEvents(again, secrets, toError);
+      } else {
+        yield* guardStream(
+          sniff.body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder({ provider: name })),
+          { requestId: requestIdOf(response.headers), rateLimit: parseRateLimitHeaders(response.headers) },
+          (error) =>
+            named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
+        );
+      }
     }
-    return guardStream(
-      response.body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder({ provider: name })),
-      { requestId: requestIdOf(response.headers), rateLimit: parseRateLimitHeaders(response.headers) },
-      (error) => named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
-    );
+    return ReadableStream.from(sniffed());
   };
 
   const provider: Provider = {
@@ -201,6 +226,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         try {
           json = JSON.parse(text);
         } catch {
+          if (looksLikeEventStream(text)) {
+            // A proxy that always streams, labelling the event stream as JSON.
+            return await collectStream(sseTextEvents(text, name, response.headers), {
+              provider: name,
+              model: request.model,
+              startedAt: started,
+              cost: options.cost,
+            });
+          }
           throw new SwebenchError("server", `${name}: the response is not valid JSON.`, {
             provider: name,
             status: response.status,
@@ -256,6 +290,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
                   provider: name,
                 }),
               });
+            } else if (value.type === "error") {
+              // Error events carry the server's words (which may echo the key): redacted like thrown errors.
+              emit(controller, { type: "error", error: named(value.error) });
             } else {
               emit(controller, value);
             }
@@ -454,6 +491,51 @@ function guardStream(
       await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+/** A whole event-stream body (already read and redacted) as decoded stream events, the start event with meta. */
+function sseTextEvents(text: string, name: string, headers: Headers): ReadableStream<StreamEvent> {
+  return guardStream(
+    ReadableStream.from([new TextEncoder().encode(text)]).pipeThrough(sseDecoder()).pipeThrough(
+      openAIStreamDecoder({ provider: name }),
+    ),
+    { requestId: requestIdOf(headers), rateLimit: parseRateLimitHeaders(headers) },
+    (error) => toSwebenchError(error, "server"),
+  );
+}
+
+/** A 200 HTML page (proxy login, captive portal, a web UI at the base URL) instead of the API's answer. */
+async function* htmlAsError(
+  response: Response,
+  name: string,
+  secrets: readonly string[],
+  toError: (error: unknown) => SwebenchError,
+): AsyncGenerator<StreamEvent> {
+  let text: string;
+  try {
+    text = redact(await response.text(), secrets);
+  } catch (error) {
+    yield { type: "error", error: toError(error) };
+    return;
+  }
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
+  yield {
+    type: "error",
+    error: new SwebenchError(
+      "server",
+      `${name}: the server answered ${response.status} with an HTML page${
+        title ? ` ("${title}")` : ""
+      }, not an event stream.`,
+      {
+        provider: name,
+        status: response.status,
+        body: text.slice(0, 2048),
+        requestId: requestIdOf(response.headers),
+        hint:
+          "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
+      },
+    ),
+  };
 }
 
 /** A whole (non-streamed) completion answered to a stream request, as stream events. */

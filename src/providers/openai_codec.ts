@@ -195,6 +195,7 @@ export function decodeOpenAIUsage(usage: unknown): TokenUsage {
 /**
  * Decode a Chat Completions response body (parsed JSON). A body that carries an `error` object, or no choices,
  * throws a {@linkcode SwebenchError}. A refusal (`message.refusal`) gives finish reason `content_filter`.
+ * `message.content` may be a string or an array of parts (Mistral), whose `text` parts are joined.
  *
  * @example
  * ```ts
@@ -223,9 +224,8 @@ export function decodeOpenAIResponse(body: unknown): Omit<UnifiedResponse, "late
     });
   }
   const message = isRecord(choice.message) ? choice.message : {};
-  const content = typeof message.content === "string" ? message.content : typeof choice.text === "string" // legacy completions shape, some compatible servers
-    ? choice.text
-    : "";
+  const content = contentText(message.content) ??
+    (typeof choice.text === "string" ? choice.text : ""); // legacy completions shape, some compatible servers
   const rawFinish = typeof choice.finish_reason === "string" ? choice.finish_reason : undefined;
   const refused = typeof message.refusal === "string" && message.refusal !== "";
   const result: Omit<UnifiedResponse, "latencyMs" | "provider"> = {
@@ -257,8 +257,11 @@ export interface OpenAIStreamDecoderOptions {
  *   JSON, or input that ends before any `finish_reason` / `[DONE]` (kind `connection`, "stream ended early").
  *
  * After the terminal event the transform terminates (the source is cancelled); later input is ignored.
- * Tool-call deltas, reasoning text (`reasoning`, `reasoning_content`), `event: ping` keep-alives, SSE comments and
- * the `obfuscation` field are ignored.
+ * Tool-call deltas, reasoning text (`reasoning`, `reasoning_content`: the model's scratchpad, never part of the
+ * answer), `event: ping` keep-alives, SSE comments, the `obfuscation` field and named events of other types whose
+ * data is not JSON (`event: heartbeat`) are ignored; an `event: error` whose data is plain text is an error.
+ * An empty `model` (Azure's first chunk) is no model. `content` may be an array of parts (Mistral): its text parts
+ * are the text. Groq's `x_groq.usage` counts as `usage`.
  *
  * @example
  * ```ts
@@ -323,6 +326,22 @@ export function openAIStreamDecoder(
       try {
         chunk = JSON.parse(data);
       } catch {
+        if (event.event === "error") {
+          // A proxy's plain-text error event (`event: error` / `data: upstream connect error ...`).
+          fail(
+            controller,
+            classifyHttpError({
+              status: 0,
+              provider: provider ?? "openai",
+              body: truncate(data),
+              details: { message: `${truncate(data, 400)} (error event in the stream)` },
+            }),
+          );
+          return;
+        }
+        // An event type Chat Completions does not define (`event: heartbeat` / `data: tick`): ignored, as
+        // named events other than `message` and `error` carry no chunk. Unnamed non-JSON data is an error.
+        if (event.event !== undefined && event.event !== "message") return;
         fail(
           controller,
           new SwebenchError("server", `Malformed stream chunk (not JSON): ${truncate(data, 200)}`, {
@@ -338,7 +357,8 @@ export function openAIStreamDecoder(
       }
       if (!started) {
         started = true;
-        if (typeof chunk.model === "string") model = chunk.model;
+        // Azure's first chunk (prompt_filter_results, choices: []) has `model: ""`: an empty model is no model.
+        if (typeof chunk.model === "string" && chunk.model !== "") model = chunk.model;
         controller.enqueue(model === undefined ? { type: "start" } : { type: "start", model });
       } else if (model === undefined && typeof chunk.model === "string" && chunk.model !== "") {
         model = chunk.model;
@@ -347,8 +367,9 @@ export function openAIStreamDecoder(
       for (const choice of choices) {
         if (!isRecord(choice) || (choice.index !== undefined && choice.index !== 0)) continue;
         const delta = isRecord(choice.delta) ? choice.delta : {};
-        if (typeof delta.content === "string" && delta.content !== "") {
-          controller.enqueue({ type: "text-delta", text: delta.content });
+        const text = contentText(delta.content);
+        if (text !== undefined && text !== "") {
+          controller.enqueue({ type: "text-delta", text });
         } else if (typeof choice.text === "string" && choice.text !== "") {
           controller.enqueue({ type: "text-delta", text: choice.text });
         }
@@ -358,8 +379,14 @@ export function openAIStreamDecoder(
           sawFinish = true;
         }
       }
-      if (isRecord(chunk.usage)) {
-        usage = decodeOpenAIUsage(chunk.usage);
+      // Groq reports stream usage as `x_groq.usage` on the last chunk.
+      const wireUsage = isRecord(chunk.usage)
+        ? chunk.usage
+        : isRecord(chunk.x_groq) && isRecord(chunk.x_groq.usage)
+        ? chunk.x_groq.usage
+        : undefined;
+      if (wireUsage !== undefined) {
+        usage = decodeOpenAIUsage(wireUsage);
         controller.enqueue({ type: "usage", usage });
       }
     },
@@ -381,21 +408,29 @@ export function openAIStreamDecoder(
   });
 }
 
+/**
+ * The text of a message or delta `content`: a string, or (Mistral and other compatible servers) an array of parts
+ * whose `text` parts are joined; thinking, image and other parts are not text. `undefined` when there is none.
+ */
+function contentText(content: unknown): string | undefined {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return undefined;
+  let text: string | undefined;
+  for (const part of content) {
+    if (typeof part === "string") text = (text ?? "") + part;
+    else if (
+      isRecord(part) && (part.type === "text" || part.type === undefined) && typeof part.text === "string"
+    ) {
+      text = (text ?? "") + part.text;
+    }
+  }
+  return text;
+}
+
 /** True when a parsed chunk or body is an error payload rather than a completion. */
 function isErrorPayload(value: Record<string, unknown>): boolean {
   return (value.error !== undefined && value.error !== null) || value.object === "error";
 }
-
-/**
- * OpenAI error codes that say more than their `type` (`invalid_api_key` comes with `invalid_request_error`):
- * an error event carrying one is classified as the status that code is sent with.
- */
-const CODE_STATUS: Readonly<Record<string, number>> = {
-  invalid_api_key: 401,
-  model_not_found: 404,
-  rate_limit_exceeded: 429,
-  context_length_exceeded: 400,
-};
 
 /** Options of {@linkcode openAIErrorFromPayload}. */
 export interface OpenAIErrorOptions {
@@ -424,9 +459,9 @@ export function openAIErrorFromPayload(payload: unknown, options: OpenAIErrorOpt
   const inner = isRecord(root.error) ? root.error : root;
   const numeric = [inner.code, inner.status, root.code, root.status].find((v) => typeof v === "number");
   const details = extractErrorDetails(payload);
-  const status = typeof numeric === "number" && numeric >= 400 && numeric < 600
-    ? numeric
-    : CODE_STATUS[details.code ?? ""] ?? 0;
+  // Without a numeric status the classifier reads the code before the type (`invalid_api_key` comes with
+  // type `invalid_request_error`), so the payload's own code decides.
+  const status = typeof numeric === "number" && numeric >= 400 && numeric < 600 ? numeric : 0;
   const where = options.inStream ? "error event in the stream" : "error in a 200 response";
   return classifyHttpError({
     status,
