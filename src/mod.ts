@@ -15,6 +15,7 @@ export * from "./http/mod.ts";
 export * from "./swebench/mod.ts";
 export * from "./tokens/mod.ts";
 export * from "./providers/catalog.ts";
+export * from "./resilience/mod.ts";
 export { createGoldProvider } from "./providers/gold.ts";
 export {
   BUILTIN_PROVIDERS,

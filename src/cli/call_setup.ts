@@ -4,23 +4,98 @@
  *
  * @module
  */
-import { directCall } from "../generate/runner.ts";
+import { maskKey } from "../http/auth.ts";
+import type { Budget } from "../resilience/budget.ts";
 import type { CallFn } from "../resilience/call.ts";
+import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
+import { type ChainEntry, createResilientCall, type ResilienceStats } from "../resilience/resilient_call.ts";
+import { providerBudget } from "./budget_setup.ts";
+import { env } from "./env.ts";
 import { parseProviderModel } from "./options.ts";
-import type { Target } from "./run_setup.ts";
+import { formatUsd } from "./progress.ts";
+import { reservationFor, type Target } from "./run_setup.ts";
 
 /** `provider:model` entries of `--fallback` / the config file. */
 export function parseFallbacks(items: readonly string[]): { provider: string; model?: string }[] {
   return items.map(parseProviderModel);
 }
 
+function chainEntry(
+  t: Target,
+  flags: { rpm?: number; tpm?: number },
+  budget: Budget | undefined,
+): ChainEntry {
+  const rpm = flags.rpm ?? t.resolved.rpm;
+  const tpm = flags.tpm ?? t.resolved.tpm;
+  return {
+    provider: t.providers.length === 1 ? t.providers[0] : t.providers,
+    model: t.model,
+    contextWindow: t.entry?.contextWindow,
+    maxOutputTokens: t.entry?.maxOutputTokens,
+    estimateCost: reservationFor(t),
+    rateLimits: {
+      name: t.resolved.name,
+      rpm,
+      tpm,
+      ...(t.resolved.kind === "ollama"
+        ? { maxConcurrent: ollamaConcurrency(env("OLLAMA_NUM_PARALLEL")) }
+        : {}),
+    },
+    keyLabels: t.resolved.apiKeys.length > 1 ? t.resolved.apiKeys.map(maskKey) : undefined,
+    budget: providerBudget(t, budget),
+  };
+}
+
+/** Summary lines of the resilience layer (only what happened). */
+export function resilienceLines(s: ResilienceStats): string[] {
+  const lines: string[] = [];
+  if (s.rateLimited) {
+    lines.push(`Rate limited: ${s.rateLimited} response(s) were 429; the limiter paused the key`);
+  }
+  if (s.fallbacks) {
+    const by = Object.entries(s.answeredBy).map(([k, v]) => `${v} by ${k}`).join(", ");
+    lines.push(`Fallbacks: ${s.fallbacks} (${by})`);
+  }
+  for (const c of s.breakerChanges) {
+    lines.push(`Circuit ${c.endpoint}: ${c.from} -> ${c.to}${c.reason ? ` (${c.reason})` : ""}`);
+  }
+  if (s.keys.length > 1) {
+    for (const k of s.keys) {
+      lines.push(
+        `Key ${k.label}: ${k.requests} requests, ${k.ok} ok, ${k.failed} failed` +
+          (k.rateLimited ? `, ${k.rateLimited} rate limited` : "") +
+          (k.disabled ? ` (disabled: ${k.disabled})` : ""),
+      );
+    }
+  }
+  if (s.budget) {
+    lines.push(
+      `Budget: ${formatUsd(s.budget.spentUsd)} spent of ${formatUsd(s.budget.maxUsd)}, ` +
+        `${formatUsd(s.budget.remainingUsd)} left` +
+        (s.budget.refused ? `, ${s.budget.refused} call(s) refused` : ""),
+    );
+  }
+  return lines;
+}
+
 /** Build the call function and a stats reader for the summary. */
 export function buildCall(options: {
   primary: Target;
   fallbacks: Target[];
-  flags: { maxCost?: number; rpm?: number; tpm?: number };
-  budget?: unknown;
+  flags: { rpm?: number; tpm?: number };
+  budget?: Budget;
   onNotice?: (message: string) => void;
-}): { call: CallFn; stats: () => { lines: string[] } } {
-  return { call: directCall(options.primary.providers[0]), stats: () => ({ lines: [] }) };
+}): { call: CallFn; stats: () => { lines: string[]; stats: ResilienceStats } } {
+  const targets = [options.primary, ...options.fallbacks];
+  const call = createResilientCall({
+    chain: targets.map((t) => chainEntry(t, options.flags, options.budget)),
+    budget: options.budget,
+  });
+  return {
+    call,
+    stats: () => {
+      const s = call.stats();
+      return { lines: resilienceLines(s), stats: s };
+    },
+  };
 }

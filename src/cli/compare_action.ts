@@ -17,7 +17,7 @@ import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
 import { reportTable, writeHtmlReport } from "./report_action.ts";
 import { confirmSpend, describePlan, loadSelection, planFor, setupTarget, type Target } from "./run_setup.ts";
-import { createSharedBudget } from "./budget_setup.ts";
+import { checkPriced, createSharedBudget } from "./budget_setup.ts";
 
 /** Run `compare`; returns the exit code. */
 export async function compareAction(flags: CompareFlags, globals: GlobalFlags): Promise<number> {
@@ -31,6 +31,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   }
   const targets: Target[] = [];
   for (const s of specs) targets.push(await setupTarget(s.provider, { config, model: s.model }));
+  checkPriced(targets, flags.maxCost !== undefined);
   const { ref, instances } = await loadSelection(flags);
   const label = (t: Target) => `${t.resolved.name}:${t.model}`;
   const outputs = targets.map((t) =>
@@ -95,7 +96,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       });
       const progress = createProgress();
       try {
-        const { call } = buildCall({ primary: t, fallbacks: [], flags, budget, onNotice: (m) => info(m) });
+        const { call } = buildCall({ primary: t, fallbacks: [], flags: {}, budget });
         const s = await runBatch({
           instances,
           call,

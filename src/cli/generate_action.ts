@@ -14,6 +14,7 @@ import type { GlobalFlags } from "./main.ts";
 import { info, out, style, ui, warn } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
+import { checkPriced, createSharedBudget } from "./budget_setup.ts";
 import { confirmSpend, describePlan, loadSelection, planFor, setupTarget } from "./run_setup.ts";
 
 /** Run `generate`; returns the exit code. */
@@ -26,6 +27,8 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const target = await setupTarget(providerName, { config, model: flags.model, baseUrl: flags.baseUrl });
   const fallbacks = [];
   for (const f of fallbackSpecs) fallbacks.push(await setupTarget(f.provider, { config, model: f.model }));
+  checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
+  const budget = createSharedBudget(flags.maxCost);
   const { ref, instances } = await loadSelection(flags);
   const isGold = target.resolved.kind === "gold";
   const modelLabel = isGold ? "gold" : target.model;
@@ -98,7 +101,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       });
       if (!go) return 0;
     }
-    const { call, stats } = buildCall({ primary: target, fallbacks, flags, onNotice: (m) => info(m) });
+    const { call, stats } = buildCall({ primary: target, fallbacks, flags, budget });
     try {
       Deno.addSignalListener("SIGINT", onSigint);
     } catch { /* no signal support */ }

@@ -1,0 +1,48 @@
+/**
+ * Human formatting of waits and amounts for resilience messages and notices.
+ *
+ * @module
+ */
+
+/**
+ * Milliseconds -> a short human duration: `850 ms`, `1.5 s`, `2 min 5 s`, `3 h 20 min`.
+ *
+ * @example
+ * ```ts
+ * import { formatWait } from "./format.ts";
+ * formatWait(1500); // "1.5 s"
+ * formatWait(125_000); // "2 min 5 s"
+ * ```
+ */
+export function formatWait(ms: number): string {
+  if (!Number.isFinite(ms)) return "forever";
+  const t = Math.max(0, Math.round(ms));
+  if (t < 1000) return `${t} ms`;
+  if (t < 60_000) return `${Number((t / 1000).toFixed(1))} s`;
+  if (t < 3_600_000) {
+    const m = Math.floor(t / 60_000);
+    const s = Math.round((t % 60_000) / 1000);
+    return s ? `${m} min ${s} s` : `${m} min`;
+  }
+  const h = Math.floor(t / 3_600_000);
+  const m = Math.round((t % 3_600_000) / 60_000);
+  return m ? `${h} h ${m} min` : `${h} h`;
+}
+
+/**
+ * USD -> `$1.23`, with more digits for small amounts (`$0.0042`).
+ *
+ * @example
+ * ```ts
+ * import { formatUsd } from "./format.ts";
+ * formatUsd(5); // "$5.00"
+ * formatUsd(0.00042); // "$0.00042"
+ * ```
+ */
+export function formatUsd(usd: number): string {
+  if (!Number.isFinite(usd)) return `$${usd}`;
+  const abs = Math.abs(usd);
+  if (abs >= 1 || abs === 0) return `$${usd.toFixed(2)}`;
+  const digits = Math.min(12, Math.max(2, 1 - Math.floor(Math.log10(abs))));
+  return `$${usd.toFixed(digits).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
+}
