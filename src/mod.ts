@@ -17,6 +17,7 @@ export * from "./tokens/mod.ts";
 export * from "./providers/catalog.ts";
 export * from "./resilience/mod.ts";
 export { createGoldProvider } from "./providers/gold.ts";
+export type { CostFn, ProviderOptions } from "./providers/types.ts";
 export {
   BUILTIN_PROVIDERS,
   createProvider,

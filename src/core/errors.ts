@@ -210,6 +210,7 @@ export class SwebenchError extends Error {
   /** Provider request id. */
   readonly requestId?: string;
 
+  /** Create an error of a taxonomy kind; the hint defaults to the kind's generic advice. */
   constructor(kind: ErrorKind, message: string, options: SwebenchErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SwebenchError";

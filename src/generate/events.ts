@@ -42,9 +42,11 @@ export interface RunSummary {
   alreadyDone: number;
   /** Instances attempted in this run. */
   attempted: number;
-  /** Counts by status. */
+  /** Instances that ended with a prediction. */
   ok: number;
+  /** Instances that failed (see the run log). */
   failed: number;
+  /** Instances skipped (prompt cannot fit). */
   skipped: number;
   /** Instances never started (budget reached or interrupted). */
   notStarted: number;
@@ -52,15 +54,17 @@ export interface RunSummary {
   patches: Record<string, number>;
   /** Failure counts by error kind. */
   failuresByKind: Record<string, number>;
-  /** Total tokens. */
+  /** Total prompt tokens. */
   promptTokens: number;
+  /** Total completion tokens. */
   completionTokens: number;
   /** Total billed USD; `undefined` when some cost was unknown. */
   costUsd: number;
   /** True when some call's cost was unknown (unpriced model). */
   costUnknown: boolean;
-  /** Latency percentiles of successful calls, in ms. */
+  /** Median latency of successful calls, in ms. */
   latencyP50Ms: number;
+  /** 95th percentile latency of successful calls, in ms. */
   latencyP95Ms: number;
   /** Retries across all instances. */
   retries: number;
