@@ -66,6 +66,18 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
   },
 };
 
+/**
+ * Default transport timeouts: headers within 10 minutes (a non-streamed answer arrives whole, after the generation;
+ * 30 for Ollama, which may run on a CPU), at most 2 minutes of silence inside a streamed body (a stalled stream is a
+ * retryable timeout), 30 minutes per call in all. Per-call options and `timeouts` override them.
+ */
+export const DEFAULT_TIMEOUTS: Readonly<
+  Record<"remote" | "local", Required<NonNullable<ProviderOptions["timeouts"]>>>
+> = {
+  remote: { connectTimeoutMs: 600_000, idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000 },
+  local: { connectTimeoutMs: 1_800_000, idleTimeoutMs: 300_000, totalTimeoutMs: 3_600_000 },
+};
+
 /** Options of {@linkcode createProvider}. */
 export interface CreateProviderOptions extends ProviderOptions {
   /** Wire protocol. */
@@ -86,7 +98,9 @@ export interface CreateProviderOptions extends ProviderOptions {
  * console.log(local.name);
  * ```
  */
-export function createProvider(options: CreateProviderOptions): Provider {
+export function createProvider(input: CreateProviderOptions): Provider {
+  const defaults = DEFAULT_TIMEOUTS[input.kind === "ollama" ? "local" : "remote"];
+  const options = { ...input, timeouts: { ...defaults, ...input.timeouts } };
   switch (options.kind) {
     case "openai":
       return createOpenAIProvider(options);

@@ -102,3 +102,17 @@ Deno.test("config file: written atomically with mode 0600, read back; malformed 
     (e: unknown) => e instanceof SwebenchError && e.exitCode === 3,
   );
 });
+
+Deno.test("providers made by the registry time out a stalled stream by default (no hang)", async () => {
+  const { createProvider, DEFAULT_TIMEOUTS } = await import("../../src/providers/registry.ts");
+  const { startOpenAISim } = await import("../simulator/mod.ts");
+  assert.ok(DEFAULT_TIMEOUTS.remote.idleTimeoutMs > 0 && DEFAULT_TIMEOUTS.remote.idleTimeoutMs <= 300_000);
+  await using sim = await startOpenAISim({ faults: [{ type: "stall", afterBytes: 200 }] });
+  // The default applies unless overridden; a small override keeps the test short and proves the plumbing.
+  const p = createProvider({ kind: "openai", baseUrl: `${sim.url}/v1`, timeouts: { idleTimeoutMs: 300 } });
+  const events = [];
+  for await (const e of p.stream({ model: "gpt-4o-mini", prompt: "hi", maxTokens: 50 })) events.push(e);
+  const last = events.at(-1)!;
+  assert.equal(last.type, "error");
+  assert.equal(last.type === "error" && last.error.kind, "timeout");
+});
