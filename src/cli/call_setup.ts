@@ -42,7 +42,7 @@ function chainEntry(
         : {}),
     },
     keyLabels: t.resolved.apiKeys.length > 1 ? t.resolved.apiKeys.map(maskKey) : undefined,
-    budget: providerBudget(t, budget),
+    budget,
   };
 }
 
@@ -87,8 +87,17 @@ export function buildCall(options: {
   onNotice?: (message: string) => void;
 }): { call: CallFn; stats: () => { lines: string[]; stats: ResilienceStats } } {
   const targets = [options.primary, ...options.fallbacks];
+  // One budget per provider name (a config `maxCost`), shared by every chain entry of that provider.
+  const perProvider = new Map<string, Budget | undefined>();
+  const budgetOf = (t: Target) => {
+    if (!perProvider.has(t.resolved.name)) {
+      perProvider.set(t.resolved.name, providerBudget(t, options.budget));
+    }
+    return perProvider.get(t.resolved.name);
+  };
+  // --rpm/--tpm describe the primary provider's account; fallbacks use their own config values.
   const call = createResilientCall({
-    chain: targets.map((t) => chainEntry(t, options.flags, options.budget)),
+    chain: targets.map((t, i) => chainEntry(t, i === 0 ? options.flags : {}, budgetOf(t))),
     budget: options.budget,
   });
   return {

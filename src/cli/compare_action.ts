@@ -30,7 +30,9 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     });
   }
   const targets: Target[] = [];
-  for (const s of specs) targets.push(await setupTarget(s.provider, { config, model: s.model }));
+  for (const s of specs) {
+    targets.push(await setupTarget(s.provider, { config, model: s.model, requireKey: !flags.dryRun }));
+  }
   checkPriced(targets, flags.maxCost !== undefined);
   const { ref, instances } = await loadSelection(flags);
   const label = (t: Target) => `${t.resolved.name}:${t.model}`;
@@ -76,6 +78,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       yes: flags.yes,
       maxCost: flags.maxCost,
       free: targets.every((t) => t.free),
+      json: flags.json,
     })
   ) {
     return 0;

@@ -43,6 +43,9 @@ export interface ConfigFile {
   models?: ModelEntry[];
 }
 
+/** Warnings found while reading the config file (shown once by the CLI). */
+export const configWarnings: string[] = [];
+
 /** Where a resolved value came from. */
 export type Source = "flag" | "env" | "file" | "default";
 
@@ -67,6 +70,16 @@ export async function loadConfig(path: string): Promise<ConfigFile> {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
   }
+  try {
+    const mode = (await Deno.stat(path)).mode;
+    if (mode !== null && (mode & 0o077) !== 0 && text.includes("apiKey")) {
+      configWarnings.push(
+        `${path} holds API keys and is readable by others (mode ${
+          (mode & 0o777).toString(8)
+        }): chmod 600 ${path}`,
+      );
+    }
+  } catch { /* stat is best effort */ }
   try {
     const parsed = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -114,6 +127,14 @@ export interface ResolvedProvider {
   sources: { apiKey?: Source; baseUrl: Source; model: Source };
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
 /** Names a user may pass to `-p`: built-ins plus the config file's providers. */
 export function knownProviderNames(config: ConfigFile): string[] {
   return [...new Set([...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(config.providers ?? {})])];
@@ -125,7 +146,7 @@ export function knownProviderNames(config: ConfigFile): string[] {
  */
 export function resolveProvider(
   name: string,
-  options: { config: ConfigFile; flags?: { baseUrl?: string; model?: string } },
+  options: { config: ConfigFile; flags?: { baseUrl?: string; model?: string }; primary?: boolean },
 ): ResolvedProvider {
   const spec = BUILTIN_PROVIDERS[name];
   const file = options.config.providers?.[name];
@@ -151,7 +172,8 @@ export function resolveProvider(
     [file?.baseUrl, "file"],
     [kindSpec.defaultBaseUrl, "default"],
   );
-  const envModel = env("SWEBENCH_MODEL");
+  // SWEBENCH_MODEL names the run's model: it applies to the primary provider only, never to fallbacks.
+  const envModel = options.primary ? env("SWEBENCH_MODEL") : undefined;
   const [model, modelSource] = pick<string>(
     [options.flags?.model, "flag"],
     [envModel, "env"],
@@ -161,7 +183,7 @@ export function resolveProvider(
   );
   const keys = [...new Set([apiKey, ...(file?.apiKeys ?? [])].filter((k): k is string => !!k))];
   // OpenAI-compatible local servers (vLLM, llama.cpp, Ollama's /v1) usually need no key.
-  const isLocalOpenAI = kind === "openai" && baseUrl !== BUILTIN_PROVIDERS.openai.defaultBaseUrl;
+  const isLocalOpenAI = kind === "openai" && hostOf(baseUrl!) !== "api.openai.com";
   return {
     name,
     kind,

@@ -33,6 +33,7 @@ export const ENV_VARS: readonly string[] = [
   "ANTHROPIC_API_KEY",
   "ANTHROPIC_BASE_URL",
   "OLLAMA_HOST",
+  "OLLAMA_NUM_PARALLEL",
   "HF_TOKEN",
   "HF_ENDPOINT",
   "SWEBENCH_PROVIDER",

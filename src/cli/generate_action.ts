@@ -24,9 +24,17 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const providerName = flags.provider ?? env("SWEBENCH_PROVIDER") ?? config.defaultProvider ?? "gold";
   const fallbackSpecs = parseFallbacks(flags.fallback ?? config.fallback ?? []);
   // Every target is resolved (and its key checked) before anything is sent.
-  const target = await setupTarget(providerName, { config, model: flags.model, baseUrl: flags.baseUrl });
+  const target = await setupTarget(providerName, {
+    config,
+    model: flags.model,
+    baseUrl: flags.baseUrl,
+    primary: true,
+    requireKey: !flags.dryRun, // a dry run sends nothing, so it needs no key
+  });
   const fallbacks = [];
-  for (const f of fallbackSpecs) fallbacks.push(await setupTarget(f.provider, { config, model: f.model }));
+  for (const f of fallbackSpecs) {
+    fallbacks.push(await setupTarget(f.provider, { config, model: f.model, requireKey: !flags.dryRun }));
+  }
   checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
   const budget = createSharedBudget(flags.maxCost);
   const { ref, instances } = await loadSelection(flags);
@@ -75,7 +83,14 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   }
   const others = [...writer.models].filter((m) => m !== modelLabel);
   if (others.length) {
-    warn(`${output} already holds predictions of ${others.join(", ")}; appending ${modelLabel}`);
+    await writer.close();
+    throw new SwebenchError(
+      "usage",
+      `${output} holds predictions of ${others.join(", ")}, not ${modelLabel}`,
+      {
+        hint: "Resuming would mix two models in one file: choose another -o, or --overwrite to start fresh.",
+      },
+    );
   }
   let summary: RunSummary;
   const { controller, stopController, onSigint } = interruptHandlers();
@@ -98,6 +113,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         yes: flags.yes,
         maxCost: flags.maxCost,
         free: target.free,
+        json: flags.json,
       });
       if (!go) return 0;
     }

@@ -6,7 +6,8 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import denoJson from "../../deno.json" with { type: "json" };
 import { generateCommand } from "./generate.ts";
-import { initUi, printError } from "./output.ts";
+import { asError, initUi, printError, warn } from "./output.ts";
+import { configWarnings } from "./config.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";
@@ -37,6 +38,9 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
     });
   program.hook("preAction", (_cmd, action) => {
     initUi(action.optsWithGlobals() as unknown as GlobalFlags);
+  });
+  program.hook("postAction", () => {
+    for (const w of configWarnings.splice(0)) warn(w);
   });
   program.addCommand(
     generateCommand().action(async (flags, cmd) => {
@@ -81,6 +85,13 @@ export async function runCli(args: string[]): Promise<number> {
       // commander already printed the message; unknown options, bad choices, missing arguments: usage (2).
       return 2;
     }
-    return printError(e);
+    const code = printError(e);
+    // --json promises one JSON document on stdout, errors included.
+    if (args.includes("--json")) {
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(JSON.stringify({ error: asError(e).toJSON(), exitCode: code }) + "\n"),
+      );
+    }
+    return code;
   }
 }

@@ -43,9 +43,19 @@ export function info(line: string): void {
 export function warn(line: string): void {
   Deno.stderr.writeSync(encoder.encode(style.yellow("warning: ") + line + "\n"));
 }
-/** Write a result line to stdout. */
+const stdoutIsTerminal = (() => {
+  try {
+    return Deno.stdout.isTerminal();
+  } catch {
+    return false;
+  }
+})();
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** Write a result line to stdout (colour only when stdout itself is a terminal). */
 export function out(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+  Deno.stdout.writeSync(encoder.encode((stdoutIsTerminal ? line : line.replace(ANSI, "")) + "\n"));
 }
 
 /** Normalise anything thrown into a SwebenchError (permission errors name the flag). */

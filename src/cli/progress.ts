@@ -110,6 +110,9 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
           cost += e.costUsd ?? 0;
           tokens += e.usage?.totalTokens ?? 0;
           break;
+        case "instance-cancelled":
+          inFlight--;
+          break;
         case "run-end":
           break;
       }

@@ -4,7 +4,7 @@
  * @module
  */
 import { type ProviderKind, SwebenchError, type UnifiedResponse } from "../core/mod.ts";
-import { maskKey } from "../http/auth.ts";
+import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
 import { createProvider } from "../providers/registry.ts";
 import {
@@ -52,7 +52,7 @@ export async function providerList(flags: { json?: true }, globals: GlobalFlags)
       keys: r.apiKeys.length,
       keyEnv: r.keyEnv,
       needsKey: r.needsKey,
-      baseUrl: r.baseUrl,
+      baseUrl: redactUrl(r.baseUrl),
       baseUrlSource: r.sources.baseUrl,
       model: r.model,
       modelSource: r.sources.model,
@@ -167,7 +167,7 @@ export async function providerInit(
         provider: name,
         kind: resolved.kind,
         apiKey: entry.apiKey ? maskKey(entry.apiKey) : undefined,
-        baseUrl: resolved.baseUrl,
+        baseUrl: redactUrl(resolved.baseUrl),
         model: resolved.model,
         test: test
           ? { model: test.model, latencyMs: test.latencyMs, usage: test.usage, costUsd: test.costUsd }

@@ -12,6 +12,7 @@ import {
   costOf,
   defaultCatalog,
   type ModelEntry,
+  worstCaseCost,
 } from "../providers/catalog.ts";
 import { createProvider } from "../providers/registry.ts";
 import { type ContextVariant, type DatasetRef, loadInstances, resolveDataset } from "../swebench/datasets.ts";
@@ -44,10 +45,14 @@ export interface Target {
  */
 export async function setupTarget(
   name: string,
-  options: { config: ConfigFile; model?: string; baseUrl?: string },
+  options: { config: ConfigFile; model?: string; baseUrl?: string; primary?: boolean; requireKey?: boolean },
 ): Promise<Target> {
-  const resolved = resolveProvider(name, { config: options.config, flags: options });
-  if (resolved.needsKey && !resolved.apiKey) throw missingKeyError(resolved);
+  const resolved = resolveProvider(name, {
+    config: options.config,
+    flags: options,
+    primary: options.primary,
+  });
+  if (resolved.needsKey && !resolved.apiKey && options.requireKey !== false) throw missingKeyError(resolved);
   const catalog = catalogWithOverrides(defaultCatalog(), options.config.models ?? []);
   const free = resolved.kind === "gold" || resolved.kind === "ollama";
   const entry = resolved.kind === "gold" ? undefined : catalog.lookup(resolved.model, resolved.kind);
@@ -118,17 +123,17 @@ export async function loadSelection(
   return { ref, instances };
 }
 
-/** Worst-case USD of one call: counted prompt tokens (inflated by the counter's error bound) + max tokens. */
+/**
+ * Worst-case USD of one call: counted prompt tokens (inflated by the counter's error bound, plus chat framing) and
+ * max tokens, at list price (long-context tiers included).
+ */
 export function reservationFor(
   target: Target,
 ): (promptTokens: number, maxTokens: number) => number | undefined {
   if (target.free) return () => 0;
-  const e = target.entry;
-  if (e?.inputPerMTok === undefined || e.outputPerMTok === undefined) return () => undefined;
   const bound = target.counter?.errorBound ?? 0.25;
-  // + 64 tokens for chat framing the text count does not include.
   return (promptTokens, maxTokens) =>
-    (Math.ceil(promptTokens * (1 + bound) + 64) * e.inputPerMTok! + maxTokens * e.outputPerMTok!) / 1e6;
+    worstCaseCost(target.entry, Math.ceil(promptTokens * (1 + bound) + 64), maxTokens);
 }
 
 /** Plan a run for a target. */
@@ -149,6 +154,7 @@ export function planFor(
     framingTokens: target.counter
       ? target.counter.countChat([{ role: "system", content: "" }, { role: "user", content: "" }])
       : 0,
+    reserve: reservationFor(target),
   });
 }
 
@@ -177,7 +183,7 @@ export function describePlan(label: string, plan: RunPlan, alreadyDone: number):
  */
 export async function confirmSpend(
   worstUsd: number | undefined,
-  flags: { yes?: boolean; maxCost?: number; free: boolean },
+  flags: { yes?: boolean; maxCost?: number; free: boolean; json?: boolean },
 ): Promise<boolean> {
   if (flags.free || flags.yes) return true;
   const above = worstUsd === undefined || worstUsd > CONFIRM_ABOVE_USD;
@@ -193,10 +199,14 @@ export async function confirmSpend(
     return true;
   }
   const why = worstUsd === undefined ? "its cost is unknown" : `it may cost up to ${formatUsd(worstUsd)}`;
-  if (!Deno.stdin.isTerminal()) {
-    throw new SwebenchError("usage", `not starting: ${why} and there is no terminal to confirm`, {
-      hint: "Pass --yes to accept, or --max-cost USD to cap the spend (the run stops before passing it).",
-    });
+  if (!Deno.stdin.isTerminal() || flags.json) {
+    throw new SwebenchError(
+      "usage",
+      `not starting: ${why} and ${flags.json ? "--json runs never ask" : "there is no terminal to confirm"}`,
+      {
+        hint: "Pass --yes to accept, or --max-cost USD to cap the spend (the run stops before passing it).",
+      },
+    );
   }
   const p = await import("@clack/prompts");
   const ok = await p.confirm({

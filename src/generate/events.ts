@@ -32,6 +32,7 @@ export type ProgressEvent =
     errorKind?: ErrorKind;
     message?: string;
   }
+  | { type: "instance-cancelled"; instanceId: string; reason: "interrupted" | "budget" }
   | { type: "run-end"; summary: RunSummary };
 
 /** What a run did, returned by the runner and printed by the CLI. */

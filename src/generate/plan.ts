@@ -54,9 +54,15 @@ export function planRun(
     exact?: boolean;
     /** Tokens the chat format adds per call (system + user message framing), counted into promptTokens. */
     framingTokens?: number;
+    /**
+     * The budget's reservation for one call (prompt text tokens, max tokens): when given, the worst case is the sum
+     * of what the budget will reserve, so a `--max-cost` equal to the printed worst case never stops the run.
+     */
+    reserve?: (promptTokens: number, maxTokens: number) => number | undefined;
   },
 ): RunPlan {
   let promptTokens = 0, sent = 0, skipped = 0;
+  let reserved: number | undefined = 0;
   for (const inst of instances) {
     const p = buildPrompt(inst, {
       contextWindow: options.contextWindow,
@@ -67,6 +73,10 @@ export function planRun(
     else {
       sent++;
       promptTokens += p.promptTokens + (options.framingTokens ?? 0);
+      if (options.reserve && reserved !== undefined) {
+        const r = options.reserve(p.promptTokens, options.maxTokens);
+        reserved = r === undefined ? undefined : reserved + r;
+      }
     }
   }
   const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
@@ -80,7 +90,11 @@ export function planRun(
     expectedOutputTokens,
     worstOutputTokens,
     expectedUsd: priced ? (promptTokens * inP + expectedOutputTokens * outP) / 1e6 : undefined,
-    worstUsd: priced ? (promptTokens * inP + worstOutputTokens * outP) / 1e6 : undefined,
+    worstUsd: options.reserve
+      ? reserved
+      : priced
+      ? (promptTokens * inP + worstOutputTokens * outP) / 1e6
+      : undefined,
     countMethod: options.exact === false ? "estimate" : "exact",
   };
 }

@@ -5,7 +5,6 @@
  * @module
  */
 import { type ErrorKind, type Provider, toSwebenchError, type UnifiedRequest } from "../core/mod.ts";
-import { collectStream } from "../providers/collect.ts";
 import type { CallContext, CallFn, CallResult } from "../resilience/call.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
@@ -26,12 +25,10 @@ export type { CallContext, CallFn, CallResult };
  */
 export function directCall(provider: Provider): CallFn {
   return async (request, context) => {
-    const response = context.stream
-      ? await collectStream(provider.stream(request, { signal: context.signal }), {
-        provider: provider.name,
-        model: request.model,
-      })
-      : await provider.generate(request, { signal: context.signal });
+    // generate() with stream: true streams and collects inside the provider, which also prices the answer.
+    const response = await provider.generate({ ...request, stream: context.stream }, {
+      signal: context.signal,
+    });
     return { response, attempts: 1 };
   };
 }
@@ -83,8 +80,14 @@ const FATAL: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   "permission",
   "quota",
   "model_not_found",
-  "budget",
 ]);
+
+/**
+ * Failures in a row (of one kind) after which the run stops rather than burn through every instance: a provider
+ * that is down, a rate limit whose reset is hours away, a parameter the model rejects. At least this many, and
+ * at least the concurrency.
+ */
+export const MAX_CONSECUTIVE_FAILURES = 5;
 
 /**
  * Run a batch of instances through a model and write predictions.
@@ -137,7 +140,23 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
 
   emit({ type: "run-start", total: options.instances.length, alreadyDone, concurrency: options.concurrency });
 
+  let streak = { kind: "", count: 0 };
+  const streakLimit = Math.max(MAX_CONSECUTIVE_FAILURES, options.concurrency);
   const runOne = async (inst: SwebenchInstance): Promise<void> => {
+    try {
+      await attempt(inst);
+    } catch (e) {
+      // Only writing the files can get here (a full disk, a closed writer): nothing more can be saved, so stop.
+      const err = toSwebenchError(e);
+      stop ??= {
+        by: "fatal",
+        message: `${err.message}\n${err.hint}`,
+        exitCode: err.exitCode === 0 ? 1 : err.exitCode,
+      };
+      inner.abort(err);
+    }
+  };
+  const attempt = async (inst: SwebenchInstance): Promise<void> => {
     const startedAt = new Date().toISOString();
     const base = {
       instance_id: inst.instance_id,
@@ -145,11 +164,17 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       model: options.model,
       startedAt,
     };
-    const prompt = buildPrompt(inst, {
-      contextWindow: options.contextWindow,
-      maxTokens: options.maxTokens,
-      countTokens: options.countTokens,
-    });
+    let prompt: ReturnType<typeof buildPrompt>;
+    try {
+      prompt = buildPrompt(inst, {
+        contextWindow: options.contextWindow,
+        maxTokens: options.maxTokens,
+        countTokens: options.countTokens,
+      });
+    } catch (e) {
+      // One instance the prompt builder cannot handle costs that instance, not the run.
+      prompt = { skipped: `the prompt could not be built: ${toSwebenchError(e).message}` };
+    }
     if ("skipped" in prompt) {
       summary.skipped++;
       await options.writer.writeRunLog({
@@ -208,6 +233,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         model_patch: extracted.patch,
       });
       summary.ok++;
+      streak = { kind: "", count: 0 };
       summary.patches[extracted.status] = (summary.patches[extracted.status] ?? 0) + 1;
       summary.promptTokens += r.usage.promptTokens;
       summary.completionTokens += r.usage.completionTokens;
@@ -245,6 +271,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         // Not a failure of the instance: it is simply not done; the next run resumes it.
         summary.attempted--;
         summary.notStarted++;
+        emit({ type: "instance-cancelled", instanceId: inst.instance_id, reason: "interrupted" });
         return;
       }
       if (err.kind === "budget") {
@@ -252,6 +279,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         summary.attempted--;
         summary.notStarted++;
         stop ??= { by: "budget", message: err.message, exitCode: err.exitCode };
+        emit({ type: "instance-cancelled", instanceId: inst.instance_id, reason: "budget" });
         return;
       }
       summary.failed++;
@@ -271,8 +299,19 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         errorKind: err.kind,
         message: err.message,
       });
+      streak = streak.kind === err.kind
+        ? { kind: err.kind, count: streak.count + 1 }
+        : { kind: err.kind, count: 1 };
       if (FATAL.has(err.kind)) {
         stop ??= { by: "fatal", message: `${err.message}\n${err.hint}`, exitCode: err.exitCode };
+      } else if (streak.count >= streakLimit) {
+        stop ??= {
+          by: "fatal",
+          message:
+            `${streak.count} instances in a row failed with ${err.kind} (last: ${err.message}); stopping. ` +
+            `Re-run the same command to resume.\n${err.hint}`,
+          exitCode: err.exitCode === 0 ? 1 : err.exitCode,
+        };
       }
     }
   };

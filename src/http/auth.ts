@@ -143,3 +143,16 @@ export function maskKey(key: string): string {
   if (typeof key !== "string" || key.length < 12) return "***";
   return `${key.slice(0, 3)}...${key.slice(-4)}`;
 }
+
+/**
+ * A URL with any `user:password@` part masked, for display (`provider list`, messages).
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "@swebench/runner";
+ * redactUrl("https://me:secret@ollama.example:11434"); // "https://***@ollama.example:11434"
+ * ```
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");
+}

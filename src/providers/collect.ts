@@ -132,7 +132,14 @@ export function priceOf(cost: CostFn | undefined, model: string, usage: TokenUsa
   if (cost === undefined) return undefined;
   try {
     const value = cost(model, usage);
-    return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+    if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
+    // A server that sends no usage (some compatible servers ignore include_usage) leaves every count at 0: for a
+    // priced model that is "unknown", never a silent $0 that would hand the call's reservation back to a budget.
+    if (value === 0 && usage.promptTokens === 0 && usage.completionTokens === 0) {
+      const probe = cost(model, { ...usage, promptTokens: 1000, completionTokens: 1000, totalTokens: 2000 });
+      if (typeof probe === "number" && probe > 0) return undefined;
+    }
+    return value;
   } catch {
     return undefined;
   }

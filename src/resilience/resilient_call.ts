@@ -504,7 +504,8 @@ function providerName(state: EntryState): string {
  * ```
  */
 export function mayHaveBeenBilled(error: SwebenchError): boolean {
-  if (error.status !== undefined) return false;
+  // An HTTP error answer (4xx/5xx) was not billed; a failure after a 200 (a broken body) may have been.
+  if (error.status !== undefined && error.status >= 400) return false;
   if (["config", "permission", "usage", "budget", "authentication"].includes(error.kind)) return false;
   if (
     error.kind === "connection" &&

@@ -23,6 +23,22 @@
 import { SwebenchError } from "../core/errors.ts";
 import type { FinishReason, TokenUsage } from "../core/response.ts";
 
+/**
+ * Failures that say nothing about the instance (the run was stopped, the key or account or permissions were
+ * wrong, a wait for a rate-limit reset was too long): the instance is not done, and a re-run sends it again
+ * without `--retry-failed`.
+ */
+export const RUN_LEVEL_KINDS: ReadonlySet<string> = new Set([
+  "interrupted",
+  "authentication",
+  "config",
+  "permission",
+  "quota",
+  "budget",
+  "model_not_found",
+  "rate_limit",
+]);
+
 /** One line of the predictions file (the SWE-bench harness format). */
 export interface Prediction {
   /** Instance id. */
@@ -406,7 +422,7 @@ class JsonLinesWriter implements PredictionsWriter {
     if (this.predicted.has(id)) return;
     this.failed.delete(id);
     this.skipped.delete(id);
-    if (record.status === "failed" && record.error?.kind !== "interrupted") this.failed.add(id);
+    if (record.status === "failed" && !RUN_LEVEL_KINDS.has(record.error?.kind ?? "")) this.failed.add(id);
     if (record.status === "skipped") this.skipped.add(id);
   }
 
@@ -535,7 +551,7 @@ export async function openPredictions(
     }
     for (const [id, rec] of lastStatus) {
       if (predicted.has(id)) continue;
-      if (rec.status === "failed" && rec.error?.kind !== "interrupted") writer.failed.add(id);
+      if (rec.status === "failed" && !RUN_LEVEL_KINDS.has(rec.error?.kind ?? "")) writer.failed.add(id);
       if (rec.status === "skipped") writer.skipped.add(id);
     }
     if (!options.retryFailed) {
