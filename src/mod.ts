@@ -33,3 +33,5 @@ export {
   type RunBatchOptions,
 } from "./generate/runner.ts";
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";
+export { type PlanPrices, planRun, type RunPlan } from "./generate/plan.ts";
+export { type ModelReport, readRunLogs, type RunLogEntry, summarizeRunLog } from "./generate/report.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { intFlag, listFlag, numberFlag } from "./options.ts";
 
 type SetExit = (code: number) => void;

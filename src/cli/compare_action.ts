@@ -12,7 +12,7 @@ import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { exitCodeOf, interruptHandlers } from "./generate_action.ts";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
 import { reportTable, writeHtmlReport } from "./report_action.ts";

@@ -14,7 +14,7 @@ import {
 } from "../swebench/datasets.ts";
 import type { HfProgress } from "../swebench/hf.ts";
 import { env } from "./env.ts";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { cacheDir } from "./paths.ts";
 import { renderTable } from "./table.ts";

@@ -10,7 +10,7 @@ import { defaultPredictionsPath, openPredictions, readPredictions } from "../swe
 import { configPath, loadConfig } from "./config.ts";
 import { env } from "./env.ts";
 import type { GenerateFlags } from "./generate.ts";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui, warn } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
@@ -159,7 +159,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         ),
       );
     } else {
-      printSummary(summary, output, writer.runLogPath);
+      printSummary(summary, output, writer.runLogPath, extra.stats.budget?.spentUsd);
       for (const line of extra.lines) out(line);
     }
     return code;
@@ -202,7 +202,7 @@ export function exitCodeOf(s: RunSummary): number {
 }
 
 /** Print the human summary of a run. */
-export function printSummary(s: RunSummary, output: string, runLog: string): void {
+export function printSummary(s: RunSummary, output: string, runLog: string, budgetSpentUsd?: number): void {
   const patches = Object.entries(s.patches).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
   out(
     `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
@@ -222,7 +222,10 @@ export function printSummary(s: RunSummary, output: string, runLog: string): voi
   out(`Predictions: ${output}`);
   if (s.stoppedBy === "budget") {
     out(style.yellow(
-      `Stopped: budget reached (${formatUsd(s.costUsd)} spent of ${formatUsd(s.maxCostUsd)}). ` +
+      // The budget's books include attempts that may have been billed without an answer.
+      `Stopped: budget reached (${formatUsd(budgetSpentUsd ?? s.costUsd)} spent of ${
+        formatUsd(s.maxCostUsd)
+      }). ` +
         `${s.notStarted} instance(s) left undone; raise --max-cost and re-run to go on.`,
     ));
   } else if (s.stoppedBy === "interrupted") {

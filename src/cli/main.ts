@@ -6,20 +6,15 @@
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import denoJson from "../../deno.json" with { type: "json" };
 import { generateCommand } from "./generate.ts";
+import type { GlobalFlags } from "./options.ts";
+
+export type { GlobalFlags };
 import { asError, initUi, printError, warn } from "./output.ts";
 import { configWarnings } from "./config.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
-
-/** Global flags shared by every command. */
-export type GlobalFlags = {
-  verbose?: true;
-  quiet?: true;
-  color: boolean;
-  config?: string;
-};
 
 /** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
 export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {

@@ -49,3 +49,11 @@ export function parseProviderModel(text: string): { provider: string; model?: st
   }
   return { provider: text.slice(0, i), model: text.slice(i + 1) || undefined };
 }
+
+/** Global flags shared by every command. */
+export type GlobalFlags = {
+  verbose?: true;
+  quiet?: true;
+  color: boolean;
+  config?: string;
+};

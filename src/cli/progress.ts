@@ -17,6 +17,8 @@ export function formatDuration(ms: number): string {
 /** Format USD with enough precision for small runs. */
 export function formatUsd(usd: number | undefined): string {
   if (usd === undefined) return "unknown";
+  if (usd === 0) return "$0";
+  if (usd < 0.0001) return `$${usd.toPrecision(2)}`;
   return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
@@ -31,7 +33,7 @@ export interface ProgressRenderer {
  *
  * @example
  * ```ts
- * import { createProgress } from "@swebench/runner/lib";
+ * import { createProgress } from "./progress.ts";
  * const p = createProgress({ intervalMs: 5000 });
  * p.close();
  * ```

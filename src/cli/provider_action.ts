@@ -17,7 +17,7 @@ import {
   resolveProvider,
   saveConfig,
 } from "./config.ts";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderTable } from "./table.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 
 type SetExit = (code: number) => void;
 

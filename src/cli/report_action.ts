@@ -5,7 +5,7 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import { type ModelReport, readRunLogs, summarizeRunLog } from "../generate/report.ts";
-import type { GlobalFlags } from "./main.ts";
+import type { GlobalFlags } from "./options.ts";
 import { out, warn } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderHtmlReport } from "./report_html.ts";

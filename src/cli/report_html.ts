@@ -5,6 +5,7 @@
  * @module
  */
 import type { ModelReport } from "../generate/report.ts";
+import { formatUsd } from "./progress.ts";
 
 const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -18,9 +19,7 @@ const OUTCOME_COLORS: Record<string, string> = {
   skipped: "#bab0ac",
 };
 
-function usd(v: number): string {
-  return v < 1 ? `$${v.toFixed(4)}` : `$${v.toFixed(2)}`;
-}
+const usd = (v: number): string => formatUsd(v);
 
 function costChart(models: ModelReport[]): string {
   const W = 1000, H = 220, pad = 40;
@@ -124,7 +123,7 @@ function svg(W: number, H: number, body: string, yLabel: string, xLabel: string,
  *
  * @example
  * ```ts
- * import { renderHtmlReport } from "@swebench/runner/lib";
+ * import { renderHtmlReport } from "./report_html.ts";
  * const html = renderHtmlReport([], { title: "empty" });
  * console.log(html.startsWith("<!doctype html>"));
  * ```

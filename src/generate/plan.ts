@@ -8,7 +8,9 @@ import { buildPrompt } from "../swebench/prompt.ts";
 
 /** Prices per million tokens of the model (undefined = unpriced). */
 export interface PlanPrices {
+  /** USD per million input tokens. */
   inputPerMTok?: number;
+  /** USD per million output tokens. */
   outputPerMTok?: number;
 }
 
@@ -24,8 +26,9 @@ export interface RunPlan {
   expectedOutputTokens: number;
   /** Output tokens of the worst case (per call: max tokens). */
   worstOutputTokens: number;
-  /** USD; undefined when the model is unpriced. */
+  /** Expected USD; undefined when the model is unpriced. */
   expectedUsd?: number;
+  /** Worst-case USD (what a budget reserves); undefined when the model is unpriced. */
   worstUsd?: number;
   /** Token counting method. */
   countMethod: "exact" | "estimate";
@@ -39,8 +42,8 @@ export const EXPECTED_OUTPUT_TOKENS = 1024;
  *
  * @example
  * ```ts
- * import { planRun } from "@swebench/runner/lib";
- * const plan = planRun([], { maxTokens: 4096, countTokens: (t) => t.length / 4, prices: {} });
+ * import { planRun } from "@swebench/runner";
+ * const plan = planRun([], { maxTokens: 4096, countTokens: (t: string) => t.length / 4, prices: {} });
  * console.log(plan.instances); // 0
  * ```
  */

@@ -3,22 +3,11 @@
  *
  * @module
  */
+import type { RunLogRecord } from "../swebench/predictions.ts";
 import { percentile } from "./events.ts";
 
-/** The run-log fields a report reads (a subset of what the runner writes). */
-export interface RunLogEntry {
-  instance_id: string;
-  status: "ok" | "failed" | "skipped";
-  provider?: string;
-  model?: string;
-  answeredBy?: { provider: string; model: string };
-  usage?: { promptTokens?: number; completionTokens?: number };
-  costUsd?: number;
-  latencyMs?: number;
-  attempts?: number;
-  patchStatus?: string;
-  error?: { kind?: string; message?: string };
-}
+/** A run-log record as a report reads it: the runner's record, every field but id and status optional. */
+export type RunLogEntry = Partial<RunLogRecord> & Pick<RunLogRecord, "instance_id" | "status">;
 
 /** One model's figures. */
 export interface ModelReport {
@@ -28,7 +17,9 @@ export interface ModelReport {
   instances: number;
   /** Instances whose latest record is ok. */
   ok: number;
+  /** Instances whose latest record failed. */
   failed: number;
+  /** Instances whose latest record was skipped. */
   skipped: number;
   /** Ok instances with a non-empty patch. */
   patchesProduced: number;
@@ -36,13 +27,17 @@ export interface ModelReport {
   patches: Record<string, number>;
   /** Failures by error kind (latest record per instance). */
   failuresByKind: Record<string, number>;
+  /** Prompt tokens over all records. */
   promptTokens: number;
+  /** Completion tokens over all records. */
   completionTokens: number;
   /** Sum over all records (every billed attempt). */
   costUsd: number;
   /** Records whose cost was unknown. */
   costUnknown: number;
+  /** Median latency of ok records, ms. */
   latencyP50Ms: number;
+  /** 95th percentile latency of ok records, ms. */
   latencyP95Ms: number;
   /** Attempts beyond the first, summed. */
   retries: number;
@@ -57,7 +52,7 @@ export interface ModelReport {
  *
  * @example
  * ```ts
- * import { summarizeRunLog } from "@swebench/runner/lib";
+ * import { summarizeRunLog } from "@swebench/runner";
  * const r = summarizeRunLog([{ instance_id: "a", status: "ok", provider: "gold", model: "gold", patchStatus: "valid" }]);
  * console.log(r[0].ok); // 1
  * ```
@@ -130,7 +125,7 @@ export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] 
  *
  * @example
  * ```ts ignore
- * import { readRunLogs } from "@swebench/runner/lib";
+ * import { readRunLogs } from "@swebench/runner";
  * const { records, badLines } = await readRunLogs(["predictions/x.runlog.jsonl"]);
  * ```
  */

@@ -341,7 +341,8 @@ function capped(reasons: string[], max = 40): string[] {
  * @example
  * ```ts
  * import { extractPatch } from "@swebench/runner";
- * const out = "Fix:\n```diff\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a = 1\n+a = 2\n```\nDone.";
+ * const fence = "`".repeat(3);
+ * const out = `Fix:\n${fence}diff\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a = 1\n+a = 2\n${fence}\nDone.`;
  * const r = extractPatch(out);
  * // r.status === "repaired" (the header said 2 lines, the body has 1), r.source === "fence"
  * // r.patch === "--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,1 @@\n-a = 1\n+a = 2\n"

@@ -82,9 +82,9 @@ function byteKey(bytes: Uint8Array | number[]): string {
  *
  * @example
  * ```ts
- * import { bytePairCount } from "@swebench/runner";
+ * import { bytePairCount } from "./encoding.ts";
  * const ranks = new Map([["ab", 0]]);
- * bytePairCount(new TextEncoder().encode("abc"), (k) => ranks.get(k)); // 2 ("ab", "c")
+ * bytePairCount(new TextEncoder().encode("abc"), (k: string) => ranks.get(k)); // 2 ("ab", "c")
  * ```
  */
 export function bytePairCount(bytes: Uint8Array, rankOf: (key: string) => number | undefined): number {
