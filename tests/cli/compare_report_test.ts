@@ -2,30 +2,19 @@
  * `swebench compare` and `swebench report` end to end against the simulators.
  */
 import assert from "node:assert/strict";
-import { type SimRequest, startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
-import { runCli, SHARED } from "./helpers.ts";
+import { startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
+import { goldResponder, realRows, runCli, tempDataset } from "./helpers.ts";
 
-const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n").filter(Boolean).slice(
-  0,
-  3,
-);
-const instances = rows.map((l) =>
-  JSON.parse(l) as { instance_id: string; base_commit: string; patch: string }
-);
+const { lines: rows, instances } = await realRows("lite-dev.jsonl", 3);
 const KEY = "sk-test-compare-0000000000";
 
-function respond(req: SimRequest): string {
-  const inst = instances.find((i) => JSON.stringify(req.body).includes(i.base_commit));
-  return inst ? `<patch>\n${inst.patch}</patch>` : "";
-}
+const respond = goldResponder(instances);
 
 Deno.test("compare runs the same selection through two models and reports them side by side", async () => {
   await using oa = await startOpenAISim({ respond, apiKey: KEY });
   // The second model answers without a patch for every instance: the table must show that difference.
   await using an = await startAnthropicSim({ respond: () => "I am not sure how to fix this.", apiKey: KEY });
-  const dir = await Deno.makeTempDir();
-  const data = `${dir}/three.jsonl`;
-  await Deno.writeTextFile(data, rows.join("\n") + "\n");
+  const { dir, data } = await tempDataset(rows);
   const env = {
     OPENAI_API_KEY: KEY,
     OPENAI_BASE_URL: `${oa.url}/v1`,

@@ -2,30 +2,17 @@
  * `swebench generate` and `swebench provider ...` end to end against the simulators, for every provider.
  */
 import assert from "node:assert/strict";
-import { type SimRequest, startAnthropicSim, startOllamaSim, startOpenAISim } from "../simulator/mod.ts";
-import { readJsonl, runCli, SHARED } from "./helpers.ts";
+import { startAnthropicSim, startOllamaSim, startOpenAISim } from "../simulator/mod.ts";
+import { goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
 
-const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-dev.jsonl`)).split("\n").filter(Boolean).slice(
-  0,
-  4,
-);
-const instances = rows.map((l) =>
-  JSON.parse(l) as { instance_id: string; base_commit: string; patch: string }
-);
+const { lines: rows, instances } = await realRows("lite-dev.jsonl", 4);
 
-/** The simulator answers like a model: prose, then the instance's gold patch in a fence. */
-function respond(req: SimRequest): string {
-  const text = JSON.stringify(req.body);
-  const inst = instances.find((i) => text.includes(i.base_commit));
-  return inst ? `Here is the fix.\n\n\`\`\`diff\n${inst.patch}\`\`\`\n` : "I cannot help.";
-}
+const respond = goldResponder(instances, (p) =>
+  `Here is the fix.
 
-async function dataset(): Promise<{ dir: string; data: string }> {
-  const dir = await Deno.makeTempDir();
-  const data = `${dir}/four.jsonl`;
-  await Deno.writeTextFile(data, rows.join("\n") + "\n");
-  return { dir, data };
-}
+\`\`\`diff
+${p}\`\`\`
+`);
 
 const KEY = "sk-test-secret-key-0123456789";
 
@@ -54,7 +41,7 @@ for (const c of cases) {
   for (const stream of [false, true]) {
     Deno.test(`generate -p ${c.name}${stream ? " --stream" : ""} recovers every gold patch from the simulator`, async () => {
       await using sim = await c.start();
-      const { dir, data } = await dataset();
+      const { dir, data } = await tempDataset(rows);
       const out = `${dir}/p.jsonl`;
       const args = [
         "generate",
@@ -106,7 +93,7 @@ for (const c of cases) {
 
 Deno.test("a rejected key: exit 3 after one request, nothing retried, key not shown", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: "sk-the-right-key-000000" });
-  const { dir, data } = await dataset();
+  const { dir, data } = await tempDataset(rows);
   const r = await runCli(
     ["generate", "-p", "openai", "-d", data, "-o", `${dir}/p.jsonl`, "-y", "-c", "1"],
     { env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` } },
@@ -143,7 +130,7 @@ Deno.test("provider init --api-key-stdin stores the key (0600, never printed); g
   const openai = JSON.parse(list.stdout).providers.find((p: { name: string }) => p.name === "openai");
   assert.equal(openai.apiKeySource, "file");
   assert.equal(openai.baseUrlSource, "file");
-  const { dir, data } = await dataset();
+  const { dir, data } = await tempDataset(rows);
   const gen = await runCli(["generate", "-p", "openai", "-d", data, "-o", `${dir}/p.jsonl`, "-y", "-q"], {
     env,
   });
@@ -180,7 +167,7 @@ Deno.test("provider test prints model, latency, tokens and cost; models lists th
 
 Deno.test("--dry-run sends nothing and prints one JSON document", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset();
+  const { dir, data } = await tempDataset(rows);
   const r = await runCli([
     "generate",
     "-p",
@@ -204,7 +191,7 @@ Deno.test("--dry-run sends nothing and prints one JSON document", async () => {
 
 Deno.test("a non-interactive run above the confirmation threshold needs --yes or --max-cost", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset();
+  const { dir, data } = await tempDataset(rows);
   const r = await runCli(
     [
       "generate",

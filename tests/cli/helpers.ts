@@ -56,3 +56,42 @@ export async function readJsonl(path: string): Promise<Record<string, unknown>[]
   const text = await Deno.readTextFile(path);
   return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
+
+/** The fields of a real SWE-bench row these tests use. */
+export interface Row {
+  instance_id: string;
+  base_commit: string;
+  patch: string;
+}
+
+/** The first `n` rows of a file in ../shared/data/swe-bench/, as JSON lines and parsed. */
+export async function realRows(file: string, n: number): Promise<{ lines: string[]; instances: Row[] }> {
+  const lines = (await Deno.readTextFile(`${SHARED}swe-bench/${file}`)).split("\n").filter(Boolean).slice(
+    0,
+    n,
+  );
+  return { lines, instances: lines.map((l) => JSON.parse(l) as Row) };
+}
+
+/** A simulator responder that answers like a model: the instance's gold patch, found by its base commit. */
+export function goldResponder(
+  instances: readonly Row[],
+  wrap: (patch: string) => string = (p) => `<patch>\n${p}</patch>`,
+): (req: { body: unknown }) => string {
+  return (req) => {
+    const text = JSON.stringify(req.body);
+    const inst = instances.find((i) => text.includes(i.base_commit));
+    return inst ? wrap(inst.patch) : "";
+  };
+}
+
+/** Write the first `n` lines to a fresh temp dataset file. */
+export async function tempDataset(
+  lines: readonly string[],
+  n = lines.length,
+): Promise<{ dir: string; data: string }> {
+  const dir = await Deno.makeTempDir();
+  const data = `${dir}/d.jsonl`;
+  await Deno.writeTextFile(data, lines.slice(0, n).join("\n") + "\n");
+  return { dir, data };
+}

@@ -3,31 +3,17 @@
  * and an unpriced model under a budget.
  */
 import assert from "node:assert/strict";
-import { type SimRequest, startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
-import { readJsonl, runCli, SHARED } from "./helpers.ts";
+import { startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
+import { goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
 
-const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-test.jsonl`)).split("\n").filter(Boolean)
-  .slice(0, 12);
-const instances = rows.map((l) =>
-  JSON.parse(l) as { instance_id: string; base_commit: string; patch: string }
-);
+const { lines: rows, instances } = await realRows("lite-test.jsonl", 12);
 const KEY = "sk-test-resilience-000000";
 
-function respond(req: SimRequest): string {
-  const inst = instances.find((i) => JSON.stringify(req.body).includes(i.base_commit));
-  return inst ? `<patch>\n${inst.patch}</patch>` : "";
-}
-
-async function dataset(n = 12): Promise<{ dir: string; data: string }> {
-  const dir = await Deno.makeTempDir();
-  const data = `${dir}/d.jsonl`;
-  await Deno.writeTextFile(data, rows.slice(0, n).join("\n") + "\n");
-  return { dir, data };
-}
+const respond = goldResponder(instances);
 
 Deno.test("--max-cost: the run stops before passing the budget, keeps finished work, exits 5", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset();
+  const { dir, data } = await tempDataset(rows);
   const out = `${dir}/p.jsonl`;
   const maxCost = 0.02; // gpt-4.1 at $2/$8 per MTok, 4096 max tokens: each call's worst case is about $0.035-0.06
   const r = await runCli(
@@ -71,7 +57,7 @@ Deno.test("--fallback: quota on the first provider moves every instance to the n
     faults: () => ({ type: "status", status: 429, code: "insufficient_quota" }),
   });
   await using an = await startAnthropicSim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset(5);
+  const { dir, data } = await tempDataset(rows, 5);
   const out = `${dir}/p.jsonl`;
   const r = await runCli(
     [
@@ -123,7 +109,7 @@ Deno.test("transient 500/503/529 and dropped connections are retried: every inst
     apiKey: KEY,
     faults: (n) => (n < faults.length ? faults[n] : undefined),
   });
-  const { dir, data } = await dataset(6);
+  const { dir, data } = await tempDataset(rows, 6);
   const out = `${dir}/p.jsonl`;
   const r = await runCli([
     "generate",
@@ -151,7 +137,7 @@ Deno.test("transient 500/503/529 and dropped connections are retried: every inst
 
 Deno.test("--max-cost with an unpriced model: exit 3 before any request, naming how to add a price", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset(2);
+  const { dir, data } = await tempDataset(rows, 2);
   const r = await runCli(
     [
       "generate",

@@ -4,31 +4,17 @@
  * --dry-run needs no key, --json errors are JSON, SWEBENCH_MODEL never leaks into fallbacks.
  */
 import assert from "node:assert/strict";
-import { type SimRequest, startOpenAISim } from "../simulator/mod.ts";
-import { readJsonl, runCli, SHARED } from "./helpers.ts";
+import { startOpenAISim } from "../simulator/mod.ts";
+import { goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
 
-const rows = (await Deno.readTextFile(`${SHARED}swe-bench/lite-test.jsonl`)).split("\n").filter(Boolean)
-  .slice(0, 20);
-const instances = rows.map((l) =>
-  JSON.parse(l) as { instance_id: string; base_commit: string; patch: string }
-);
+const { lines: rows, instances } = await realRows("lite-test.jsonl", 20);
 const KEY = "sk-test-review-0000000000";
 
-function respond(req: SimRequest): string {
-  const inst = instances.find((i) => JSON.stringify(req.body).includes(i.base_commit));
-  return inst ? `<patch>\n${inst.patch}</patch>` : "";
-}
-
-async function dataset(n: number): Promise<{ dir: string; data: string }> {
-  const dir = await Deno.makeTempDir();
-  const data = `${dir}/d.jsonl`;
-  await Deno.writeTextFile(data, rows.slice(0, n).join("\n") + "\n");
-  return { dir, data };
-}
+const respond = goldResponder(instances);
 
 Deno.test("an auth failure stops the run; after fixing the key the same command sends every instance", async () => {
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
-  const { dir, data } = await dataset(4);
+  const { dir, data } = await tempDataset(rows, 4);
   const out = `${dir}/p.jsonl`;
   const base = ["generate", "-p", "openai", "-d", data, "-o", out, "-y", "-c", "1"];
   const bad = await runCli(base, {
@@ -49,7 +35,7 @@ Deno.test("a provider that keeps failing stops the run instead of burning throug
     apiKey: KEY,
     faults: () => ({ type: "status", status: 400, message: "unsupported parameter: foo" }),
   });
-  const { dir, data } = await dataset(20);
+  const { dir, data } = await tempDataset(rows, 20);
   const r = await runCli([
     "generate",
     "-p",
@@ -73,7 +59,7 @@ Deno.test("a provider that keeps failing stops the run instead of burning throug
 });
 
 Deno.test("two models never share a predictions file: resuming another model's file is a usage error", async () => {
-  const { dir, data } = await dataset(3);
+  const { dir, data } = await tempDataset(rows, 3);
   const out = `${dir}/p.jsonl`;
   assert.equal((await runCli(["generate", "-p", "gold", "-d", data, "-o", out, "-q"])).code, 0);
   await using sim = await startOpenAISim({ respond, apiKey: KEY });
@@ -87,7 +73,7 @@ Deno.test("two models never share a predictions file: resuming another model's f
 });
 
 Deno.test("--dry-run needs no key; --json errors are one JSON document on stdout", async () => {
-  const { dir, data } = await dataset(2);
+  const { dir, data } = await tempDataset(rows, 2);
   const dry = await runCli([
     "generate",
     "-p",
@@ -110,7 +96,7 @@ Deno.test("--dry-run needs no key; --json errors are one JSON document on stdout
 });
 
 Deno.test("SWEBENCH_MODEL names the primary's model only, never a fallback's", async () => {
-  const { dir, data } = await dataset(1);
+  const { dir, data } = await tempDataset(rows, 1);
   const r = await runCli(
     [
       "generate",
