@@ -47,7 +47,10 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       hint: "Compare different models.",
     });
   }
-  const plans = targets.map((t) => planFor(t, instances, { maxTokens: flags.maxTokens }));
+  const counts = targets.map(() => new Map<string, number>());
+  const plans = targets.map((t, i) =>
+    planFor(t, instances, { maxTokens: flags.maxTokens, counts: counts[i] })
+  );
   const worst = plans.some((p, i) => p.worstUsd === undefined && !targets[i].free)
     ? undefined
     : plans.reduce((s, p) => s + (p.worstUsd ?? 0), 0);
@@ -113,6 +116,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
           stream: !!flags.stream,
           contextWindow: t.entry?.contextWindow,
           countTokens: t.countTokens,
+          knownTokens: counts[i],
           includeGold: t.resolved.kind === "gold",
           signal: controller.signal,
           stopSignal: stopController.signal,

@@ -93,11 +93,12 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     );
   }
   let summary: RunSummary;
+  const knownTokens = new Map<string, number>();
   const { controller, stopController, onSigint } = interruptHandlers();
   try {
     const todo = instances.filter((i) => !writer.done.has(i.instance_id));
     if (!isGold && todo.length > 0) {
-      const plan = planFor(target, todo, { maxTokens: flags.maxTokens });
+      const plan = planFor(target, todo, { maxTokens: flags.maxTokens, counts: knownTokens });
       if (!flags.json) {
         for (
           const l of describePlan(
@@ -136,6 +137,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         stream: !!flags.stream,
         contextWindow: target.entry?.contextWindow,
         countTokens: target.countTokens,
+        knownTokens,
         includeGold: isGold,
         signal: controller.signal,
         stopSignal: stopController.signal,

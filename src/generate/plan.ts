@@ -62,6 +62,8 @@ export function planRun(
      * of what the budget will reserve, so a `--max-cost` equal to the printed worst case never stops the run.
      */
     reserve?: (promptTokens: number, maxTokens: number) => number | undefined;
+    /** Receives each instance's whole-prompt count, so the run can reuse it instead of counting again. */
+    onCount?: (instanceId: string, fullTokens: number) => void;
   },
 ): RunPlan {
   let promptTokens = 0, sent = 0, skipped = 0;
@@ -74,6 +76,7 @@ export function planRun(
     });
     if ("skipped" in p) skipped++;
     else {
+      options.onCount?.(inst.instance_id, p.fullTokens);
       sent++;
       promptTokens += p.promptTokens + (options.framingTokens ?? 0);
       if (options.reserve && reserved !== undefined) {

@@ -59,6 +59,8 @@ export interface RunBatchOptions {
   contextWindow?: number;
   /** Token counter for prompt fitting. */
   countTokens: (text: string) => number;
+  /** Whole-prompt counts a plan already made (instance id -> tokens): not counted again. */
+  knownTokens?: ReadonlyMap<string, number>;
   /** Extra provider options added to every request. */
   extra?: Record<string, unknown>;
   /** Put each instance's reference patch into `extra.goldPatch` (the gold provider). */
@@ -170,6 +172,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         contextWindow: options.contextWindow,
         maxTokens: options.maxTokens,
         countTokens: options.countTokens,
+        knownTokens: options.knownTokens?.get(inst.instance_id),
       });
     } catch (e) {
       // One instance the prompt builder cannot handle costs that instance, not the run.

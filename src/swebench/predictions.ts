@@ -3,8 +3,10 @@
  * moment loses at most the calls in flight, and re-running the same command resumes.
  *
  * - Predictions: JSON Lines, exactly `{"instance_id","model_name_or_path","model_patch"}` in that order. Each line is
- *   serialised whole, handed to the OS in one write (re-issued only for the unwritten rest of a short write), and
- *   `syncData`'d before the call resolves. Writes are serialised, so lines never interleave.
+ *   serialised whole and handed to the OS in one write (re-issued only for the unwritten rest of a short write)
+ *   before the call resolves: from then on a killed process cannot lose it (the page cache survives `kill -9`).
+ *   Both files are `syncData`'d at close; `sync: true` also syncs every line, which only adds protection against
+ *   a power loss, at about 0.3 ms per line on a typical disk. Writes are serialised, so lines never interleave.
  * - Run log (`<predictions>.runlog.jsonl`): one JSON record per attempt (status, error, usage, cost, latency,
  *   attempts, finish reason, patch status, the full model output).
  * - What `kill -9` can tear: only the last line of either file (a write cut short leaves a line without its final
@@ -112,7 +114,7 @@ export interface OpenPredictionsOptions {
   overwrite?: boolean;
   /** Redo failed (and skipped) instances (`--retry-failed`). */
   retryFailed?: boolean;
-  /** fsync each line (default true). */
+  /** fsync every line, not only at close (default false: a written line already survives `kill -9`). */
   sync?: boolean;
 }
 
@@ -432,6 +434,9 @@ class JsonLinesWriter implements PredictionsWriter {
       await this.#queue;
       for (const f of [this.#files.pred, this.#files.log]) {
         try {
+          await f.syncData();
+        } catch { /* best effort: the data is in the page cache already */ }
+        try {
           f.close();
         } catch { /* already closed */ }
       }
@@ -525,7 +530,7 @@ export async function openPredictions(
         opened.push(f);
         if (options.overwrite) {
           await f.truncate(0);
-          if (options.sync !== false) await f.syncData();
+          if (options.sync === true) await f.syncData();
         }
         return { f, size: (await f.stat()).size };
       } catch (e) {
@@ -539,7 +544,7 @@ export async function openPredictions(
       logPath,
       { pred: pred.f, log: log.f, predSize: pred.size, logSize: log.size },
       lock,
-      options.sync !== false,
+      options.sync === true,
     );
     writer.repairs.predictions = repairs.predictions;
     writer.repairs.runLog = repairs.runLog;

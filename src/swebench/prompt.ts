@@ -17,6 +17,8 @@ export interface PromptOptions {
   countTokens: (text: string) => number;
   /** Tokens kept free for chat-message framing and counter error; default 32 + 2% of the context window. */
   marginTokens?: number;
+  /** The count of the whole, unfitted prompt when already known (a plan counted it): not counted again. */
+  knownTokens?: number;
 }
 
 /** A prompt ready to send. */
@@ -29,6 +31,8 @@ export interface BuiltPrompt {
   promptTokens: number;
   /** True when code context or hints were cut to fit. */
   truncated: boolean;
+  /** Counted tokens of the whole prompt before any fitting (pass it back as `knownTokens`). */
+  fullTokens: number;
 }
 
 /** An instance that cannot fit: not sent, recorded as skipped. */
@@ -201,8 +205,10 @@ export function buildPrompt(inst: SwebenchInstance, options: PromptOptions): Pro
   const { system, user } = useText
     ? splitText(inst.text!)
     : { system: TEMPLATE_SYSTEM, user: templateUser(inst, inst.hints_text) };
-  const full = count(system, user);
-  if (options.contextWindow === undefined) return { system, user, promptTokens: full, truncated: false };
+  const full = options.knownTokens ?? count(system, user);
+  if (options.contextWindow === undefined) {
+    return { system, user, promptTokens: full, truncated: false, fullTokens: full };
+  }
 
   const window = options.contextWindow;
   const margin = options.marginTokens ?? 32 + Math.ceil(window * 0.02);
@@ -211,7 +217,7 @@ export function buildPrompt(inst: SwebenchInstance, options: PromptOptions): Pro
   if (budget <= 0) {
     return { skipped: `no room for a prompt: ${limits} tokens` };
   }
-  if (full <= budget) return { system, user, promptTokens: full, truncated: false };
+  if (full <= budget) return { system, user, promptTokens: full, truncated: false, fullTokens: full };
 
   if (!useText) {
     const hints = inst.hints_text ?? "";
@@ -229,7 +235,7 @@ export function buildPrompt(inst: SwebenchInstance, options: PromptOptions): Pro
       };
     }
     const u = build(k);
-    return { system, user: u, promptTokens: count(system, u), truncated: true };
+    return { system, user: u, promptTokens: count(system, u), truncated: true, fullTokens: full };
   }
 
   const section = findCode(user);
@@ -278,5 +284,5 @@ export function buildPrompt(inst: SwebenchInstance, options: PromptOptions): Pro
       skipped: `prompt needs ${tokens} tokens after cutting code context but only ${budget} fit (${limits})`,
     };
   }
-  return { system, user: u, promptTokens: tokens, truncated: true };
+  return { system, user: u, promptTokens: tokens, truncated: true, fullTokens: full };
 }
