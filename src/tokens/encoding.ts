@@ -59,8 +59,12 @@ type CountFn = (text: string, options: { disallowedSpecial: Set<string> }) => nu
 /** The parts of gpt-tokenizer's BPE core the U+FEFF work-around uses (present in gpt-tokenizer 4.x). */
 interface BpeCore {
   tokenSplitRegex: RegExp;
-  bytePairRankDecoder: (string | number[] | undefined)[];
+  /** Rank of a token stored as a string (its bytes are valid UTF-8). */
   getBpeRankFromString(piece: string): number | undefined;
+  /** Tokens stored as bytes (not valid UTF-8, or starting with a BOM), sorted by bytes, with their ranks. */
+  bytePairNonUtfSortedEncoder: [Uint8Array, number][];
+  /** Index of `key` in `bytePairNonUtfSortedEncoder`, or -1. */
+  binarySearch(key: Uint8Array): number;
   bytePairEncode(piece: string): number[];
 }
 
@@ -68,12 +72,6 @@ const loaded = new Map<EncodingName, Promise<Encoding>>();
 /** Counting options: no special token is disallowed (and none is allowed), so they count as text. */
 const PLAIN = { disallowedSpecial: new Set<string>() };
 const BOM = "\uFEFF";
-
-function byteKey(bytes: Uint8Array | number[]): string {
-  let key = "";
-  for (const byte of bytes) key += String.fromCharCode(byte);
-  return key;
-}
 
 /**
  * Tiktoken's byte-pair merge, counting the tokens of one pre-tokenized piece: repeatedly merge the adjacent pair
@@ -109,21 +107,28 @@ export function bytePairCount(bytes: Uint8Array, rankOf: (key: string) => number
 /**
  * gpt-tokenizer 4.0.0 looks merged byte sequences up through a `TextDecoder` that strips a leading U+FEFF (byte
  * order mark), so a piece containing U+FEFF can merge into the wrong tokens (one SWE-bench Lite hint text counts
- * 1641 instead of tiktoken's 1639). Such pieces are re-counted here with a byte-exact rank table, built on first
- * need; every other piece goes through gpt-tokenizer unchanged.
+ * 1641 instead of tiktoken's 1639). Such pieces are re-counted here with byte-exact look-ups in gpt-tokenizer's
+ * own tables (no table of our own is built); every other piece goes through gpt-tokenizer unchanged.
  */
 function bomSafeCounter(core: BpeCore): (text: string) => number {
-  let ranks: Map<string, number> | undefined;
   const encoder = new TextEncoder();
+  // Byte-exact: keeps a leading BOM, and refuses invalid UTF-8 instead of replacing it.
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const rankOf = (key: string): number | undefined => {
-    if (!ranks) {
-      ranks = new Map();
-      core.bytePairRankDecoder.forEach((value, rank) => {
-        if (value === undefined) return;
-        ranks!.set(byteKey(typeof value === "string" ? encoder.encode(value) : value), rank);
-      });
+    const bytes = new Uint8Array(key.length);
+    for (let i = 0; i < key.length; i++) bytes[i] = key.charCodeAt(i);
+    let text: string | undefined;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      text = undefined; // not valid UTF-8: only the byte table can hold it
     }
-    return ranks.get(key);
+    // A token lives in exactly one table: strings for valid UTF-8, sorted bytes for the rest (and, in 4.0.0,
+    // for tokens starting with a BOM). Trying both keeps this right whichever table a version puts a token in.
+    const rank = text === undefined ? undefined : core.getBpeRankFromString(text);
+    if (rank !== undefined) return rank;
+    const index = core.binarySearch(bytes);
+    return index < 0 ? undefined : core.bytePairNonUtfSortedEncoder[index][1];
   };
   return (text: string): number => {
     let count = 0;
@@ -138,8 +143,10 @@ function bomSafeCounter(core: BpeCore): (text: string) => number {
 
 function isBpeCore(value: unknown): value is BpeCore {
   const core = value as Partial<BpeCore> | undefined;
-  return !!core && core.tokenSplitRegex instanceof RegExp && Array.isArray(core.bytePairRankDecoder) &&
-    typeof core.getBpeRankFromString === "function" && typeof core.bytePairEncode === "function";
+  return !!core && core.tokenSplitRegex instanceof RegExp &&
+    Array.isArray(core.bytePairNonUtfSortedEncoder) &&
+    typeof core.getBpeRankFromString === "function" && typeof core.binarySearch === "function" &&
+    typeof core.bytePairEncode === "function";
 }
 
 async function importEncoding(name: EncodingName): Promise<Encoding> {

@@ -69,6 +69,42 @@ Deno.test("cl100k_base: identical to js-tiktoken on every text of lite-test.json
   assert.equal(checked, 900);
 });
 
+/**
+ * Texts with U+FEFF that gpt-tokenizer 4.0.0 alone miscounts, so they take the BOM work-around: pieces that are
+ * (or merge into) tokens stored as bytes because they start with a BOM (`\uFEFFusing`, `\uFEFF//`, ...), pieces
+ * that need non-UTF-8 byte tokens on the way (emoji, CJK, astral letters), and runs of BOMs.
+ */
+const BOM_TEXTS = [
+  "\uFEFFusing System;",
+  "\uFEFF// c",
+  "\uFEFFnamespace X",
+  "\uFEFF#include <x.h>",
+  "\uFEFF\n\nx",
+  "\uFEFF/*\n",
+  "a\uFEFF🙂é",
+  "\uFEFF日本語テキスト",
+  "\uFEFF\uFEFF\uFEFF x",
+  "x \uFEFF𝔘𝔫\n",
+  "> \n> \uFEFF\n> Hi",
+];
+
+Deno.test("U+FEFF: the work-around gives js-tiktoken's count in both encodings (incl. sympy__sympy-18698 hints)", async () => {
+  const sympy = (await rows("lite-test.jsonl")).find((row) => row.instance_id === "sympy__sympy-18698");
+  const hints = sympy?.hints_text ?? "";
+  assert.ok(hints.includes("\uFEFF"), "sympy__sympy-18698 hints contain U+FEFF");
+  for (const name of ["o200k_base", "cl100k_base"] as const) {
+    const ours = await loadEncoding(name);
+    for (const text of [...BOM_TEXTS, hints]) {
+      assert.equal(
+        ours.count(text),
+        referenceCount(name, text),
+        `${name} ${JSON.stringify(text.slice(0, 40))}`,
+      );
+    }
+  }
+  assert.equal((await loadEncoding("o200k_base")).count(hints), 1639);
+});
+
 const SPECIAL = [
   "<|endoftext|>",
   "<|im_start|>",
