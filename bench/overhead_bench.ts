@@ -12,11 +12,10 @@
  * per-round paired differences / ratios, which cancels drift on a shared, noisy machine.
  *
  * Run: `deno run -A bench/overhead_bench.ts [--rounds 7] [--n1 200] [--n64 2000] [--sn1 40] [--sn64 384]
- *   [--tiny] [--json] [--only sdk,proposed] [--vendor openai] [--mode stream] [--c 1] [--proposed] [--solo name]`
+ *   [--tiny] [--json] [--only sdk] [--vendor openai] [--mode stream] [--c 1] [--solo name]`
  *
- * `--proposed` adds "ours (proposed)": the single-stream prototype of `bench/prototypes/fused_stream.ts` (the fix
- * proposed for the streamed path), for a before/after ratio. `--solo "ours"` runs one contender only (for
- * `deno run --cpu-prof`; summarize the profile with `bench/profile_summary.ts`).
+ * `--solo "ours"` runs one contender only (for `deno run --cpu-prof`; summarize the profile with
+ * `bench/profile_summary.ts`).
  *
  * No `temperature` is sent: the `@anthropic-ai/sdk` 1.x types no longer accept it, and every contender must send
  * the same request.
@@ -33,7 +32,6 @@ import { createOpenAIProvider } from "../src/providers/openai.ts";
 import { createAnthropicProvider } from "../src/providers/anthropic.ts";
 import type { CallOptions, Provider, StreamEvent, UnifiedRequest } from "../src/core/mod.ts";
 import { startAnthropicSim, startOpenAISim } from "../tests/simulator/mod.ts";
-import { proposedStream } from "./prototypes/fused_stream.ts";
 import {
   flag,
   fmt,
@@ -191,7 +189,7 @@ async function readSse(
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-function openAIContenders(url: string, mode: Mode, work: Workload, proposed: boolean): Contender[] {
+function openAIContenders(url: string, mode: Mode, work: Workload): Contender[] {
   const stream = mode === "stream";
   const request: UnifiedRequest = {
     model: OPENAI_MODEL,
@@ -272,22 +270,10 @@ function openAIContenders(url: string, mode: Mode, work: Workload, proposed: boo
       name: "AI SDK",
       call: aiSdkCall(ai, work, mode),
     },
-    ...(proposed && stream
-      ? [{
-        name: "ours (proposed)",
-        call: drain(proposedStream({ kind: "openai", baseUrl: `${url}/v1`, apiKey: API_KEY }), request),
-      }, {
-        name: "ours (proposed, no body wrapper)",
-        call: drain(
-          proposedStream({ kind: "openai", baseUrl: `${url}/v1`, apiKey: API_KEY, bodyWrapper: false }),
-          request,
-        ),
-      }]
-      : []),
   ];
 }
 
-function anthropicContenders(url: string, mode: Mode, work: Workload, proposed: boolean): Contender[] {
+function anthropicContenders(url: string, mode: Mode, work: Workload): Contender[] {
   const stream = mode === "stream";
   const request: UnifiedRequest = {
     model: ANTHROPIC_MODEL,
@@ -371,18 +357,6 @@ function anthropicContenders(url: string, mode: Mode, work: Workload, proposed: 
         },
     },
     { name: "AI SDK", call: aiSdkCall(ai, work, mode) },
-    ...(proposed && stream
-      ? [{
-        name: "ours (proposed)",
-        call: drain(proposedStream({ kind: "anthropic", baseUrl: url, apiKey: API_KEY }), request),
-      }, {
-        name: "ours (proposed, no body wrapper)",
-        call: drain(
-          proposedStream({ kind: "anthropic", baseUrl: url, apiKey: API_KEY, bodyWrapper: false }),
-          request,
-        ),
-      }]
-      : []),
   ];
 }
 
@@ -478,7 +452,6 @@ async function main(): Promise<void> {
   const vendors = option("vendor", "openai,anthropic").split(",") as Vendor[];
   const modes = option("mode", "plain,stream").split(",") as Mode[];
   const concurrencies = option("c", "1,64").split(",").map(Number);
-  const proposed = flag("proposed");
   const solo = option("solo", "").toLowerCase();
 
   const work = await loadWorkload();
@@ -496,8 +469,8 @@ async function main(): Promise<void> {
             n: mode === "plain" ? (concurrency === 1 ? n1 : n64) : (concurrency === 1 ? sn1 : sn64),
           };
           const all = vendor === "openai"
-            ? openAIContenders(sims.openai, mode, work, proposed)
-            : anthropicContenders(sims.anthropic, mode, work, proposed);
+            ? openAIContenders(sims.openai, mode, work)
+            : anthropicContenders(sims.anthropic, mode, work);
           const contenders = solo !== ""
             ? all.filter((c) => c.name.toLowerCase() === solo)
             : all.filter((c) =>

@@ -10,22 +10,21 @@
  * body is fed in realistic network reads (16 KiB) and in tiny reads (7 bytes). Every contender must produce the
  * same text. Rounds interleave the contenders; we report median events/s and the median per-round ratio.
  *
- * Run: `deno run -A bench/stream_bench.ts [--rounds 7] [--tiny] [--json] [--proposed]`
+ * Run: `deno run -A bench/stream_bench.ts [--rounds 7] [--tiny] [--json]`
  *
- * `--proposed` adds the prototype of the fused SSE decoder (`bench/prototypes/sse_fused.ts`), the fix proposed for
- * `src/http/sse.ts`, to show its before/after ratio.
+ * "ours single-stage pipeline" is what the providers' `stream()` runs on each network read: the push decoders
+ * (`createSseParser` / `createJsonLinesParser` chained to the vendor's event decoder) in one stream stage.
  *
  * @module
  */
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import { sseDecoder } from "../src/http/sse.ts";
-import { jsonLinesDecoder } from "../src/http/json_lines.ts";
-import { openAIStreamDecoder } from "../src/providers/openai_codec.ts";
-import { anthropicStreamDecoder } from "../src/providers/anthropic_codec.ts";
-import { ollamaStreamDecoder } from "../src/providers/ollama_codec.ts";
+import { createSseParser, sseDecoder } from "../src/http/sse.ts";
+import { createJsonLinesParser, jsonLinesDecoder } from "../src/http/json_lines.ts";
+import { chainPushDecoders, pushDecoderStream } from "../src/http/push_decoder.ts";
+import { createOpenAIEventDecoder, openAIStreamDecoder } from "../src/providers/openai_codec.ts";
+import { anthropicStreamDecoder, createAnthropicEventDecoder } from "../src/providers/anthropic_codec.ts";
+import { createOllamaEventDecoder, ollamaStreamDecoder } from "../src/providers/ollama_codec.ts";
 import type { StreamEvent } from "../src/core/mod.ts";
-import { sseDecoderFused } from "./prototypes/sse_fused.ts";
-import { captureTransformer, chainTransformers, fusedEventDecoder } from "./prototypes/fused_stream.ts";
 import {
   DATA_DIR,
   flag,
@@ -242,8 +241,20 @@ function decoderFor(format: Format): TransformStream<{ data: string; event?: str
 const BARE_SSE = "bare eventsource-parser + JSON.parse";
 const BARE_NDJSON = "bare NDJSON split + JSON.parse";
 
-function contenders(proposed: boolean): Contender[] {
-  const list: Contender[] = [
+/** The providers' decoding: bytes -> unified events in one stage (push decoders chained). */
+function singleStage(format: Format): TransformStream<Uint8Array, StreamEvent> {
+  return pushDecoderStream<Uint8Array, StreamEvent>((emit) =>
+    format === "ollama"
+      ? chainPushDecoders((lines) => createJsonLinesParser(lines), createOllamaEventDecoder(emit))
+      : chainPushDecoders(
+        (events) => createSseParser(events),
+        format === "openai" ? createOpenAIEventDecoder(emit) : createAnthropicEventDecoder(emit),
+      )
+  );
+}
+
+function contenders(): Contender[] {
+  return [
     {
       name: BARE_SSE,
       formats: ["openai", "anthropic"],
@@ -262,6 +273,11 @@ function contenders(proposed: boolean): Contender[] {
         f === "ollama"
           ? drainUnified(s.pipeThrough(jsonLinesDecoder()).pipeThrough(ollamaStreamDecoder()))
           : drainUnified(s.pipeThrough(sseDecoder()).pipeThrough(decoderFor(f))),
+    },
+    {
+      name: "ours single-stage pipeline",
+      formats: ["openai", "anthropic", "ollama"],
+      run: (s, f) => drainUnified(s.pipeThrough(singleStage(f))),
     },
     {
       name: BARE_NDJSON,
@@ -284,39 +300,6 @@ function contenders(proposed: boolean): Contender[] {
       },
     },
   ];
-  if (proposed) {
-    list.push(
-      {
-        name: "proposed fused sseDecoder + JSON.parse",
-        formats: ["openai", "anthropic"],
-        run: (s, f) => drainSse(s.pipeThrough(sseDecoderFused()), f),
-      },
-      {
-        name: "proposed fused sseDecoder + vendor decoder",
-        formats: ["openai", "anthropic"],
-        run: (s, f) => drainUnified(s.pipeThrough(sseDecoderFused()).pipeThrough(decoderFor(f))),
-      },
-      {
-        name: "proposed single-stage full pipeline",
-        formats: ["openai", "anthropic"],
-        run: (s, f) => drainUnified(s.pipeThrough(fusedEventDecoder(() => decoderFor(f)))),
-      },
-      {
-        name: "proposed single-stage full pipeline",
-        formats: ["ollama"],
-        run: (s) =>
-          drainUnified(s.pipeThrough(
-            new TransformStream(
-              chainTransformers(
-                captureTransformer(() => jsonLinesDecoder() as TransformStream<Uint8Array, unknown>),
-                captureTransformer(() => ollamaStreamDecoder()),
-              ),
-            ),
-          )),
-      },
-    );
-  }
-  return list;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -343,7 +326,6 @@ async function measure(c: Case, contender: Contender): Promise<number> {
 async function main(): Promise<void> {
   const tiny = flag("tiny");
   const json = flag("json");
-  const proposed = flag("proposed");
   const rounds = Number(option("rounds", tiny ? "1" : "7"));
   const work = await loadWorkload();
   const bigDeltas = tiny ? 200 : 20_000;
@@ -358,7 +340,7 @@ async function main(): Promise<void> {
   for (const read of reads) {
     for (const make of [openAIBody, anthropicBody, ollamaBody]) {
       const body = await make(work.answer, read.deltas);
-      const list = contenders(proposed).filter((c) => c.formats.includes(body.format));
+      const list = contenders().filter((c) => c.formats.includes(body.format));
       cases.push({ body, readSize: read.size, reps: read.reps, contenders: list, samples: new Map() });
     }
   }

@@ -103,7 +103,58 @@ export function noAuth(): AuthStrategy {
 }
 
 /**
+ * A function that replaces every secret in a text with `***` (see {@linkcode createRedactor}).
+ *
+ * @example
+ * ```ts
+ * import { createRedactor, type Redactor } from "@swebench/runner";
+ * const redactKey: Redactor = createRedactor(["sk-abcdef"]);
+ * redactKey("key=sk-abcdef rejected"); // "key=*** rejected"
+ * ```
+ */
+export type Redactor = (text: string) => string;
+
+/** Characters with a meaning in a RegExp, escaped to match literally. */
+const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\/-]/g;
+
+/**
+ * Build once, for a fixed list of secrets, the function {@linkcode redact} applies: every occurrence of every secret
+ * (of at least 4 characters; also in URL-encoded form) becomes `***`, a secret that contains another being
+ * replaced whole. The secrets are encoded and sorted once, into one RegExp of escaped alternatives (longest
+ * first); a text that holds none of them (the usual case, checked with `includes`) is returned as it is.
+ * Providers build one per provider and run it over every error message and response body.
+ *
+ * @example
+ * ```ts
+ * import { createRedactor } from "@swebench/runner";
+ * const redactKeys = createRedactor(["sk-abcdef", "ab/cd=="]);
+ * redactKeys("key=sk-abcdef, url ?k=ab%2Fcd%3D%3D"); // "key=***, url ?k=***"
+ * ```
+ */
+export function createRedactor(secrets: readonly string[]): Redactor {
+  const all: string[] = [];
+  for (const s of secrets) {
+    if (typeof s !== "string" || s.length < 4) continue;
+    if (!all.includes(s)) all.push(s);
+    const encoded = encodeURIComponent(s);
+    if (encoded !== s && !all.includes(encoded)) all.push(encoded);
+  }
+  if (all.length === 0) return (text) => text;
+  // Longest first, so that at any position a secret that contains another is matched whole.
+  all.sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(all.map((s) => s.replace(REGEXP_SYNTAX, "\\$&")).join("|"), "g");
+  return (text) => {
+    if (typeof text !== "string" || text === "") return text;
+    for (const s of all) {
+      if (text.includes(s)) return text.replace(pattern, "***");
+    }
+    return text;
+  };
+}
+
+/**
  * Replace every occurrence of every secret (of at least 4 characters; also in URL-encoded form) with `***`.
+ * For a text at a time; code that redacts often with the same secrets builds a {@linkcode createRedactor} once.
  *
  * @example
  * ```ts
@@ -113,21 +164,7 @@ export function noAuth(): AuthStrategy {
  */
 export function redact(text: string, secrets: readonly string[]): string {
   if (secrets.length === 0 || text === "") return text;
-  const all: string[] = [];
-  for (const s of secrets) {
-    if (typeof s !== "string" || s.length < 4) continue;
-    all.push(s);
-    const encoded = encodeURIComponent(s);
-    if (encoded !== s) all.push(encoded);
-  }
-  if (all.length === 0) return text;
-  // Longest first, so a secret that contains another is replaced whole.
-  all.sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const s of all) {
-    if (out.includes(s)) out = out.replaceAll(s, "***");
-  }
-  return out;
+  return createRedactor(secrets)(text);
 }
 
 /**
@@ -154,5 +191,6 @@ export function maskKey(key: string): string {
  * ```
  */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1***@");
+  // Up to the last `@` of the authority: a password may itself contain `@`.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, "$1***@");
 }

@@ -6,7 +6,9 @@
  */
 import { type CallOptions, SwebenchError } from "../core/mod.ts";
 import { redact } from "./auth.ts";
+import { cancelDeadline, type Deadline, scheduleDeadline } from "./deadlines.ts";
 import { permissionError } from "./permission.ts";
+import { decodeUtf8Chunks } from "./utf8.ts";
 
 /**
  * Options of {@linkcode fetchWithTimeout}: the per-call {@linkcode CallOptions} (signal and timeouts, in
@@ -31,7 +33,9 @@ export interface FetchOptions extends CallOptions {
 }
 
 type Phase = "connect" | "total" | "idle";
-type Timer = ReturnType<typeof setTimeout>;
+
+/** Largest `content-length` read into one buffer allocated up front (a larger body is read chunk by chunk). */
+const MAX_KNOWN_LENGTH = 8 * 1024 * 1024;
 
 /** Statuses whose responses never have a body (a Response with one of them cannot be given a body). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -100,9 +104,14 @@ async function followRedirects(
   let current = start;
   let method = (init.method ?? "GET").toUpperCase();
   let body = init.body;
-  const headers = new Headers(init.headers);
+  // The caller's headers as given; copied (to drop some) only when a redirect is followed.
+  let headers: Headers | undefined;
+  const first: RequestInit = { ...init, redirect: "manual" };
   for (let hops = 0;; hops++) {
-    const response = await doFetch(current, { ...init, method, body, headers, redirect: "manual" });
+    const response = await doFetch(
+      current,
+      headers === undefined ? first : { ...init, method, body, headers, redirect: "manual" },
+    );
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) {
       return { response, url: current.href, hops };
@@ -124,6 +133,7 @@ async function followRedirects(
         },
       );
     }
+    headers ??= new Headers(init.headers);
     if (
       (response.status === 303 && method !== "GET" && method !== "HEAD") ||
       ((response.status === 301 || response.status === 302) && method === "POST")
@@ -140,6 +150,43 @@ async function followRedirects(
     }
     current = next;
   }
+}
+
+/**
+ * A response of {@linkcode fetchTimed}: the headers, and the body read under the same timeouts, signal and error
+ * mapping as the body {@linkcode fetchWithTimeout} returns, without a wrapping stream. Read the body with `read()`
+ * (chunk by chunk) or `text()` (all of it), or `cancel()` it: every timer and listener is cleared when the body
+ * was read to the end, failed or was cancelled.
+ *
+ * @example
+ * ```ts
+ * import { fetchTimed } from "@swebench/runner";
+ * const timed = await fetchTimed("http://127.0.0.1:11434/api/tags", { method: "GET" }, { totalTimeoutMs: 30_000 });
+ * console.log(timed.response.status, await timed.text());
+ * ```
+ */
+export interface TimedResponse {
+  /** Status, headers and URL. Its body is read through `read()`, `text()` or `toResponse()`, not directly. */
+  readonly response: Response;
+  /**
+   * The next chunk of the body. The idle timeout runs while a read waits; a timeout, a caller abort or a lost
+   * connection rejects it as the wrapped body of {@linkcode fetchWithTimeout} errors.
+   */
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /**
+   * The whole body as text (UTF-8, a BOM dropped), rejected like `read()`. Without an idle timeout the body is
+   * read natively at once (`Response.text()`), the total timeout and the caller's signal aborting the read;
+   * with one, read by reads that are each timed (a body of known length into one buffer, no read after its last
+   * byte).
+   */
+  text(): Promise<string>;
+  /** Stop reading: cancel the body and clear every timer and listener. Never rejects. */
+  cancel(reason?: unknown): Promise<void>;
+  /**
+   * The Response {@linkcode fetchWithTimeout} returns: the original one when there is nothing to enforce on the
+   * body (no signal, no body timeouts), else one whose body is read through `read()`. The same object each time.
+   */
+  toResponse(): Response;
 }
 
 /**
@@ -162,7 +209,8 @@ async function followRedirects(
  *
  * HTTP error statuses are returned, not thrown (see `errorFromResponse`). The body is wrapped when a total or idle
  * timeout is set or the caller passed a signal; then every timer and listener is cleared when the body is read to
- * the end, errors or is cancelled, so consume or cancel it. A caller abort mid-body errors the body (with body
+ * the end, errors or is cancelled, so consume or cancel it. (A caller that reads the body itself, without a
+ * wrapper, uses {@linkcode fetchTimed}.) A caller abort mid-body errors the body (with body
  * timeouts: the `interrupted` SwebenchError, or the reason when it is one; with only a signal: the signal's reason,
  * as plain fetch does) and cancels the connection's body itself: Deno's fetch stops doing so once the Response
  * object has been garbage collected while its body stream is still being read. Without a signal or body timeouts
@@ -185,6 +233,32 @@ export async function fetchWithTimeout(
   init: RequestInit = {},
   options: FetchOptions = {},
 ): Promise<Response> {
+  return (await fetchTimed(input, init, options)).toResponse();
+}
+
+/**
+ * {@linkcode fetchWithTimeout} for a caller that reads the body itself: the same request, timeouts, signal handling
+ * and errors, but the body is read through the returned {@linkcode TimedResponse} (`read()`, `text()`) instead of a
+ * wrapping stream, which saves a stream stage per chunk; `text()` even reads it natively when no idle timeout is
+ * set. The caller keeps the TimedResponse (and so the Response) reachable while it reads, which is what lets a
+ * caller abort end the read at once.
+ *
+ * @example
+ * ```ts
+ * import { fetchTimed } from "@swebench/runner";
+ * const timed = await fetchTimed("http://127.0.0.1:8000/v1/models", { method: "GET" }, {
+ *   signal: AbortSignal.timeout(60_000),
+ *   idleTimeoutMs: 10_000,
+ * });
+ * if (!timed.response.ok) await timed.cancel();
+ * else console.log(JSON.parse(await timed.text()));
+ * ```
+ */
+export async function fetchTimed(
+  input: string | URL,
+  init: RequestInit = {},
+  options: FetchOptions = {},
+): Promise<TimedResponse> {
   const secrets = options.secrets ?? [];
   let url: URL;
   try {
@@ -260,29 +334,36 @@ export async function fetchWithTimeout(
     });
   };
 
-  // Our own controller only when a timer may have to abort; otherwise the caller's signal goes straight through.
   const timers = totalMs !== undefined || idleMs !== undefined;
-  // The body is wrapped for its timers, and whenever the caller has a signal: Deno's fetch stops cancelling a body
-  // on abort once the Response object itself has been garbage collected (only its body stream still referenced,
-  // which is how every stream decoder holds it), so a caller abort mid-body is enforced here, on the reader.
+  // The body is guarded (its timers, and a caller abort enforced on the reader) whenever there are body timers or a
+  // caller signal: Deno's fetch stops cancelling a body on abort once the Response object itself has been garbage
+  // collected (only its body stream still referenced, which is how every stream decoder holds it).
   const wrapBody = timers || callers.length > 0;
-  let internal: AbortController | undefined;
-  let signal: AbortSignal | undefined;
-  if (connectMs !== undefined || timers) {
-    internal = new AbortController();
-    signal = callers.length === 0 ? internal.signal : AbortSignal.any([...callers, internal.signal]);
-  } else {
-    signal = callers.length === 0 ? undefined : callers.length === 1 ? callers[0] : AbortSignal.any(callers);
-  }
+  // fetch gets our own signal when a timer may abort it or there are two caller signals; a caller abort is forwarded
+  // to it by the listener below (cheaper than AbortSignal.any and its weak references). Otherwise the caller's
+  // signal goes straight through.
+  const internal = connectMs !== undefined || timers || callers.length > 1
+    ? new AbortController()
+    : undefined;
+  const signal = internal !== undefined ? internal.signal : callers[0];
 
   let failure: SwebenchError | undefined;
-  let connectTimer: Timer | undefined;
-  let totalTimer: Timer | undefined;
-  let idleTimer: Timer | undefined;
-  let bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** The original body's reader (set once the headers arrived), cancelled on abort and timeouts. */
-  const source: { reader?: ReadableStreamDefaultReader<Uint8Array> } = {};
-  const cancelSource = (reason: unknown) => void source.reader?.cancel(reason).catch(() => {});
+  /** The connect or total deadline (whichever applies next), and the idle one; on the shared timer. */
+  let deadline: Deadline | undefined;
+  let idleDeadline: Deadline | undefined;
+  /** The headers arrived: the connect deadline no longer applies, and the body is read (or not) by the caller. */
+  let headersArrived = false;
+  /** The body (once the headers arrived) and its reader (once read chunk by chunk). */
+  let source: ReadableStream<Uint8Array> | null = null;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | undefined;
+  const cancelSource = (reason: unknown) => {
+    if (reader !== undefined) void reader.cancel(reason).catch(() => {});
+    else if (source !== null && !source.locked) void source.cancel(reason).catch(() => {});
+  };
+  /** Why the body failed (a timeout, a caller abort, a lost connection): every later read rejects with it. */
+  let bodyError: unknown;
+  /** Errors the wrapping stream of `toResponse()` at once, when there is one. */
+  let onBodyError: ((reason: unknown) => void) | undefined;
   let finished = false;
   /**
    * What a caller abort errors the body with: with body timers the typed error, as before; with only a signal the
@@ -291,30 +372,56 @@ export async function fetchWithTimeout(
   const abortReason = (): unknown => timers ? aborted() : callers.find((s) => s.aborted)?.reason;
   const onCallerAbort = () => {
     if (finished || failure) return;
+    const raw = callers.find((s) => s.aborted)?.reason;
+    if (!headersArrived) {
+      internal?.abort(raw); // before the headers fetch itself rejects (and the catch below types the error)
+      return;
+    }
     const reason = abortReason();
-    if (reason === undefined || bodyController === undefined) return; // before the headers fetch itself rejects
+    if (reason === undefined) return;
     finish();
-    bodyController.error(reason);
+    bodyError = reason;
+    onBodyError?.(reason);
     cancelSource(reason);
+    internal?.abort(raw); // ends a body read that fetch does itself (`text()`)
   };
   const finish = () => {
     finished = true;
-    clearTimeout(connectTimer);
-    clearTimeout(totalTimer);
-    clearTimeout(idleTimer);
-    idleTimer = undefined;
+    cancelDeadline(deadline);
+    cancelDeadline(idleDeadline);
+    deadline = undefined;
+    idleDeadline = undefined;
     for (const s of callers) s.removeEventListener("abort", onCallerAbort);
   };
   const fail = (phase: Phase) => {
     if (finished || failure) return;
     failure = timeoutError(phase);
     finish();
-    bodyController?.error(failure);
-    cancelSource(failure);
+    if (source !== null) {
+      bodyError = failure;
+      onBodyError?.(failure);
+      cancelSource(failure);
+    }
     internal!.abort(failure);
   };
-  if (connectMs !== undefined) connectTimer = setTimeout(fail, connectMs, "connect");
-  if (totalMs !== undefined) totalTimer = setTimeout(fail, totalMs, "total");
+  const startedAt = connectMs !== undefined || timers ? performance.now() : 0;
+  const connectAt = connectMs === undefined ? Infinity : startedAt + connectMs;
+  const totalAt = totalMs === undefined ? Infinity : startedAt + totalMs;
+  const onConnectDeadline = () => {
+    deadline = undefined;
+    fail("connect");
+  };
+  const onTotalDeadline = () => {
+    deadline = undefined;
+    fail("total");
+  };
+  // The idle deadline of the first body read comes at least idleMs from now: the shared timer is armed by then, so
+  // that scheduling it does not re-arm the timer (a short call arms it once).
+  const idleAt = idleMs === undefined ? Infinity : startedAt + idleMs;
+  if (connectAt <= totalAt) {
+    if (connectAt !== Infinity) deadline = scheduleDeadline(connectAt, onConnectDeadline, idleAt);
+  } else deadline = scheduleDeadline(totalAt, onTotalDeadline, idleAt);
+  for (const s of callers) s.addEventListener("abort", onCallerAbort, { once: true });
 
   let res: Response;
   let finalUrl: string | undefined;
@@ -355,76 +462,198 @@ export async function fetchWithTimeout(
       },
     );
   }
-  clearTimeout(connectTimer);
+  headersArrived = true;
+  if (deadline !== undefined && deadline.fire === onConnectDeadline) {
+    // The connect deadline no longer applies; the total one does (scheduled first: the timer stays armed).
+    const connect = deadline;
+    deadline = totalAt === Infinity ? undefined : scheduleDeadline(totalAt, onTotalDeadline);
+    cancelDeadline(connect);
+  }
   if (failure) {
     // A timer fired just as the headers arrived.
     await res.body?.cancel().catch(() => {});
     throw failure;
   }
-  if (!wrapBody || res.body === null || NULL_BODY.has(res.status)) {
-    finish();
-    if (finalUrl !== undefined) {
-      Object.defineProperties(res, { url: { value: finalUrl }, redirected: { value: true } });
-    }
-    return res;
+  if (finalUrl !== undefined) {
+    Object.defineProperties(res, { url: { value: finalUrl }, redirected: { value: true } });
   }
+  const response = res;
+  const body = res.body;
+  /** A failure of the body read: the recorded one (timeout, abort) or the read's own error, typed. */
+  const bodyFailure = (e: unknown): unknown =>
+    bodyError ?? abortReason() ??
+      (e instanceof SwebenchError ? e : permissionError(e) ?? networkError(e, true));
+  if (!wrapBody || body === null || NULL_BODY.has(res.status)) {
+    // Nothing to enforce on the body: it is read as it is.
+    finish();
+    return {
+      response,
+      async read() {
+        if (body === null) return { done: true, value: undefined };
+        const chunks = (reader ??= body.getReader()) as ReadableStreamDefaultReader<Uint8Array>;
+        try {
+          return await chunks.read();
+        } catch (e) {
+          throw bodyFailure(e);
+        }
+      },
+      async text() {
+        try {
+          return await response.text();
+        } catch (e) {
+          throw bodyFailure(e);
+        }
+      },
+      async cancel(reason) {
+        if (reader !== undefined) await reader.cancel(reason).catch(() => {});
+        else if (body !== null && !body.locked) await body.cancel(reason).catch(() => {});
+      },
+      toResponse: () => response,
+    };
+  }
+  source = body;
 
-  const reader = res.body.getReader();
-  source.reader = reader;
   let waitingSince = -1;
   const onIdle = () => {
-    idleTimer = undefined;
+    idleDeadline = undefined;
     if (finished || waitingSince < 0) return; // not waiting for data: the next read re-arms
-    const elapsed = performance.now() - waitingSince;
-    if (elapsed >= idleMs!) fail("idle");
-    else idleTimer = setTimeout(onIdle, idleMs! - elapsed);
+    const now = performance.now();
+    if (now - waitingSince >= idleMs!) fail("idle");
+    else idleDeadline = scheduleDeadline(waitingSince + idleMs!, onIdle);
   };
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      bodyController = controller;
-    },
-    async pull(controller) {
-      if (idleMs !== undefined) {
-        // One timer per idle period, not per chunk: a firing timer checks how long the current read has waited.
-        waitingSince = performance.now();
-        if (idleTimer === undefined) idleTimer = setTimeout(onIdle, idleMs);
-      }
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-        void res; // the Response stays reachable while its body is read (see wrapBody)
-      } catch (e) {
-        if (!finished) {
-          finish();
-          controller.error(abortReason() ?? permissionError(e) ?? networkError(e, true));
-        }
-        return;
-      }
-      if (finished) return; // failed meanwhile; the stream is already errored
-      waitingSince = -1;
-      if (chunk.done) {
+  /** One read of the body (`pending`, just started), under the idle deadline, rejected with the body's failure. */
+  const guarded = async (
+    pending: Promise<ReadableStreamReadResult<Uint8Array>>,
+  ): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (idleMs !== undefined && !finished) {
+      // One deadline per idle period, not per chunk: when due, it checks how long the current read has waited.
+      waitingSince = performance.now();
+      if (idleDeadline === undefined) idleDeadline = scheduleDeadline(waitingSince + idleMs, onIdle);
+    }
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await pending;
+    } catch (e) {
+      if (bodyError === undefined) {
+        bodyError = bodyFailure(e);
         finish();
-        controller.close();
-      } else {
-        controller.enqueue(chunk.value);
+      }
+      throw bodyError;
+    }
+    if (bodyError !== undefined) throw bodyError; // failed meanwhile (the reader was cancelled)
+    waitingSince = -1;
+    if (chunk.done) finish();
+    return chunk;
+  };
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (bodyError !== undefined) {
+      cancelSource(bodyError);
+      return Promise.reject(bodyError);
+    }
+    // The Response stays reachable while its body is read (see wrapBody).
+    const chunks = (reader ??= response.body!.getReader()) as ReadableStreamDefaultReader<Uint8Array>;
+    return guarded(chunks.read());
+  };
+  /**
+   * The whole body of a known length (at most 8 MiB), read into one buffer of that size (a BYOB reader: no
+   * buffer per chunk), the reads timed like `read()`; undefined when the body is not a byte stream.
+   */
+  const readKnownLength = async (length: number): Promise<Uint8Array | undefined> => {
+    let byob: ReadableStreamBYOBReader;
+    try {
+      byob = response.body!.getReader({ mode: "byob" });
+    } catch {
+      return undefined; // not a byte stream (a custom fetch): read chunk by chunk
+    }
+    reader = byob;
+    let buffer = new ArrayBuffer(length);
+    let received = 0;
+    while (received < length) {
+      const view = new Uint8Array(buffer, received, length - received);
+      const { done, value } = await guarded(byob.read(view));
+      if (value !== undefined) buffer = value.buffer as ArrayBuffer;
+      if (done) return new Uint8Array(buffer, 0, received);
+      received += value!.byteLength;
+    }
+    // Complete with its last byte: no read waits for the end after it.
+    finish();
+    void byob.cancel().catch(() => {}); // releases the body's resource; the connection stays reusable
+    return new Uint8Array(buffer, 0, received);
+  };
+  const cancel = async (reason?: unknown): Promise<void> => {
+    finish();
+    if (reader !== undefined) await reader.cancel(reason).catch(() => {});
+    else if (!body.locked) await body.cancel(reason).catch(() => {});
+  };
+  let wrapped: Response | undefined;
+  const timed: TimedResponse = {
+    response,
+    read,
+    async text() {
+      if (idleMs !== undefined || reader !== undefined) {
+        // Chunk by chunk, so that the idle timeout sees every wait; decoded once at the end.
+        if (reader === undefined && bodyError === undefined && !response.headers.has("content-encoding")) {
+          // A body of known length (not re-encoded by fetch): into one buffer, no read after its last byte.
+          const length = Number(response.headers.get("content-length") ?? NaN);
+          if (Number.isInteger(length) && length > 0 && length <= MAX_KNOWN_LENGTH) {
+            const bytes = await readKnownLength(length);
+            if (bytes !== undefined) return decodeUtf8Chunks([bytes]);
+          }
+        }
+        const chunks: Uint8Array[] = [];
+        for (;;) {
+          const { done, value } = await read();
+          if (done) break;
+          chunks.push(value);
+        }
+        return decodeUtf8Chunks(chunks);
+      }
+      if (bodyError !== undefined) {
+        cancelSource(bodyError);
+        throw bodyError;
+      }
+      // At once, natively. The total timer and the caller's signal abort fetch's own signal, which ends this read
+      // (the Response is held here, so the abort reaches its body).
+      try {
+        return await response.text();
+      } catch (e) {
+        bodyError = bodyFailure(e);
+        throw bodyError;
+      } finally {
+        finish();
       }
     },
-    cancel(reason) {
-      finish();
-      return reader.cancel(reason);
+    cancel,
+    toResponse() {
+      if (wrapped !== undefined) return wrapped;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          onBodyError = (reason) => controller.error(reason);
+          if (bodyError !== undefined) controller.error(bodyError);
+        },
+        async pull(controller) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await read();
+          } catch (e) {
+            controller.error(e);
+            return;
+          }
+          if (bodyError !== undefined) return; // the stream is already errored
+          if (chunk.done) controller.close();
+          else controller.enqueue(chunk.value);
+        },
+        cancel,
+      }, { highWaterMark: 0 });
+      wrapped = new Response(stream, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+      Object.defineProperties(wrapped, { url: { value: res.url }, redirected: { value: res.redirected } });
+      return wrapped;
     },
-  }, { highWaterMark: 0 });
-  for (const s of callers) s.addEventListener("abort", onCallerAbort, { once: true });
+  };
   if (abortReason() !== undefined) onCallerAbort(); // aborted while the headers were being handled
-
-  const wrapped = new Response(body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-  });
-  Object.defineProperties(wrapped, {
-    url: { value: finalUrl ?? res.url },
-    redirected: { value: finalUrl !== undefined || res.redirected },
-  });
-  return wrapped;
+  return timed;
 }

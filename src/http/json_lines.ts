@@ -4,6 +4,8 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "./push_decoder.ts";
+import { createUtf8Decoder } from "./utf8.ts";
 
 /**
  * Options of {@linkcode jsonLinesDecoder}.
@@ -31,6 +33,109 @@ function excerpt(line: string): string {
 }
 
 /**
+ * Bytes -> JSON values, synchronously: the {@linkcode PushDecoder} that {@linkcode jsonLinesDecoder} runs, for
+ * callers that drive the decoding themselves. Same rules as {@linkcode jsonLinesDecoder}; a malformed or overlong
+ * line makes `push` (or `end`, for the last line) throw the SwebenchError of kind `server`, and the parser is done.
+ *
+ * @example
+ * ```ts
+ * import { createJsonLinesParser } from "@swebench/runner";
+ * const values: unknown[] = [];
+ * const parser = createJsonLinesParser((v) => values.push(v), { provider: "ollama" });
+ * parser.push(new TextEncoder().encode('{"done":false}\n{"done":'));
+ * parser.push(new TextEncoder().encode("true}"));
+ * parser.end(); // values: [{ done: false }, { done: true }]
+ * ```
+ */
+export function createJsonLinesParser(
+  emit: (value: unknown) => void,
+  options: JsonLinesDecoderOptions = {},
+): PushDecoder<Uint8Array> {
+  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE;
+  const prefix = options.provider ? `${options.provider}: ` : "";
+  const decoder = createUtf8Decoder();
+  let pending: string[] = [];
+  let pendingLength = 0;
+  let lineNumber = 0;
+  let done = false;
+
+  const parse = (line: string) => {
+    lineNumber++;
+    const end = line.charCodeAt(line.length - 1) === 13 /* \r */ ? line.length - 1 : line.length;
+    const text = end === line.length ? line : line.slice(0, end);
+    // Blank (or whitespace-only) lines are skipped; the first character decides in the common case.
+    if (text === "" || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      done = true;
+      throw new SwebenchError(
+        "server",
+        `${prefix}malformed JSON on line ${lineNumber} of the stream: ${excerpt(text)}`,
+        {
+          provider: options.provider,
+          cause: e,
+        },
+      );
+    }
+    emit(value);
+  };
+  const keep = (fragment: string) => {
+    pending.push(fragment);
+    pendingLength += fragment.length;
+    if (pendingLength > maxLineLength) {
+      done = true;
+      throw new SwebenchError(
+        "server",
+        `${prefix}line ${lineNumber + 1} of the stream is longer than ${maxLineLength} characters`,
+        { provider: options.provider },
+      );
+    }
+  };
+
+  return {
+    push(chunk) {
+      if (done) return;
+      const text = decoder.decode(chunk);
+      let newline = text.indexOf("\n");
+      if (newline === -1) {
+        if (text !== "") keep(text);
+        return;
+      }
+      let first = text.slice(0, newline);
+      if (pending.length > 0) {
+        pending.push(first);
+        first = pending.join("");
+        pending = [];
+        pendingLength = 0;
+      }
+      parse(first);
+      let start = newline + 1;
+      while (!done && (newline = text.indexOf("\n", start)) !== -1) {
+        parse(text.slice(start, newline));
+        start = newline + 1;
+      }
+      if (!done && start < text.length) keep(text.slice(start));
+    },
+    end() {
+      if (done) return;
+      done = true;
+      const tail = decoder.end();
+      if (tail !== "") pending.push(tail);
+      if (pending.length > 0) {
+        const last = pending.join("");
+        pending = [];
+        parse(last);
+      }
+    },
+    get done() {
+      return done;
+    },
+  };
+}
+
+/**
  * Bytes -> JSON values, one per non-empty line. Lines end with `\n` or `\r\n`; blank lines are skipped; a last line
  * without a newline is parsed when the input ends; UTF-8 sequences split between chunks are joined. Each chunk is
  * scanned once (a partial line is kept as fragments and joined once its newline arrives).
@@ -50,77 +155,5 @@ function excerpt(line: string): string {
 export function jsonLinesDecoder(
   options: JsonLinesDecoderOptions = {},
 ): ReadableWritablePair<unknown, Uint8Array> {
-  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE;
-  const prefix = options.provider ? `${options.provider}: ` : "";
-  const decoder = new TextDecoder();
-  let pending: string[] = [];
-  let pendingLength = 0;
-  let lineNumber = 0;
-
-  const parse = (line: string, controller: TransformStreamDefaultController<unknown>) => {
-    lineNumber++;
-    const end = line.charCodeAt(line.length - 1) === 13 /* \r */ ? line.length - 1 : line.length;
-    const text = end === line.length ? line : line.slice(0, end);
-    // Blank (or whitespace-only) lines are skipped; the first character decides in the common case.
-    if (text === "" || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new SwebenchError(
-        "server",
-        `${prefix}malformed JSON on line ${lineNumber} of the stream: ${excerpt(text)}`,
-        {
-          provider: options.provider,
-          cause: e,
-        },
-      );
-    }
-    controller.enqueue(value);
-  };
-  const keep = (fragment: string) => {
-    pending.push(fragment);
-    pendingLength += fragment.length;
-    if (pendingLength > maxLineLength) {
-      throw new SwebenchError(
-        "server",
-        `${prefix}line ${lineNumber + 1} of the stream is longer than ${maxLineLength} characters`,
-        { provider: options.provider },
-      );
-    }
-  };
-
-  return new TransformStream<Uint8Array, unknown>({
-    transform(chunk, controller) {
-      const text = decoder.decode(chunk, { stream: true });
-      let newline = text.indexOf("\n");
-      if (newline === -1) {
-        if (text !== "") keep(text);
-        return;
-      }
-      let first = text.slice(0, newline);
-      if (pending.length > 0) {
-        pending.push(first);
-        first = pending.join("");
-        pending = [];
-        pendingLength = 0;
-      }
-      parse(first, controller);
-      let start = newline + 1;
-      while ((newline = text.indexOf("\n", start)) !== -1) {
-        parse(text.slice(start, newline), controller);
-        start = newline + 1;
-      }
-      if (start < text.length) keep(text.slice(start));
-    },
-    flush(controller) {
-      const tail = decoder.decode();
-      if (tail !== "") pending.push(tail);
-      if (pending.length > 0) {
-        const last = pending.join("");
-        pending = [];
-        parse(last, controller);
-      }
-    },
-  });
+  return pushDecoderStream<Uint8Array, unknown>((emit) => createJsonLinesParser(emit, options));
 }

@@ -12,3 +12,4 @@ export * from "./json_lines.ts";
 export * from "./status.ts";
 export * from "./rate_limit_headers.ts";
 export * from "./permission.ts";
+export * from "./push_decoder.ts";

@@ -15,8 +15,54 @@ export interface SniffedBody {
   body: ReadableStream<Uint8Array>;
 }
 
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const BOM = [0xef, 0xbb, 0xbf];
+const DEFAULT_MAX_BYTES = 64 * 1024;
+
+/**
+ * A synchronous sniffer (see {@linkcode createBodySniffer}): fed the body's chunks in order, it answers `undefined`
+ * while only a BOM and whitespace were seen, then the first meaningful character, or `""` once `maxBytes` of
+ * whitespace went by.
+ *
+ * @example
+ * ```ts
+ * import { type BodySniffer, createBodySniffer } from "@swebench/runner";
+ * const sniff: BodySniffer = createBodySniffer();
+ * sniff(new TextEncoder().encode("  ")); // undefined
+ * sniff(new TextEncoder().encode("\n{}")); // "{"
+ * ```
+ */
+export type BodySniffer = (chunk: Uint8Array) => string | undefined;
+
+/**
+ * The first meaningful character of a body, synchronously, chunk by chunk: what {@linkcode sniffBody} does, for a
+ * caller that reads the body itself. Bytes of a UTF-8 BOM at the very start and whitespace (space, tab, CR, LF)
+ * are skipped; once a chunk holds another byte, the answer is that character (the later chunks need not be fed).
+ * After `maxBytes` (default 64 KiB) of whitespace the answer is `""`; a body that ends before an answer also
+ * counts as `""` for the caller.
+ *
+ * @example
+ * ```ts
+ * import { createBodySniffer } from "@swebench/runner";
+ * const sniff = createBodySniffer();
+ * const first = sniff(new TextEncoder().encode('\uFEFF data: {"a":1}\n\n')); // "d": an event stream
+ * ```
+ */
+export function createBodySniffer(maxBytes: number = DEFAULT_MAX_BYTES): BodySniffer {
+  let offset = 0; // bytes seen so far
+  let bom = 0; // leading bytes that matched the BOM
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++, offset++) {
+      const b = chunk[i];
+      if (offset < 3 && bom === offset && b === BOM[offset]) {
+        bom++;
+        continue;
+      }
+      if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+      return String.fromCharCode(b);
+    }
+    return offset >= maxBytes ? "" : undefined;
+  };
+}
 
 /**
  * Read just enough of `body` to see its first meaningful character, then give the whole body back.
@@ -35,29 +81,22 @@ const BOM = [0xef, 0xbb, 0xbf];
  */
 export async function sniffBody(
   body: ReadableStream<Uint8Array>,
-  maxBytes = 64 * 1024,
+  maxBytes: number = DEFAULT_MAX_BYTES,
 ): Promise<SniffedBody> {
   const reader = body.getReader();
+  const sniff = createBodySniffer(maxBytes);
   const seen: Uint8Array[] = [];
-  let offset = 0; // bytes seen so far
-  let first = "";
+  let first: string | undefined;
   let done = false;
   try {
-    scan: while (offset < maxBytes) {
+    while (first === undefined) {
       const result = await reader.read();
       if (result.done) {
         done = true;
         break;
       }
-      const chunk = result.value;
-      seen.push(chunk);
-      for (let i = 0; i < chunk.length; i++, offset++) {
-        const b = chunk[i];
-        if (offset < 3 && b === BOM[offset] && seen.length > 0 && isBomPrefix(seen, offset + 1)) continue;
-        if (WHITESPACE.has(b)) continue;
-        first = String.fromCharCode(b);
-        break scan;
-      }
+      seen.push(result.value);
+      first = sniff(result.value);
     }
   } catch (error) {
     reader.releaseLock();
@@ -86,15 +125,5 @@ export async function sniffBody(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  return { first, body: replay };
-}
-
-/** True when the first `n` bytes seen (n <= 3) are the first `n` bytes of a UTF-8 BOM. */
-function isBomPrefix(chunks: Uint8Array[], n: number): boolean {
-  let k = 0;
-  for (const c of chunks) {
-    for (let i = 0; i < c.length && k < n; i++, k++) if (c[i] !== BOM[k]) return false;
-    if (k >= n) return true;
-  }
-  return k >= n;
+  return { first: first ?? "", body: replay };
 }

@@ -1,11 +1,12 @@
 /**
- * Server-sent events: bytes -> {@linkcode SseEvent}s, on `eventsource-parser`'s `EventSourceParserStream`.
+ * Server-sent events: bytes -> {@linkcode SseEvent}s, on `eventsource-parser`'s parser.
  *
  * @module
  */
-import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { EventSourceMessage } from "eventsource-parser/stream";
+import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser";
 import { SwebenchError } from "../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "./push_decoder.ts";
+import { createUtf8Decoder } from "./utf8.ts";
 
 /**
  * One server-sent event. `event` and `id` are present only when the server sent them.
@@ -42,19 +43,89 @@ export interface SseDecoderOptions {
 const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 
 /**
+ * Bytes -> SSE events, synchronously: the {@linkcode PushDecoder} that {@linkcode sseDecoder} runs, for callers that
+ * drive the decoding themselves (the providers feed it each network read and get the events at once). Same rules
+ * as {@linkcode sseDecoder}: `end()` ends the text with a blank line, so a last event without one is dispatched; an
+ * event larger than `maxBufferSize` makes `push` throw a SwebenchError of kind `server` (the parser is then done).
+ *
+ * @example
+ * ```ts
+ * import { createSseParser, type SseEvent } from "@swebench/runner";
+ * const events: SseEvent[] = [];
+ * const parser = createSseParser((e) => events.push(e));
+ * parser.push(new TextEncoder().encode("event: ping\ndata: {}\n\ndata: [DO"));
+ * parser.push(new TextEncoder().encode("NE]\n"));
+ * parser.end(); // events: [{ event: "ping", data: "{}" }, { data: "[DONE]" }]
+ * ```
+ */
+export function createSseParser(
+  emit: (event: SseEvent) => void,
+  options: SseDecoderOptions = {},
+): PushDecoder<Uint8Array> {
+  const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER;
+  // TextDecoderStream's work (streaming UTF-8 decoding), then eventsource-parser's own parser: the one inside its
+  // EventSourceParserStream, with the same rules, called directly.
+  const decoder = createUtf8Decoder();
+  let done = false;
+  let oversized: ParseError | undefined;
+  const parser = createParser({
+    maxBufferSize,
+    onEvent(m: EventSourceMessage) {
+      const e: SseEvent = m.event === undefined ? { data: m.data } : { event: m.event, data: m.data };
+      if (m.id !== undefined) e.id = m.id;
+      emit(e);
+    },
+    onError(error: ParseError) {
+      // Like EventSourceParserStream: only an oversized event is fatal; other parse errors (an unknown field, a
+      // bad `retry`) are ignored.
+      if (error.type === "max-buffer-size-exceeded") oversized ??= error;
+    },
+  });
+  const feed = (text: string): void => {
+    parser.feed(text);
+    if (oversized !== undefined) {
+      done = true;
+      throw new SwebenchError("server", `server-sent event larger than ${maxBufferSize} characters`, {
+        cause: oversized,
+      });
+    }
+  };
+  return {
+    push(chunk) {
+      if (done) return;
+      const text = decoder.decode(chunk);
+      if (text !== "") feed(text);
+    },
+    end() {
+      if (done) return;
+      done = true;
+      // eventsource-parser dispatches an event only on a blank line: end the input with one.
+      parser.feed(`${decoder.end()}\n\n`);
+      if (oversized !== undefined) {
+        throw new SwebenchError("server", `server-sent event larger than ${maxBufferSize} characters`, {
+          cause: oversized,
+        });
+      }
+    },
+    get done() {
+      return done;
+    },
+  };
+}
+
+/**
  * Bytes -> SSE events: UTF-8 decoding in streaming mode (what `TextDecoderStream` does: sequences split between
- * chunks are joined) piped into `eventsource-parser`'s `EventSourceParserStream` (`\n`, `\r\n` and `\r` line ends,
- * `: comment` lines skipped, `event:` / `id:` fields, multi-line `data:` joined with `\n`, a leading BOM dropped).
- * Data is passed through as sent: whitespace padding after the JSON (Anthropic) is left to `JSON.parse`, which
- * ignores it.
+ * chunks are joined) into `eventsource-parser`'s parser (`\n`, `\r\n` and `\r` line ends, `: comment` lines
+ * skipped, `event:` / `id:` fields, multi-line `data:` joined with `\n`, a leading BOM dropped), in one
+ * TransformStream ({@linkcode createSseParser}). Data is passed through as sent: whitespace padding after the JSON
+ * (Anthropic) is left to `JSON.parse`, which ignores it.
  *
  * **End of stream.** eventsource-parser follows the WHATWG rule that an event is dispatched only on a blank line,
  * and its stream has no flush: a last event not followed by a blank line (or a last line without any newline) is
  * silently dropped. Real servers end that way (an OpenAI-compatible gateway's body ends `data: [DONE]\n`), and
- * dropping the terminal marker would turn a complete answer into "stream ended early". So the decoding stage (used
- * instead of `TextDecoderStream`, which has no flush hook) ends the input with a blank line and the pending event
- * is dispatched. A body cut mid-line thus yields its partial last line as data, which the provider decoder's
- * `JSON.parse` rejects: never a silent success.
+ * dropping the terminal marker would turn a complete answer into "stream ended early". So the end of the input
+ * is a blank line and the pending event is dispatched. A body cut mid-line thus yields its partial last line as
+ * data, which the provider decoder's `JSON.parse` rejects: never a silent success.
  *
  * An event larger than `maxBufferSize` errors the stream with a SwebenchError of kind `server`. Errors of the
  * byte stream (timeouts, connection loss) pass through unchanged.
@@ -70,45 +141,7 @@ const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
  * ```
  */
 export function sseDecoder(options: SseDecoderOptions = {}): ReadableWritablePair<SseEvent, Uint8Array> {
-  const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER;
-  // TextDecoderStream's work (a streaming TextDecoder) plus the flush it lacks: end the text with a blank line so
-  // that eventsource-parser dispatches a last event left without one.
-  const decoder = new TextDecoder();
-  const decode = new TransformStream<Uint8Array, string>({
-    transform(chunk, controller) {
-      const text = decoder.decode(chunk, { stream: true });
-      if (text !== "") controller.enqueue(text);
-    },
-    flush(controller) {
-      controller.enqueue(`${decoder.decode()}\n\n`);
-    },
-  });
-  let output: TransformStreamDefaultController<SseEvent>;
-  const toEvent = new TransformStream<EventSourceMessage, SseEvent>({
-    start(controller) {
-      output = controller;
-    },
-    transform(m, controller) {
-      const e: SseEvent = m.event === undefined ? { data: m.data } : { event: m.event, data: m.data };
-      if (m.id !== undefined) e.id = m.id;
-      controller.enqueue(e);
-    },
-    cancel(reason) {
-      // Upstream failed. Only the parser's own error (an oversized event) is translated; others pass through.
-      if (reason instanceof Error && reason.name === "ParseError") {
-        output.error(
-          new SwebenchError("server", `server-sent event larger than ${maxBufferSize} characters`, {
-            cause: reason,
-          }),
-        );
-      }
-    },
-  });
-  decode.readable
-    .pipeThrough(new EventSourceParserStream({ maxBufferSize }))
-    .pipeTo(toEvent.writable)
-    .catch(() => {}); // errors reach the consumer through toEvent.readable
-  return { writable: decode.writable, readable: toEvent.readable };
+  return pushDecoderStream<Uint8Array, SseEvent>((emit) => createSseParser(emit, options));
 }
 
 /**

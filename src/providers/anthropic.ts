@@ -16,15 +16,16 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { anthropicAuth, redact } from "../http/auth.ts";
-import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
+import { anthropicAuth, createRedactor } from "../http/auth.ts";
+import { eventPump, sniffingDecoder } from "../http/event_pump.ts";
+import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
+import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { sniffBody } from "../http/sniff.ts";
-import { looksLikeEventStream, sseDecoder } from "../http/sse.ts";
+import { createSseParser, looksLikeEventStream } from "../http/sse.ts";
 import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
 import {
-  anthropicStreamDecoder,
+  createAnthropicEventDecoder,
   decodeAnthropicResponse,
   encodeAnthropicRequest,
 } from "./anthropic_codec.ts";
@@ -166,14 +167,6 @@ async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function definedOnly(call: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  for (const [k, v] of Object.entries(call)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
-}
-
 /**
  * Create the Anthropic provider. The base URL defaults to {@linkcode ANTHROPIC_DEFAULT_BASE_URL} (without `/v1`;
  * one passed with `/v1` is not doubled). A key is required for the official API: a call without one fails with
@@ -211,22 +204,37 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     ? undefined
     : `Is the server at ${baseUrl} running? (The base URL has no /v1.)`;
 
-  const headers = (accept: string, json: boolean): Headers => {
+  const redactSecrets = createRedactor(secrets);
+
+  // The request headers, built once: one set per kind of request.
+  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> => {
     const h = new Headers(userHeaders);
     for (const [k, v] of Object.entries(authHeaders)) h.set(k, v);
     h.set("accept", accept);
     if (json) h.set("content-type", "application/json");
-    return h;
+    return Object.freeze(Object.fromEntries(h));
+  };
+  const headerSets = {
+    stream: headers("text/event-stream", true),
+    post: headers("application/json", true),
+    get: headers("application/json", false),
   };
 
-  const fetchOptions = (call: CallOptions): FetchOptions => ({
+  const baseFetchOptions: FetchOptions = {
     ...options.timeouts,
-    ...definedOnly(call),
     provider: name,
     connectionHint,
     fetch: options.fetch,
     secrets,
-  });
+  };
+  const fetchOptions = (call: CallOptions): FetchOptions => {
+    const out: FetchOptions = { ...baseFetchOptions };
+    for (const key in call) {
+      const value = call[key as keyof CallOptions];
+      if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+    }
+    return out;
+  };
 
   const missingKey = (): boolean => official && apiKey === undefined;
   const requireKey = (): void => {
@@ -251,9 +259,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       });
     }
     const e = toSwebenchError(error, fallback);
-    const message = redact(e.message, secrets);
-    const hint = redact(e.hint, secrets);
-    const body = e.body === undefined ? undefined : redact(e.body, secrets);
+    const message = redactSecrets(e.message);
+    const hint = redactSecrets(e.hint);
+    const body = e.body === undefined ? undefined : redactSecrets(e.body);
     if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
     return new SwebenchError(e.kind, message, {
       hint,
@@ -269,24 +277,31 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
   const send = async (
     path: string,
-    init: { method: "GET" | "POST"; body?: unknown; accept?: string },
+    init: { method: "GET" | "POST"; body?: unknown; accept?: "stream"; signal?: AbortSignal },
     call: CallOptions,
-  ): Promise<Response> => {
-    const response = await fetchWithTimeout(
+  ): Promise<TimedResponse> => {
+    const timed = await fetchTimed(
       `${baseUrl}${path}`,
       {
         method: init.method,
-        headers: headers(init.accept ?? "application/json", init.body !== undefined),
+        headers: init.accept === "stream"
+          ? headerSets.stream
+          : init.body === undefined
+          ? headerSets.get
+          : headerSets.post,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: init.signal,
       },
       fetchOptions(call),
     );
-    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
-    return response;
+    if (!timed.response.ok) {
+      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
+    }
+    return timed;
   };
 
-  const readJson = async (response: Response, what: string): Promise<unknown> =>
-    parseJson(redact(await response.text(), secrets), response, what);
+  const readJson = async (timed: TimedResponse, what: string): Promise<unknown> =>
+    parseJson(redactSecrets(await timed.text()), timed.response, what);
 
   const parseJson = (text: string, response: Response, what: string): unknown => {
     try {
@@ -301,116 +316,83 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     }
   };
 
-  /** The decoded events of a streamed response (or of a whole message a server sent instead). */
-  const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
+  /**
+   * The decoder of a streamed response's body (or of a whole message a server sent instead). The body, not its
+   * label, decides: proxies send event streams as `application/json`, whole messages or `{"type":"error"}` bodies
+   * as `text/event-stream`, login pages as 200.
+   */
+  const bodyDecoder = (response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array> => {
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
-    const body = response.body;
-    if (body === null) {
-      return ReadableStream.from<StreamEvent>([
-        {
-          type: "error",
-          error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
-        },
-      ]);
-    }
-    const toError = (e: unknown) => named(e, call, "server");
-    // The body, not its label, decides: proxies send event streams as `application/json`, whole messages or
-    // `{"type":"error"}` bodies as `text/event-stream`, login pages as 200.
-    async function* sniffed(): AsyncGenerator<StreamEvent> {
-      let sniff: Awaited<ReturnType<typeof sniffBody>>;
-      try {
-        sniff = await sniffBody(body!);
-      } catch (error) {
-        // The body failed before its first byte: a transport error.
-        yield { type: "error", error: named(error, call) };
-        return;
-      }
-      const again = new Response(sniff.body, { status: response.status, headers: response.headers });
-      if (sniff.first === "<") {
-        // A proxy, captive portal or web UI answered instead of the API.
-        yield* htmlAsError(again, requestId, toError);
-      } else if (sniff.first === "{" || sniff.first === "[") {
+    return sniffingDecoder({
+      stream: () =>
+        chainPushDecoders(
+          (events) => createSseParser(events),
+          createAnthropicEventDecoder(emit, { provider: name, requestId, rateLimit }),
+        ),
+      whole: (text, first) => {
+        const redacted = redactSecrets(text);
+        if (first === "<") {
+          // A proxy, captive portal or web UI answered instead of the API.
+          emit({ type: "error", error: htmlError(redacted, response, requestId) });
+          return;
+        }
         // A whole message (the server ignored `stream: true`) or an error body.
-        yield* wholeAsEvents(again, requestId, rateLimit, toError);
-      } else {
-        yield* sniff.body
-          .pipeThrough(sseDecoder())
-          .pipeThrough(anthropicStreamDecoder({ provider: name, requestId, rateLimit }));
-      }
-    }
-    return ReadableStream.from(sniffed());
+        let decoded: ReturnType<typeof decodeAnthropicResponse>;
+        try {
+          decoded = decodeAnthropicResponse(parseJson(redacted, response, "the response"));
+        } catch (error) {
+          emit({ type: "error", error: toSwebenchError(error, "server") });
+          return;
+        }
+        for (const event of wholeAsEvents(decoded, requestId, rateLimit)) emit(event);
+      },
+    });
   };
+
+  /** The events of a response: read and decoded in the stream's own pulls. */
+  const eventsOf = (
+    open: (signal: AbortSignal) => Promise<TimedResponse>,
+    call: CallOptions,
+  ): ReadableStream<StreamEvent> =>
+    eventPump({ provider: name, open, decoder: bodyDecoder, toError: (error) => named(error, call) });
 
   /** An event-stream body already read (and redacted) as decoded events. */
   const sseTextEvents = (
     text: string,
     requestId: string | undefined,
     rateLimit: ReturnType<typeof parseRateLimitHeaders>,
-  ): ReadableStream<StreamEvent> =>
-    ReadableStream.from([new TextEncoder().encode(text)])
-      .pipeThrough(sseDecoder())
-      .pipeThrough(anthropicStreamDecoder({ provider: name, requestId, rateLimit }));
-
-  async function* htmlAsError(
-    response: Response,
-    requestId: string | undefined,
-    toError: (error: unknown) => SwebenchError,
-  ): AsyncGenerator<StreamEvent> {
-    let text: string;
+  ): ReadableStream<StreamEvent> => {
+    const events: StreamEvent[] = [];
+    const decoder = chainPushDecoders(
+      (sse) => createSseParser(sse),
+      createAnthropicEventDecoder((event) => events.push(event), { provider: name, requestId, rateLimit }),
+    );
     try {
-      text = redact(await response.text(), secrets);
+      decoder.push(new TextEncoder().encode(text));
+      decoder.end();
     } catch (error) {
-      yield { type: "error", error: toError(error) };
-      return;
+      events.push({ type: "error", error: toSwebenchError(error, "server") });
     }
+    return ReadableStream.from(events);
+  };
+
+  const htmlError = (text: string, response: Response, requestId: string | undefined): SwebenchError => {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
-    yield {
-      type: "error",
-      error: new SwebenchError(
-        "server",
-        `${name}: the server answered ${response.status} with an HTML page${
-          title ? ` ("${title}")` : ""
-        }, not an event stream.`,
-        {
-          provider: name,
-          status: response.status,
-          body: text.slice(0, 2048),
-          requestId,
-          hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
-        },
-      ),
-    };
-  }
-
-  async function* wholeAsEvents(
-    response: Response,
-    requestId: string | undefined,
-    rateLimit: ReturnType<typeof parseRateLimitHeaders>,
-    toError: (error: unknown) => SwebenchError,
-  ): AsyncGenerator<StreamEvent> {
-    let decoded: ReturnType<typeof decodeAnthropicResponse>;
-    try {
-      decoded = decodeAnthropicResponse(await readJson(response, "the response"));
-    } catch (error) {
-      yield { type: "error", error: toError(error) };
-      return;
-    }
-    const start: StreamEvent = { type: "start", model: decoded.model };
-    if (requestId !== undefined) start.requestId = requestId;
-    if (rateLimit !== undefined) start.rateLimit = rateLimit;
-    yield start;
-    if (decoded.content !== "") yield { type: "text-delta", text: decoded.content };
-    yield { type: "usage", usage: decoded.usage };
-    const finish: StreamEvent = {
-      type: "finish",
-      finishReason: decoded.finishReason,
-      usage: decoded.usage,
-      model: decoded.model,
-    };
-    if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
-    yield finish;
-  }
+    return new SwebenchError(
+      "server",
+      `${name}: the server answered ${response.status} with an HTML page${
+        title ? ` ("${title}")` : ""
+      }, not an event stream.`,
+      {
+        provider: name,
+        status: response.status,
+        body: text.slice(0, 2048),
+        requestId,
+        hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
+      },
+    );
+  };
 
   const countCache = new Map<string, Promise<number>>();
 
@@ -420,8 +402,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       messages: [{ role: "user", content: request.prompt }],
     };
     if (request.system !== undefined && request.system !== "") body.system = request.system;
-    const response = await send("/v1/messages/count_tokens", { method: "POST", body }, call);
-    const json = await readJson(response, "the token count");
+    const timed = await send("/v1/messages/count_tokens", { method: "POST", body }, call);
+    const json = await readJson(timed, "the token count");
     const tokens = (json as { input_tokens?: unknown } | null)?.input_tokens;
     if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens < 0) {
       throw new SwebenchError("server", `${name}: the token count has no input_tokens.`, {
@@ -458,14 +440,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       }
       try {
         requireKey();
-        const response = await send("/v1/messages", {
+        const timed = await send("/v1/messages", {
           method: "POST",
           body: encodeAnthropicRequest(request, { stream: false }),
         }, call);
+        const response = timed.response;
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
           // A server that streamed although it was not asked to.
-          return await collectStream(eventsOf(response, call), {
+          return await collectStream(eventsOf(() => Promise.resolve(timed), call), {
             provider: name,
             model: request.model,
             startedAt: started,
@@ -475,7 +458,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         const requestId = requestIdOf(response.headers);
         let decoded: ReturnType<typeof decodeAnthropicResponse>;
         try {
-          const text = redact(await response.text(), secrets);
+          const text = redactSecrets(await timed.text());
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
             return await collectStream(
@@ -515,57 +498,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     },
 
     stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
-      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
-      let closed = false;
-      const cancel = new AbortController();
-      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
-      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
-        if (closed) return;
-        controller.enqueue(event);
-        if (event.type === "finish" || event.type === "error") {
-          closed = true;
-          controller.close();
-        }
-      };
-      return new ReadableStream<StreamEvent>({
-        async pull(controller) {
-          try {
-            if (inner === undefined) {
-              requireKey();
-              const response = await send("/v1/messages", {
-                method: "POST",
-                body: encodeAnthropicRequest(request, { stream: true }),
-                accept: "text/event-stream",
-              }, { ...call, signal });
-              if (closed) {
-                await response.body?.cancel().catch(() => {});
-                return;
-              }
-              inner = eventsOf(response, call).getReader();
-            }
-            const { done, value } = await inner.read();
-            if (done) {
-              emit(controller, {
-                type: "error",
-                error: new SwebenchError("connection", `${name}: stream ended early.`, { provider: name }),
-              });
-            } else if (value.type === "error") {
-              // Error events carry the server's words (which may echo the key): redacted like thrown errors.
-              emit(controller, { type: "error", error: named(value.error, call) });
-            } else {
-              emit(controller, value);
-            }
-          } catch (error) {
-            emit(controller, { type: "error", error: named(error, call) });
-          }
-          if (closed) await inner?.cancel().catch(() => {});
-        },
-        async cancel(reason) {
-          closed = true;
-          cancel.abort(reason);
-          await inner?.cancel(reason).catch(() => {});
-        },
-      }, { highWaterMark: 0 });
+      return eventsOf((signal) => {
+        requireKey();
+        return send("/v1/messages", {
+          method: "POST",
+          body: encodeAnthropicRequest(request, { stream: true }),
+          accept: "stream",
+          signal,
+        }, call);
+      }, call);
     },
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
@@ -577,8 +518,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         for (let page = 0; page < MAX_MODEL_PAGES; page++) {
           const query = new URLSearchParams({ limit: "100" });
           if (afterId !== undefined) query.set("after_id", afterId);
-          const response = await send(`/v1/models?${query}`, { method: "GET" }, call);
-          const decoded = decodeAnthropicModelPage(await readJson(response, "the model list"));
+          const timed = await send(`/v1/models?${query}`, { method: "GET" }, call);
+          const decoded = decodeAnthropicModelPage(await readJson(timed, "the model list"));
           for (const m of decoded.models) {
             if (seen.has(m.id)) continue;
             seen.add(m.id);
@@ -624,4 +565,27 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
 function requestIdOf(headers: Headers): string | undefined {
   return headers.get("request-id") ?? headers.get("x-request-id") ?? undefined;
+}
+
+/** A whole (non-streamed) message answered to a stream request, as stream events. */
+function wholeAsEvents(
+  decoded: ReturnType<typeof decodeAnthropicResponse>,
+  requestId: string | undefined,
+  rateLimit: ReturnType<typeof parseRateLimitHeaders>,
+): StreamEvent[] {
+  const start: StreamEvent = { type: "start", model: decoded.model };
+  if (requestId !== undefined) start.requestId = requestId;
+  if (rateLimit !== undefined) start.rateLimit = rateLimit;
+  const events: StreamEvent[] = [start];
+  if (decoded.content !== "") events.push({ type: "text-delta", text: decoded.content });
+  events.push({ type: "usage", usage: decoded.usage });
+  const finish: StreamEvent = {
+    type: "finish",
+    finishReason: decoded.finishReason,
+    usage: decoded.usage,
+    model: decoded.model,
+  };
+  if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
+  events.push(finish);
+  return events;
 }

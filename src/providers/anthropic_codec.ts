@@ -20,6 +20,7 @@ import type {
   UnifiedResponse,
 } from "../core/mod.ts";
 import { SwebenchError } from "../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
 import type { SseEvent } from "../http/sse.ts";
 import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
 
@@ -353,6 +354,27 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set([
 export function anthropicStreamDecoder(
   options: AnthropicStreamDecoderOptions = {},
 ): TransformStream<SseEvent, StreamEvent> {
+  return pushDecoderStream<SseEvent, StreamEvent>((emit) => createAnthropicEventDecoder(emit, options));
+}
+
+/**
+ * The synchronous core of {@linkcode anthropicStreamDecoder}: SSE events pushed in, unified stream events emitted
+ * at once, by the same rules (exactly one terminal event; `done` once it was emitted, later events ignored). For a
+ * caller that drives the decoding itself (the provider feeds it straight from the SSE parser).
+ *
+ * @example
+ * ```ts
+ * import { createAnthropicEventDecoder } from "./anthropic_codec.ts";
+ * import type { StreamEvent } from "../core/mod.ts";
+ * const events: StreamEvent[] = [];
+ * const decoder = createAnthropicEventDecoder((e) => events.push(e), { requestId: "req_1" });
+ * decoder.push({ event: "message_stop", data: '{"type":"message_stop"}' }); // events: start, finish
+ * ```
+ */
+export function createAnthropicEventDecoder(
+  emit: (event: StreamEvent) => void,
+  options: AnthropicStreamDecoderOptions = {},
+): PushDecoder<SseEvent> {
   const provider = options.provider ?? "anthropic";
   const raw: RawUsage = {};
   let model: string | undefined;
@@ -360,22 +382,25 @@ export function anthropicStreamDecoder(
   let started = false;
   let done = false;
 
-  const start = (controller: TransformStreamDefaultController<StreamEvent>) => {
+  const start = () => {
     if (started) return;
     started = true;
     const event: StreamEvent = { type: "start" };
     if (model !== undefined) event.model = model;
     if (options.requestId !== undefined) event.requestId = options.requestId;
     if (options.rateLimit !== undefined) event.rateLimit = options.rateLimit;
-    controller.enqueue(event);
+    emit(event);
   };
-  const fail = (controller: TransformStreamDefaultController<StreamEvent>, error: SwebenchError) => {
+  const fail = (error: SwebenchError) => {
     done = true;
-    controller.enqueue({ type: "error", error });
+    emit({ type: "error", error });
   };
 
-  return new TransformStream<SseEvent, StreamEvent>({
-    transform(sse, controller) {
+  return {
+    get done() {
+      return done;
+    },
+    push(sse) {
       if (done) return;
       const data = sse.data.trim();
       if (data === "" || data === "[DONE]") return;
@@ -385,17 +410,13 @@ export function anthropicStreamDecoder(
       } catch {
         if (sse.event === "error") {
           // A proxy's plain-text error event (`event: error` / `data: upstream request timeout`).
-          fail(
-            controller,
-            anthropicErrorFromBody(data.slice(0, 2048), { requestId: options.requestId, provider }),
-          );
+          fail(anthropicErrorFromBody(data.slice(0, 2048), { requestId: options.requestId, provider }));
           return;
         }
         // Event types added later (or a proxy's own) are ignored, per Anthropic's versioning policy, whatever
         // their data; only the types we decode must carry JSON (a cut one is an error, never skipped).
         if (sse.event !== undefined && !KNOWN_EVENTS.has(sse.event)) return;
         fail(
-          controller,
           new SwebenchError(
             "server",
             `${provider}: malformed stream event${sse.event ? ` "${sse.event}"` : ""}: ${data.slice(0, 80)}`,
@@ -410,9 +431,9 @@ export function anthropicStreamDecoder(
         case "message_start": {
           const msg = isRecord(message.message) ? message.message : {};
           if (typeof msg.model === "string") model = msg.model;
-          start(controller);
+          start();
           mergeRawUsage(raw, msg.usage);
-          controller.enqueue({ type: "usage", usage: toTokenUsage(raw) });
+          emit({ type: "usage", usage: toTokenUsage(raw) });
           return;
         }
         case "content_block_start": {
@@ -420,8 +441,8 @@ export function anthropicStreamDecoder(
           if (
             isRecord(block) && block.type === "text" && typeof block.text === "string" && block.text !== ""
           ) {
-            start(controller);
-            controller.enqueue({ type: "text-delta", text: block.text });
+            start();
+            emit({ type: "text-delta", text: block.text });
           }
           return;
         }
@@ -431,8 +452,8 @@ export function anthropicStreamDecoder(
             isRecord(delta) && delta.type === "text_delta" && typeof delta.text === "string" &&
             delta.text !== ""
           ) {
-            start(controller);
-            controller.enqueue({ type: "text-delta", text: delta.text });
+            start();
+            emit({ type: "text-delta", text: delta.text });
           }
           return;
         }
@@ -441,13 +462,13 @@ export function anthropicStreamDecoder(
           if (isRecord(delta) && typeof delta.stop_reason === "string") stopReason = delta.stop_reason;
           if (isRecord(message.usage)) {
             mergeRawUsage(raw, message.usage);
-            start(controller);
-            controller.enqueue({ type: "usage", usage: toTokenUsage(raw) });
+            start();
+            emit({ type: "usage", usage: toTokenUsage(raw) });
           }
           return;
         }
         case "message_stop": {
-          start(controller);
+          start();
           done = true;
           const finish: StreamEvent = {
             type: "finish",
@@ -456,21 +477,20 @@ export function anthropicStreamDecoder(
           };
           if (stopReason !== undefined) finish.rawFinishReason = stopReason;
           if (model !== undefined) finish.model = model;
-          controller.enqueue(finish);
+          emit(finish);
           return;
         }
         case "error":
-          fail(controller, anthropicErrorFromBody(message, { requestId: options.requestId, provider }));
+          fail(anthropicErrorFromBody(message, { requestId: options.requestId, provider }));
           return;
         default:
           // ping, content_block_stop and event types added later carry nothing for us.
           return;
       }
     },
-    flush(controller) {
+    end() {
       if (done) return;
       fail(
-        controller,
         new SwebenchError("connection", `${provider}: stream ended early (no message_stop)`, {
           provider,
           requestId: options.requestId,
@@ -478,5 +498,5 @@ export function anthropicStreamDecoder(
         }),
       );
     },
-  });
+  };
 }

@@ -35,7 +35,8 @@ export interface CollectMeta {
 /**
  * Read a provider's event stream to its terminal event and build the response: text deltas concatenated, usage
  * and finish reason from the `finish` event, model/request id/rate limit from `start`, latency from `startedAt`
- * to the last event, cost from `meta.cost`, `raw` = the list of events. An `error` event is thrown as its
+ * to the last event, cost from `meta.cost`, `raw` = the list of `start`, `usage` and `finish` events (the text
+ * deltas are in `content` already, so long answers are not kept twice). An `error` event is thrown as its
  * {@linkcode SwebenchError}; a stream that ends without a terminal event (or throws) throws kind `connection`.
  *
  * @example
@@ -73,16 +74,18 @@ export async function collectStream(
       if (result.done) break;
       const event = result.value;
       if (event.type === "error") throw event.error;
-      raw.push(event);
       if (event.type === "start") {
+        raw.push(event);
         if (event.model) model = event.model;
         requestId = event.requestId ?? requestId;
         rateLimit = event.rateLimit ?? rateLimit;
       } else if (event.type === "text-delta") {
         parts.push(event.text);
       } else if (event.type === "usage") {
+        raw.push(event);
         usage = event.usage;
       } else if (event.type === "finish") {
+        raw.push(event);
         usage = event.usage;
         if (event.model) model = event.model;
         finish = { finishReason: event.finishReason };

@@ -21,13 +21,16 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { bearerAuth, redact } from "../http/auth.ts";
-import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
-import { jsonLinesDecoder } from "../http/json_lines.ts";
+import { bearerAuth, createRedactor, type Redactor } from "../http/auth.ts";
+import { eventPump } from "../http/event_pump.ts";
+import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
+import { createJsonLinesParser, jsonLinesDecoder } from "../http/json_lines.ts";
+import { chainPushDecoders } from "../http/push_decoder.ts";
 import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
 import { collectStream, priceOf } from "./collect.ts";
 import {
+  createOllamaEventDecoder,
   decodeOllamaPs,
   decodeOllamaPullLine,
   decodeOllamaResponse,
@@ -40,7 +43,6 @@ import {
   type OllamaModelShow,
   type OllamaPullProgress,
   type OllamaRunningModel,
-  ollamaStreamDecoder,
   type OllamaTimings,
   parseOllamaHost,
   pullHint,
@@ -105,7 +107,14 @@ interface Transport {
   readonly name: string;
   readonly baseUrl: string;
   readonly secrets: readonly string[];
-  request(path: string, init: { method: string; body?: unknown }, call: CallOptions): Promise<Response>;
+  /** Replaces the secrets in a text (built once). */
+  readonly redact: Redactor;
+  /** Send a request; an HTTP error status throws. The body is read through the returned TimedResponse. */
+  open(
+    path: string,
+    init: { method: string; body?: unknown; signal?: AbortSignal },
+    call: CallOptions,
+  ): Promise<TimedResponse>;
   named(error: unknown, call: CallOptions, model?: string): SwebenchError;
 }
 
@@ -140,6 +149,7 @@ function makeTransport(options: {
     }
   }
   const safeSecrets = secrets.filter((s) => s.length >= 4);
+  const redact = createRedactor(safeSecrets);
 
   const named = (error: unknown, call: CallOptions, model?: string): SwebenchError => {
     let e = call.signal?.aborted && !(error instanceof SwebenchError && error.kind === "interrupted")
@@ -151,9 +161,9 @@ function makeTransport(options: {
         (/model/i.test(e.message) ? model : undefined);
       if (missing !== undefined) hint = pullHint(missing);
     }
-    const message = redact(e.message, safeSecrets);
-    const body = e.body === undefined ? undefined : redact(e.body, safeSecrets);
-    hint = redact(hint, safeSecrets);
+    const message = redact(e.message);
+    const body = e.body === undefined ? undefined : redact(e.body);
+    hint = redact(hint);
     if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
     e = new SwebenchError(e.kind, message, {
       hint,
@@ -168,37 +178,51 @@ function makeTransport(options: {
     return e;
   };
 
-  const request = async (
-    path: string,
-    init: { method: string; body?: unknown },
-    call: CallOptions,
-  ): Promise<Response> => {
-    const headers = new Headers(options.headers ?? {});
-    for (const [key, value] of Object.entries(auth)) headers.set(key, value);
-    headers.set("Accept", "application/json, application/x-ndjson");
-    const fetchInit: RequestInit = { method: init.method, headers };
-    if (init.body !== undefined) {
-      headers.set("Content-Type", "application/json");
-      fetchInit.body = JSON.stringify(init.body);
-    }
-    const fetchOptions: FetchOptions = {
-      ...options.timeouts,
-      ...definedOnly(call),
-      provider: name,
-      connectionHint: OLLAMA_CONNECTION_HINT,
-      fetch: options.fetch,
-      secrets: safeSecrets,
-    };
-    const response = await fetchWithTimeout(`${baseUrl}${path}`, fetchInit, fetchOptions);
-    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets: safeSecrets });
-    return response;
+  // The request headers, built once: with and without a JSON body.
+  const headers = (json: boolean): Readonly<Record<string, string>> => {
+    const h = new Headers(options.headers ?? {});
+    for (const [key, value] of Object.entries(auth)) h.set(key, value);
+    h.set("Accept", "application/json, application/x-ndjson");
+    if (json) h.set("Content-Type", "application/json");
+    return Object.freeze(Object.fromEntries(h));
+  };
+  const getHeaders = headers(false);
+  const postHeaders = headers(true);
+  const baseFetchOptions: FetchOptions = {
+    ...options.timeouts,
+    provider: name,
+    connectionHint: OLLAMA_CONNECTION_HINT,
+    fetch: options.fetch,
+    secrets: safeSecrets,
   };
 
-  return { name, baseUrl, secrets: safeSecrets, request, named };
+  const open = async (
+    path: string,
+    init: { method: string; body?: unknown; signal?: AbortSignal },
+    call: CallOptions,
+  ): Promise<TimedResponse> => {
+    const fetchInit: RequestInit = { method: init.method, headers: getHeaders, signal: init.signal };
+    if (init.body !== undefined) {
+      fetchInit.headers = postHeaders;
+      fetchInit.body = JSON.stringify(init.body);
+    }
+    const fetchOptions: FetchOptions = { ...baseFetchOptions };
+    for (const key in call) {
+      const value = call[key as keyof CallOptions];
+      if (value !== undefined) (fetchOptions as Record<string, unknown>)[key] = value;
+    }
+    const timed = await fetchTimed(`${baseUrl}${path}`, fetchInit, fetchOptions);
+    if (!timed.response.ok) {
+      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets: safeSecrets });
+    }
+    return timed;
+  };
+
+  return { name, baseUrl, secrets: safeSecrets, redact, open, named };
 }
 
-async function readJson(transport: Transport, response: Response, what: string): Promise<unknown> {
-  return parseJson(transport, response, redact(await response.text(), transport.secrets), what);
+async function readJson(transport: Transport, timed: TimedResponse, what: string): Promise<unknown> {
+  return parseJson(transport, timed.response, transport.redact(await timed.text()), what);
 }
 
 /** More than one JSON value, one per line (NDJSON), where one JSON body was expected. */
@@ -304,10 +328,15 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
     });
   };
 
-  const post = async (request: UnifiedRequest, stream: boolean, call: CallOptions): Promise<Response> => {
+  const post = async (
+    request: UnifiedRequest,
+    stream: boolean,
+    call: CallOptions,
+    signal?: AbortSignal,
+  ): Promise<TimedResponse> => {
     const numCtx = await planNumCtx(request, call);
     const body = encodeOllamaRequest(request, { stream, numCtx });
-    return await transport.request("/api/chat", { method: "POST", body }, call);
+    return await transport.open("/api/chat", { method: "POST", body, signal }, call);
   };
 
   const provider: Provider = {
@@ -326,21 +355,29 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
       }
       try {
         const started = performance.now();
-        const response = await post(request, false, call);
-        const text = redact(await response.text(), transport.secrets);
+        const timed = await post(request, false, call);
+        const text = transport.redact(await timed.text());
         if (isJsonLines(text)) {
           // A server or proxy that streams although `stream: false` was sent: the lines are the answer.
-          const events = ReadableStream.from([new TextEncoder().encode(text)])
-            .pipeThrough(jsonLinesDecoder({ provider: name }))
-            .pipeThrough(ollamaStreamDecoder({ provider: name, model: request.model }));
-          return await collectStream(events, {
+          const events: StreamEvent[] = [];
+          const decoder = chainPushDecoders(
+            (lines) => createJsonLinesParser(lines, { provider: name }),
+            createOllamaEventDecoder((event) => events.push(event), { provider: name, model: request.model }),
+          );
+          try {
+            decoder.push(new TextEncoder().encode(text));
+            decoder.end();
+          } catch (error) {
+            events.push({ type: "error", error: toSwebenchError(error, "server") });
+          }
+          return await collectStream(ReadableStream.from(events), {
             provider: name,
             model: request.model,
             startedAt: started,
             cost,
           });
         }
-        const decoded = decodeOllamaResponse(parseJson(transport, response, text, "the response"));
+        const decoded = decodeOllamaResponse(parseJson(transport, timed.response, text, "the response"));
         const model = decoded.model || request.model;
         const result: OllamaResponse = {
           ...decoded,
@@ -357,68 +394,22 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
     },
 
     stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
-      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
-      let closed = false;
-      const cancel = new AbortController();
-      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
-      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
-        if (closed) return;
-        controller.enqueue(event);
-        if (event.type === "finish" || event.type === "error") {
-          closed = true;
-          controller.close();
-        }
-      };
-      return new ReadableStream<StreamEvent>({
-        async pull(controller) {
-          try {
-            if (inner === undefined) {
-              const response = await post(request, true, { ...call, signal });
-              if (closed || response.body === null) {
-                await response.body?.cancel().catch(() => {});
-                if (!closed) {
-                  emit(controller, {
-                    type: "error",
-                    error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
-                  });
-                }
-                return;
-              }
-              inner = response.body
-                .pipeThrough(jsonLinesDecoder({ provider: name }))
-                .pipeThrough(ollamaStreamDecoder({ provider: name, model: request.model }))
-                .getReader();
-            }
-            const { done, value } = await inner.read();
-            if (done) {
-              emit(controller, {
-                type: "error",
-                error: new SwebenchError("connection", `${name}: the stream ended early.`, {
-                  provider: name,
-                }),
-              });
-            } else if (value.type === "error") {
-              emit(controller, { type: "error", error: transport.named(value.error, call, request.model) });
-            } else {
-              emit(controller, value);
-            }
-          } catch (error) {
-            emit(controller, { type: "error", error: transport.named(error, call, request.model) });
-          }
-          if (closed) await inner?.cancel().catch(() => {});
-        },
-        async cancel(reason) {
-          closed = true;
-          cancel.abort(reason);
-          await inner?.cancel(reason).catch(() => {});
-        },
-      }, { highWaterMark: 0 });
+      return eventPump({
+        provider: name,
+        open: (signal) => post(request, true, call, signal),
+        decoder: (_response, emit) =>
+          chainPushDecoders(
+            (lines) => createJsonLinesParser(lines, { provider: name }),
+            createOllamaEventDecoder(emit, { provider: name, model: request.model }),
+          ),
+        toError: (error) => transport.named(error, call, request.model),
+      });
     },
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
       try {
-        const response = await transport.request("/api/tags", { method: "GET" }, call);
-        const models = decodeOllamaTags(await readJson(transport, response, "the model list"));
+        const timed = await transport.open("/api/tags", { method: "GET" }, call);
+        const models = decodeOllamaTags(await readJson(transport, timed, "the model list"));
         return models.map((m) => {
           const info: OllamaModelInfo = { id: m.name, details: m.details };
           if (m.sizeBytes !== undefined) info.sizeBytes = m.sizeBytes;
@@ -451,8 +442,8 @@ async function showWith(
   call: CallOptions,
 ): Promise<OllamaModelShow | undefined> {
   try {
-    const response = await transport.request("/api/show", { method: "POST", body: { model } }, call);
-    return decodeOllamaShow(await readJson(transport, response, "the /api/show answer"));
+    const timed = await transport.open("/api/show", { method: "POST", body: { model } }, call);
+    return decodeOllamaShow(await readJson(transport, timed, "the /api/show answer"));
   } catch (error) {
     const e = transport.named(error, call, model);
     if (e.kind === "model_not_found" && /model/i.test(e.message)) throw e;
@@ -525,11 +516,11 @@ export async function* pullModel(
   const { transport, call } = clientOf(options);
   let reader: ReadableStreamDefaultReader<unknown> | undefined;
   try {
-    const response = await transport.request(
+    const response = (await transport.open(
       "/api/pull",
       { method: "POST", body: { model: options.model, stream: true } },
       call,
-    );
+    )).toResponse();
     if (response.body === null) {
       throw new SwebenchError("server", `${transport.name}: empty pull response.`, {
         provider: transport.name,
@@ -572,8 +563,8 @@ export async function* pullModel(
 export async function listRunning(options: OllamaClientOptions = {}): Promise<OllamaRunningModel[]> {
   const { transport, call } = clientOf(options);
   try {
-    const response = await transport.request("/api/ps", { method: "GET" }, call);
-    return decodeOllamaPs(await readJson(transport, response, "the /api/ps answer"));
+    const timed = await transport.open("/api/ps", { method: "GET" }, call);
+    return decodeOllamaPs(await readJson(transport, timed, "the /api/ps answer"));
   } catch (error) {
     throw transport.named(error, call);
   }
@@ -593,12 +584,12 @@ export async function listRunning(options: OllamaClientOptions = {}): Promise<Ol
 export async function showModel(options: OllamaClientOptions & { model: string }): Promise<OllamaModelShow> {
   const { transport, call } = clientOf(options);
   try {
-    const response = await transport.request(
+    const timed = await transport.open(
       "/api/show",
       { method: "POST", body: { model: options.model } },
       call,
     );
-    return decodeOllamaShow(await readJson(transport, response, "the /api/show answer"));
+    return decodeOllamaShow(await readJson(transport, timed, "the /api/show answer"));
   } catch (error) {
     throw transport.named(error, call, options.model);
   }
@@ -616,8 +607,8 @@ export async function showModel(options: OllamaClientOptions & { model: string }
 export async function ollamaVersion(options: OllamaClientOptions = {}): Promise<string> {
   const { transport, call } = clientOf(options);
   try {
-    const response = await transport.request("/api/version", { method: "GET" }, call);
-    const body = await readJson(transport, response, "the /api/version answer");
+    const timed = await transport.open("/api/version", { method: "GET" }, call);
+    const body = await readJson(transport, timed, "the /api/version answer");
     const version = typeof body === "object" && body !== null
       ? (body as { version?: unknown }).version
       : undefined;
@@ -630,12 +621,4 @@ export async function ollamaVersion(options: OllamaClientOptions = {}): Promise<
   } catch (error) {
     throw transport.named(error, call);
   }
-}
-
-function definedOnly(call: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  for (const [k, v] of Object.entries(call)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
 }

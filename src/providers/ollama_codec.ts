@@ -13,6 +13,8 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
+import { redactUrl } from "../http/auth.ts";
+import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
 
 /** Where Ollama listens when `OLLAMA_HOST` is not set. */
 export const DEFAULT_OLLAMA_HOST: string = "http://127.0.0.1:11434";
@@ -60,7 +62,7 @@ export function parseOllamaHost(host?: string): OllamaHost {
   try {
     url = new URL(text);
   } catch (cause) {
-    throw new SwebenchError("config", `Invalid Ollama host ${JSON.stringify(host)}.`, {
+    throw new SwebenchError("config", `Invalid Ollama host ${JSON.stringify(maskUserinfo(host))}.`, {
       provider: "ollama",
       hint:
         "Set OLLAMA_HOST (or --base-url) to host:port or a URL, e.g. 127.0.0.1:11434 or http://127.0.0.1:11434.",
@@ -68,10 +70,14 @@ export function parseOllamaHost(host?: string): OllamaHost {
     });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new SwebenchError("config", `Unsupported scheme in Ollama host ${JSON.stringify(host)}.`, {
-      provider: "ollama",
-      hint: "Use an http:// or https:// URL, or host:port.",
-    });
+    throw new SwebenchError(
+      "config",
+      `Unsupported scheme in Ollama host ${JSON.stringify(maskUserinfo(host))}.`,
+      {
+        provider: "ollama",
+        hint: "Use an http:// or https:// URL, or host:port.",
+      },
+    );
   }
   let port = url.port;
   if (!port) port = explicit ? (url.protocol === "https:" ? "443" : "80") : DEFAULT_OLLAMA_PORT;
@@ -83,6 +89,12 @@ export function parseOllamaHost(host?: string): OllamaHost {
   if (url.username) result.username = decodeURIComponent(url.username);
   if (url.password) result.password = decodeURIComponent(url.password);
   return result;
+}
+
+/** A host as typed, for messages: any `user:password@` part masked, with or without a scheme. */
+function maskUserinfo(host: string | undefined): string {
+  const text = (host ?? "").trim();
+  return text.includes("://") ? redactUrl(text) : text.replace(/^[^/?#\s]*@/, "***@");
 }
 
 /**
@@ -472,15 +484,40 @@ export interface OllamaStreamDecoderOptions {
 export function ollamaStreamDecoder(
   options: OllamaStreamDecoderOptions = {},
 ): TransformStream<unknown, StreamEvent> {
+  return pushDecoderStream<unknown, StreamEvent>((emit) => createOllamaEventDecoder(emit, options));
+}
+
+/**
+ * The synchronous core of {@linkcode ollamaStreamDecoder}: parsed NDJSON lines pushed in, unified stream events
+ * emitted at once, by the same rules (exactly one terminal event; `done` once it was emitted, later lines ignored).
+ * For a caller that drives the decoding itself (the provider feeds it straight from the JSON Lines parser).
+ *
+ * @example
+ * ```ts
+ * import { createOllamaEventDecoder } from "./ollama_codec.ts";
+ * import type { StreamEvent } from "../core/mod.ts";
+ * const events: StreamEvent[] = [];
+ * const decoder = createOllamaEventDecoder((e) => events.push(e));
+ * decoder.push({ model: "m", message: { role: "assistant", content: "Hi" }, done: true, eval_count: 1 });
+ * // events: start, text-delta "Hi", usage, finish
+ * ```
+ */
+export function createOllamaEventDecoder(
+  emit: (event: StreamEvent) => void,
+  options: OllamaStreamDecoderOptions = {},
+): PushDecoder<unknown> {
   const provider = options.provider ?? "ollama";
   let started = false;
   let ended = false;
-  return new TransformStream<unknown, StreamEvent>({
-    transform(line, controller) {
+  return {
+    get done() {
+      return ended;
+    },
+    push(line) {
       if (ended) return;
       if (!isRecord(line)) {
         ended = true;
-        controller.enqueue({
+        emit({
           type: "error",
           error: new SwebenchError("server", "Ollama stream sent a line that is not a JSON object.", {
             provider,
@@ -493,7 +530,7 @@ export function ollamaStreamDecoder(
       if (error !== undefined) {
         ended = true;
         const text = typeof error === "string" ? error : JSON.stringify(error);
-        controller.enqueue({
+        emit({
           type: "error",
           error: ollamaErrorFromMessage(text, { model: options.model, provider, body: JSON.stringify(line) }),
         });
@@ -502,15 +539,15 @@ export function ollamaStreamDecoder(
       const model = str(line.model);
       if (!started) {
         started = true;
-        controller.enqueue(model === undefined ? { type: "start" } : { type: "start", model });
+        emit(model === undefined ? { type: "start" } : { type: "start", model });
       }
       const message = isRecord(line.message) ? line.message : undefined;
       const text = str(message?.content) ?? str(line.response);
-      if (text !== undefined && text !== "") controller.enqueue({ type: "text-delta", text });
+      if (text !== undefined && text !== "") emit({ type: "text-delta", text });
       if (line.done === true) {
         ended = true;
         const usage = ollamaUsage(line);
-        controller.enqueue({ type: "usage", usage: { ...usage } });
+        emit({ type: "usage", usage: { ...usage } });
         const rawFinishReason = str(line.done_reason);
         const finish: OllamaStreamFinishEvent = {
           type: "finish",
@@ -521,20 +558,20 @@ export function ollamaStreamDecoder(
         if (model !== undefined) finish.model = model;
         const timings = ollamaTimings(line);
         if (timings !== undefined) finish.timings = timings;
-        controller.enqueue(finish);
+        emit(finish);
       }
     },
-    flush(controller) {
+    end() {
       if (ended) return;
       ended = true;
-      controller.enqueue({
+      emit({
         type: "error",
         error: new SwebenchError("connection", "Ollama stream ended early (no done:true line).", {
           provider,
         }),
       });
     },
-  });
+  };
 }
 
 // ---------------------------------------------------------------- model lists

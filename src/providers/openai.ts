@@ -16,15 +16,16 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { type AuthStrategy, bearerAuth, noAuth, redact } from "../http/auth.ts";
-import { type FetchOptions, fetchWithTimeout } from "../http/fetch.ts";
+import { type AuthStrategy, bearerAuth, createRedactor, noAuth } from "../http/auth.ts";
+import { eventPump, sniffingDecoder } from "../http/event_pump.ts";
+import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
+import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { sniffBody } from "../http/sniff.ts";
-import { looksLikeEventStream, sseDecoder } from "../http/sse.ts";
+import { createSseParser, looksLikeEventStream } from "../http/sse.ts";
 import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
 import { collectStream, priceOf } from "./collect.ts";
-import { decodeOpenAIResponse, encodeOpenAIRequest, openAIStreamDecoder } from "./openai_codec.ts";
+import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./openai_codec.ts";
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./openai_codec.ts";
@@ -88,28 +89,34 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       [, v],
     ) => [v, v.replace(/^\s*bearer\s+/i, "")]),
   ].filter((s) => s.length >= 4);
+  const redactSecrets = createRedactor(secrets);
   const connectionHint = official
     ? undefined
     : `Is the server at ${baseUrl} running? OpenAI-compatible base URLs usually end in /v1.`;
 
-  const headers = (accept: string, json: boolean): Headers => {
+  // The request headers, built once: one set per kind of request.
+  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> => {
     const h = new Headers(userHeaders);
     if (options.organization) h.set("OpenAI-Organization", options.organization);
     if (options.project) h.set("OpenAI-Project", options.project);
     for (const [k, v] of Object.entries(auth.headers())) h.set(k, v);
     h.set("Accept", accept);
     if (json) h.set("Content-Type", "application/json");
-    return h;
+    return Object.freeze(Object.fromEntries(h));
   };
+  const streamHeaders = headers("text/event-stream", true);
+  const plainHeaders = headers("application/json", true);
+  const listHeaders = headers("application/json", false);
+  const chatUrl = `${baseUrl}/chat/completions`;
 
-  const fetchOptions = (call: CallOptions): FetchOptions => ({
+  const baseFetchOptions: FetchOptions = {
     ...options.timeouts,
-    ...definedOnly(call),
     provider: name,
     connectionHint,
     fetch: options.fetch,
     secrets,
-  });
+  };
+  const fetchOptions = (call: CallOptions): FetchOptions => withCall(baseFetchOptions, call);
 
   const requireKey = (): void => {
     if (official && apiKey === undefined) {
@@ -122,9 +129,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
   const named = (error: unknown, fallback: "connection" | "server" = "connection"): SwebenchError => {
     const e = toSwebenchError(error, fallback);
-    const message = redact(e.message, secrets);
-    const hint = redact(e.hint, secrets);
-    const body = e.body === undefined ? undefined : redact(e.body, secrets);
+    const message = redactSecrets(e.message);
+    const hint = redactSecrets(e.hint);
+    const body = e.body === undefined ? undefined : redactSecrets(e.body);
     if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
     return new SwebenchError(e.kind, message, {
       hint,
@@ -137,63 +144,78 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       cause: e.cause,
     });
   };
+  /** A failure as the caller sees it: a caller abort is `interrupted`, whatever the transport made of it. */
+  const failure = (error: unknown, call: CallOptions): SwebenchError =>
+    named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
 
-  const post = async (request: UnifiedRequest, stream: boolean, call: CallOptions): Promise<Response> => {
+  const post = async (
+    request: UnifiedRequest,
+    stream: boolean,
+    call: CallOptions,
+    signal?: AbortSignal,
+  ): Promise<TimedResponse> => {
     requireKey();
     const body = JSON.stringify(encodeOpenAIRequest(request, { stream }));
-    const response = await fetchWithTimeout(
-      `${baseUrl}/chat/completions`,
-      { method: "POST", headers: headers(stream ? "text/event-stream" : "application/json", true), body },
+    const timed = await fetchTimed(
+      chatUrl,
+      { method: "POST", headers: stream ? streamHeaders : plainHeaders, body, signal },
       fetchOptions(call),
     );
-    if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
-    return response;
+    if (!timed.response.ok) {
+      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
+    }
+    return timed;
   };
 
-  const eventsOf = (response: Response, call: CallOptions): ReadableStream<StreamEvent> => {
-    const body = response.body;
-    if (body === null) {
-      return ReadableStream.from<StreamEvent>([
-        {
-          type: "error",
-          error: new SwebenchError("server", `${name}: empty response body.`, { provider: name }),
-        },
-      ]);
-    }
-    const toError = (error: unknown) =>
-      named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error, "server");
-    // The body, not its label, decides: servers and proxies send event streams as `application/json` or
-    // `application/x-ndjson`, whole completions or `{"error": ...}` as `text/event-stream`, login pages as 200.
-    async function* sniffed(): AsyncGenerator<StreamEvent> {
-      let sniff: Awaited<ReturnType<typeof sniffBody>>;
-      try {
-        sniff = await sniffBody(body!);
-      } catch (error) {
-        // The body failed before its first byte: a transport error.
-        yield {
-          type: "error",
-          error: named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
-        };
-        return;
+  /**
+   * The decoder of a streamed response's body. The body, not its label, decides: servers and proxies send event
+   * streams as `application/json` or `application/x-ndjson`, whole completions or `{"error": ...}` as
+   * `text/event-stream`, login pages as 200.
+   */
+  const bodyDecoder = (response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array> => {
+    const requestId = requestIdOf(response.headers);
+    const rateLimit = parseRateLimitHeaders(response.headers);
+    // The start event gets the request id and rate-limit snapshot of the headers.
+    const withMeta = requestId === undefined && rateLimit === undefined ? emit : (event: StreamEvent) => {
+      if (event.type === "start") {
+        event = { ...event };
+        if (requestId !== undefined) event.requestId = requestId;
+        if (rateLimit !== undefined) event.rateLimit = rateLimit;
       }
-      const again = new Response(sniff.body, { status: response.status, headers: response.headers });
-      if (sniff.first === "<") {
-        // A proxy, captive portal or web UI answered instead of the API.
-        yield* htmlAsError(again, name, secrets, toError);
-      } else if (sniff.first === "{" || sniff.first === "[") {
+      emit(event);
+    };
+    return sniffingDecoder({
+      stream: () =>
+        chainPushDecoders(
+          (events) => createSseParser(events),
+          createOpenAIEventDecoder(withMeta, { provider: name }),
+        ),
+      whole: (text, first) => {
+        const redacted = redactSecrets(text);
+        if (first === "<") {
+          // A proxy, captive portal or web UI answered instead of the API.
+          emit({ type: "error", error: htmlError(redacted, response, name) });
+          return;
+        }
         // A whole completion (the server ignored `stream: true`) or an error object.
-        yield* wholeAsEvents(again, secrets, toError);
-      } else {
-        yield* guardStream(
-          sniff.body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder({ provider: name })),
-          { requestId: requestIdOf(response.headers), rateLimit: parseRateLimitHeaders(response.headers) },
-          (error) =>
-            named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error),
-        );
-      }
-    }
-    return ReadableStream.from(sniffed());
+        let decoded: ReturnType<typeof decodeOpenAIResponse>;
+        try {
+          decoded = decodeOpenAIResponse(JSON.parse(redacted));
+        } catch (error) {
+          emit({ type: "error", error: toSwebenchError(error, "server") });
+          return;
+        }
+        for (const event of wholeAsEvents(decoded, requestId, rateLimit)) emit(event);
+      },
+    });
   };
+
+  /** The events of a response: read and decoded in the stream's own pulls. */
+  const eventsOf = (
+    open: (signal: AbortSignal) => Promise<TimedResponse>,
+    call: CallOptions,
+  ): ReadableStream<StreamEvent> =>
+    eventPump({ provider: name, open, decoder: bodyDecoder, toError: (error) => failure(error, call) });
 
   const provider: Provider = {
     name,
@@ -211,17 +233,18 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         });
       }
       try {
-        const response = await post(request, false, call);
+        const timed = await post(request, false, call);
+        const response = timed.response;
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
-          return await collectStream(eventsOf(response, call), {
+          return await collectStream(eventsOf(() => Promise.resolve(timed), call), {
             provider: name,
             model: request.model,
             startedAt: started,
             cost: options.cost,
           });
         }
-        const text = redact(await response.text(), secrets);
+        const text = redactSecrets(await timed.text());
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -254,76 +277,26 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         if (cost !== undefined) result.costUsd = cost;
         return result;
       } catch (error) {
-        throw named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
+        throw failure(error, call);
       }
     },
 
     stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
-      let inner: ReadableStreamDefaultReader<StreamEvent> | undefined;
-      let closed = false;
-      const cancel = new AbortController();
-      const signal = call.signal ? AbortSignal.any([call.signal, cancel.signal]) : cancel.signal;
-      const emit = (controller: ReadableStreamDefaultController<StreamEvent>, event: StreamEvent): void => {
-        if (closed) return;
-        controller.enqueue(event);
-        if (event.type === "finish" || event.type === "error") {
-          closed = true;
-          controller.close();
-        }
-      };
-      return new ReadableStream<StreamEvent>({
-        async pull(controller) {
-          try {
-            if (inner === undefined) {
-              const response = await post(request, true, { ...call, signal });
-              if (closed) {
-                await response.body?.cancel().catch(() => {});
-                return;
-              }
-              inner = eventsOf(response, call).getReader();
-            }
-            const { done, value } = await inner.read();
-            if (done) {
-              emit(controller, {
-                type: "error",
-                error: new SwebenchError("connection", `${name}: the stream ended early.`, {
-                  provider: name,
-                }),
-              });
-            } else if (value.type === "error") {
-              // Error events carry the server's words (which may echo the key): redacted like thrown errors.
-              emit(controller, { type: "error", error: named(value.error) });
-            } else {
-              emit(controller, value);
-            }
-          } catch (error) {
-            emit(controller, {
-              type: "error",
-              error: named(
-                call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error,
-              ),
-            });
-          }
-          if (closed) await inner?.cancel().catch(() => {});
-        },
-        async cancel(reason) {
-          closed = true;
-          cancel.abort(reason);
-          await inner?.cancel(reason).catch(() => {});
-        },
-      }, { highWaterMark: 0 });
+      return eventsOf((signal) => post(request, true, call, signal), call);
     },
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
       try {
         requireKey();
-        const response = await fetchWithTimeout(
+        const timed = await fetchTimed(
           `${baseUrl}/models`,
-          { method: "GET", headers: headers("application/json", false) },
+          { method: "GET", headers: listHeaders },
           fetchOptions(call),
         );
-        if (!response.ok) throw await errorFromResponse(response, { provider: name, secrets });
-        const text = redact(await response.text(), secrets);
+        if (!timed.response.ok) {
+          throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
+        }
+        const text = redactSecrets(await timed.text());
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -335,7 +308,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         }
         return decodeOpenAIModelList(json);
       } catch (error) {
-        throw named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
+        throw failure(error, call);
       }
     },
   };
@@ -437,128 +410,72 @@ function interrupted(name: string): SwebenchError {
   return new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name });
 }
 
-function definedOnly(call: CallOptions): CallOptions {
-  const out: CallOptions = {};
-  for (const [k, v] of Object.entries(call)) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+/** The provider's fetch options with the call's own (defined) options over them. */
+function withCall(base: FetchOptions, call: CallOptions): FetchOptions {
+  const out: FetchOptions = { ...base };
+  for (const key in call) {
+    const value = call[key as keyof CallOptions];
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
   return out;
 }
 
-/**
- * Pass a decoded event stream through: the `start` event gets the request id and rate-limit snapshot; a
- * stream that errors becomes one `error` event; nothing follows the terminal event.
- */
-function guardStream(
-  events: ReadableStream<StreamEvent>,
-  meta: { requestId?: string; rateLimit?: ReturnType<typeof parseRateLimitHeaders> },
-  toError: (error: unknown) => SwebenchError,
-): ReadableStream<StreamEvent> {
-  const reader = events.getReader();
-  let done = false;
-  return new ReadableStream<StreamEvent>({
-    async pull(controller) {
-      if (done) return;
-      let event: StreamEvent;
-      try {
-        const result = await reader.read();
-        if (result.done) {
-          done = true;
-          controller.close();
-          return;
-        }
-        event = result.value;
-      } catch (error) {
-        done = true;
-        controller.enqueue({ type: "error", error: toError(error) });
-        controller.close();
-        return;
-      }
-      if (event.type === "start") {
-        event = { ...event };
-        if (meta.requestId !== undefined) event.requestId = meta.requestId;
-        if (meta.rateLimit !== undefined) event.rateLimit = meta.rateLimit;
-      }
-      controller.enqueue(event);
-      if (event.type === "finish" || event.type === "error") {
-        done = true;
-        controller.close();
-        await reader.cancel().catch(() => {});
-      }
-    },
-    async cancel(reason) {
-      done = true;
-      await reader.cancel(reason).catch(() => {});
-    },
-  }, { highWaterMark: 0 });
-}
-
 /** A whole event-stream body (already read and redacted) as decoded stream events, the start event with meta. */
 function sseTextEvents(text: string, name: string, headers: Headers): ReadableStream<StreamEvent> {
-  return guardStream(
-    ReadableStream.from([new TextEncoder().encode(text)]).pipeThrough(sseDecoder()).pipeThrough(
-      openAIStreamDecoder({ provider: name }),
-    ),
-    { requestId: requestIdOf(headers), rateLimit: parseRateLimitHeaders(headers) },
-    (error) => toSwebenchError(error, "server"),
+  const requestId = requestIdOf(headers);
+  const rateLimit = parseRateLimitHeaders(headers);
+  const events: StreamEvent[] = [];
+  const decoder = chainPushDecoders(
+    (sse) => createSseParser(sse),
+    createOpenAIEventDecoder((event) => {
+      if (event.type === "start") {
+        event = { ...event };
+        if (requestId !== undefined) event.requestId = requestId;
+        if (rateLimit !== undefined) event.rateLimit = rateLimit;
+      }
+      events.push(event);
+    }, { provider: name }),
   );
+  try {
+    decoder.push(new TextEncoder().encode(text));
+    decoder.end();
+  } catch (error) {
+    events.push({ type: "error", error: toSwebenchError(error, "server") });
+  }
+  return ReadableStream.from(events);
 }
 
 /** A 200 HTML page (proxy login, captive portal, a web UI at the base URL) instead of the API's answer. */
-async function* htmlAsError(
-  response: Response,
-  name: string,
-  secrets: readonly string[],
-  toError: (error: unknown) => SwebenchError,
-): AsyncGenerator<StreamEvent> {
-  let text: string;
-  try {
-    text = redact(await response.text(), secrets);
-  } catch (error) {
-    yield { type: "error", error: toError(error) };
-    return;
-  }
+function htmlError(text: string, response: Response, name: string): SwebenchError {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
-  yield {
-    type: "error",
-    error: new SwebenchError(
-      "server",
-      `${name}: the server answered ${response.status} with an HTML page${
-        title ? ` ("${title}")` : ""
-      }, not an event stream.`,
-      {
-        provider: name,
-        status: response.status,
-        body: text.slice(0, 2048),
-        requestId: requestIdOf(response.headers),
-        hint:
-          "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
-      },
-    ),
-  };
+  return new SwebenchError(
+    "server",
+    `${name}: the server answered ${response.status} with an HTML page${
+      title ? ` ("${title}")` : ""
+    }, not an event stream.`,
+    {
+      provider: name,
+      status: response.status,
+      body: text.slice(0, 2048),
+      requestId: requestIdOf(response.headers),
+      hint:
+        "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
+    },
+  );
 }
 
 /** A whole (non-streamed) completion answered to a stream request, as stream events. */
-async function* wholeAsEvents(
-  response: Response,
-  secrets: readonly string[],
-  toError: (error: unknown) => SwebenchError,
-): AsyncGenerator<StreamEvent> {
-  let decoded: ReturnType<typeof decodeOpenAIResponse>;
-  try {
-    decoded = decodeOpenAIResponse(JSON.parse(redact(await response.text(), secrets)));
-  } catch (error) {
-    yield { type: "error", error: toError(error) };
-    return;
-  }
+function wholeAsEvents(
+  decoded: ReturnType<typeof decodeOpenAIResponse>,
+  requestId: string | undefined,
+  rateLimit: ReturnType<typeof parseRateLimitHeaders>,
+): StreamEvent[] {
   const start: StreamEvent = { type: "start", model: decoded.model };
-  const requestId = requestIdOf(response.headers);
   if (requestId !== undefined) start.requestId = requestId;
-  const rateLimit = parseRateLimitHeaders(response.headers);
   if (rateLimit !== undefined) start.rateLimit = rateLimit;
-  yield start;
-  if (decoded.content !== "") yield { type: "text-delta", text: decoded.content };
-  yield { type: "usage", usage: decoded.usage };
+  const events: StreamEvent[] = [start];
+  if (decoded.content !== "") events.push({ type: "text-delta", text: decoded.content });
+  events.push({ type: "usage", usage: decoded.usage });
   const finish: StreamEvent = {
     type: "finish",
     finishReason: decoded.finishReason,
@@ -566,5 +483,6 @@ async function* wholeAsEvents(
     model: decoded.model,
   };
   if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
-  yield finish;
+  events.push(finish);
+  return events;
 }

@@ -14,6 +14,7 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
 import type { SseEvent } from "../http/sse.ts";
 import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
 
@@ -279,6 +280,30 @@ export interface OpenAIStreamDecoderOptions {
 export function openAIStreamDecoder(
   options: OpenAIStreamDecoderOptions = {},
 ): TransformStream<SseEvent, StreamEvent> {
+  return pushDecoderStream<SseEvent, StreamEvent>((emit) => createOpenAIEventDecoder(emit, options), {
+    terminate: true,
+  });
+}
+
+/**
+ * The synchronous core of {@linkcode openAIStreamDecoder}: SSE events pushed in, unified stream events emitted at
+ * once, by the same rules (exactly one terminal event; `done` once it was emitted, later events ignored). For a
+ * caller that drives the decoding itself (the provider feeds it straight from the SSE parser).
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIEventDecoder } from "./openai_codec.ts";
+ * import type { StreamEvent } from "../core/mod.ts";
+ * const events: StreamEvent[] = [];
+ * const decoder = createOpenAIEventDecoder((e) => events.push(e), { provider: "openai" });
+ * decoder.push({ data: '{"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}]}' });
+ * decoder.push({ data: "[DONE]" }); // events: start, text-delta "Hi", finish
+ * ```
+ */
+export function createOpenAIEventDecoder(
+  emit: (event: StreamEvent) => void,
+  options: OpenAIStreamDecoderOptions = {},
+): PushDecoder<SseEvent> {
   const provider = options.provider;
   let started = false;
   let done = false;
@@ -298,28 +323,26 @@ export function openAIStreamDecoder(
     if (model !== undefined) event.model = model;
     return event;
   };
-  const fail = (controller: TransformStreamDefaultController<StreamEvent>, error: SwebenchError): void => {
+  const fail = (error: SwebenchError): void => {
     done = true;
-    controller.enqueue({ type: "error", error });
-    controller.terminate();
+    emit({ type: "error", error });
   };
 
-  return new TransformStream<SseEvent, StreamEvent>({
-    transform(event, controller) {
+  return {
+    get done() {
+      return done;
+    },
+    push(event) {
       if (done) return;
       const data = event.data.trim();
       if (data === "" || event.event === "ping") return; // keep-alives of some compatible servers
       if (data === "[DONE]") {
         if (!started) {
-          fail(
-            controller,
-            new SwebenchError("server", "The stream ended ([DONE]) before any chunk.", { provider }),
-          );
+          fail(new SwebenchError("server", "The stream ended ([DONE]) before any chunk.", { provider }));
           return;
         }
         done = true;
-        controller.enqueue(finishEvent());
-        controller.terminate();
+        emit(finishEvent());
         return;
       }
       let chunk: unknown;
@@ -329,7 +352,6 @@ export function openAIStreamDecoder(
         if (event.event === "error") {
           // A proxy's plain-text error event (`event: error` / `data: upstream connect error ...`).
           fail(
-            controller,
             classifyHttpError({
               status: 0,
               provider: provider ?? "openai",
@@ -343,7 +365,6 @@ export function openAIStreamDecoder(
         // named events other than `message` and `error` carry no chunk. Unnamed non-JSON data is an error.
         if (event.event !== undefined && event.event !== "message") return;
         fail(
-          controller,
           new SwebenchError("server", `Malformed stream chunk (not JSON): ${truncate(data, 200)}`, {
             provider,
             body: truncate(data),
@@ -352,14 +373,14 @@ export function openAIStreamDecoder(
         return;
       }
       if (event.event === "error" || !isRecord(chunk) || isErrorPayload(chunk)) {
-        fail(controller, openAIErrorFromPayload(chunk, { provider, inStream: true }));
+        fail(openAIErrorFromPayload(chunk, { provider, inStream: true }));
         return;
       }
       if (!started) {
         started = true;
         // Azure's first chunk (prompt_filter_results, choices: []) has `model: ""`: an empty model is no model.
         if (typeof chunk.model === "string" && chunk.model !== "") model = chunk.model;
-        controller.enqueue(model === undefined ? { type: "start" } : { type: "start", model });
+        emit(model === undefined ? { type: "start" } : { type: "start", model });
       } else if (model === undefined && typeof chunk.model === "string" && chunk.model !== "") {
         model = chunk.model;
       }
@@ -369,9 +390,9 @@ export function openAIStreamDecoder(
         const delta = isRecord(choice.delta) ? choice.delta : {};
         const text = contentText(delta.content);
         if (text !== undefined && text !== "") {
-          controller.enqueue({ type: "text-delta", text });
+          emit({ type: "text-delta", text });
         } else if (typeof choice.text === "string" && choice.text !== "") {
-          controller.enqueue({ type: "text-delta", text: choice.text });
+          emit({ type: "text-delta", text: choice.text });
         }
         if (typeof delta.refusal === "string" && delta.refusal !== "") refused = true;
         if (typeof choice.finish_reason === "string" && choice.finish_reason !== "") {
@@ -387,16 +408,16 @@ export function openAIStreamDecoder(
         : undefined;
       if (wireUsage !== undefined) {
         usage = decodeOpenAIUsage(wireUsage);
-        controller.enqueue({ type: "usage", usage });
+        emit({ type: "usage", usage });
       }
     },
-    flush(controller) {
+    end() {
       if (done) return;
       done = true;
       if (sawFinish) {
-        controller.enqueue(finishEvent());
+        emit(finishEvent());
       } else {
-        controller.enqueue({
+        emit({
           type: "error",
           error: new SwebenchError("connection", "The stream ended early (no finish_reason and no [DONE]).", {
             provider,
@@ -405,7 +426,7 @@ export function openAIStreamDecoder(
         });
       }
     },
-  });
+  };
 }
 
 /**
