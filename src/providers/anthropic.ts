@@ -9,6 +9,7 @@ import {
   type CallOptions,
   type ModelInfo,
   type Provider,
+  type RateLimitSnapshot,
   type StreamEvent,
   SwebenchError,
   type TokenCount,
@@ -17,19 +18,33 @@ import {
   type UnifiedResponse,
 } from "../core/mod.ts";
 import { anthropicAuth, createRedactor } from "../http/auth.ts";
-import { eventPump, sniffingDecoder } from "../http/event_pump.ts";
-import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
-import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
+import { eventPump } from "../http/event_pump.ts";
+import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
+import type { PushDecoder } from "../http/push_decoder.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { createSseParser, looksLikeEventStream } from "../http/sse.ts";
-import { errorFromResponse } from "../http/status.ts";
+import { looksLikeEventStream } from "../http/sse.ts";
 import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
 import {
   createAnthropicEventDecoder,
   decodeAnthropicResponse,
   encodeAnthropicRequest,
 } from "./anthropic_codec.ts";
-import { collectStream, priceOf } from "./collect.ts";
+import { collectStream } from "./collect.ts";
+import {
+  abortedError,
+  collectSecrets,
+  fetchOk,
+  htmlPageError,
+  normalizeHttpBaseUrl,
+  parseJsonBody,
+  redactedError,
+  requestHeaders,
+  sseEventDecoder,
+  sseOrWholeDecoder,
+  textEvents,
+  unifiedResponse,
+  withCall,
+} from "./transport.ts";
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./anthropic_codec.ts";
@@ -85,9 +100,6 @@ export interface AnthropicProvider extends Provider {
   countTokens(request: UnifiedRequest, options?: CallOptions): Promise<TokenCount>;
 }
 
-/** Header names whose values are credentials (redacted from errors like the API key). */
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
-
 /**
  * Normalise an Anthropic base URL: whitespace and trailing slashes removed, and a trailing `/v1` dropped (the
  * vendor convention is a base URL without it; the provider appends `/v1/...` itself). A URL that is not http(s)
@@ -100,28 +112,14 @@ const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
  * ```
  */
 export function normalizeAnthropicBaseUrl(raw: string, name = "anthropic"): string {
-  const trimmed = raw.trim().replace(/\/+$/, "").replace(/\/v1$/, "");
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    throw new SwebenchError("config", `${name}: invalid base URL ${JSON.stringify(trimmed)}.`, {
-      provider: name,
-      hint: "Use a full URL without /v1, e.g. https://api.anthropic.com (ANTHROPIC_BASE_URL or --base-url).",
-    });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
-      provider: name,
-    });
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
-      provider: name,
-      hint: "Put the key in ANTHROPIC_API_KEY (or `swebench provider init anthropic`), not in the URL.",
-    });
-  }
-  return trimmed;
+  return normalizeHttpBaseUrl(raw, {
+    name,
+    dropV1: true,
+    invalidHint:
+      "Use a full URL without /v1, e.g. https://api.anthropic.com (ANTHROPIC_BASE_URL or --base-url).",
+    credentialsHint:
+      "Put the key in ANTHROPIC_API_KEY (or `swebench provider init anthropic`), not in the URL.",
+  });
 }
 
 /**
@@ -194,12 +192,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     : anthropicAuth(apiKey, { version: options.version ?? ANTHROPIC_DEFAULT_VERSION, beta: options.beta })
       .headers();
   const userHeaders = options.headers ?? {};
-  const secrets = [
-    ...(apiKey === undefined ? [] : [apiKey]),
-    ...Object.entries(userHeaders).filter(([k]) => SECRET_HEADER.test(k)).flatMap((
-      [, v],
-    ) => [v, v.replace(/^\s*bearer\s+/i, "")]),
-  ].filter((s) => s.length >= 4);
+  const secrets = collectSecrets(apiKey === undefined ? [] : [apiKey], userHeaders);
   const connectionHint = official
     ? undefined
     : `Is the server at ${baseUrl} running? (The base URL has no /v1.)`;
@@ -207,13 +200,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const redactSecrets = createRedactor(secrets);
 
   // The request headers, built once: one set per kind of request.
-  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> => {
-    const h = new Headers(userHeaders);
-    for (const [k, v] of Object.entries(authHeaders)) h.set(k, v);
-    h.set("accept", accept);
-    if (json) h.set("content-type", "application/json");
-    return Object.freeze(Object.fromEntries(h));
-  };
+  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> =>
+    requestHeaders({ user: userHeaders, set: authHeaders, accept, json });
   const headerSets = {
     stream: headers("text/event-stream", true),
     post: headers("application/json", true),
@@ -227,14 +215,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     fetch: options.fetch,
     secrets,
   };
-  const fetchOptions = (call: CallOptions): FetchOptions => {
-    const out: FetchOptions = { ...baseFetchOptions };
-    for (const key in call) {
-      const value = call[key as keyof CallOptions];
-      if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-    }
-    return out;
-  };
+  const fetchOptions = (call: CallOptions): FetchOptions => withCall(baseFetchOptions, call);
 
   const missingKey = (): boolean => official && apiKey === undefined;
   const requireKey = (): void => {
@@ -251,28 +232,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     error: unknown,
     call: CallOptions = {},
     fallback: "connection" | "server" = "connection",
-  ) => {
-    if (call.signal?.aborted && !(error instanceof SwebenchError)) {
-      error = new SwebenchError("interrupted", `${name}: the call was aborted.`, {
-        provider: name,
-        cause: error,
-      });
-    }
-    const e = toSwebenchError(error, fallback);
-    const message = redactSecrets(e.message);
-    const hint = redactSecrets(e.hint);
-    const body = e.body === undefined ? undefined : redactSecrets(e.body);
-    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
-    return new SwebenchError(e.kind, message, {
-      hint,
-      status: e.status,
-      provider: e.provider ?? name,
-      code: e.code,
-      body,
-      retryAfterMs: e.retryAfterMs,
-      requestId: e.requestId,
-      cause: e.cause,
-    });
+  ): SwebenchError => {
+    if (call.signal?.aborted && !(error instanceof SwebenchError)) error = abortedError(name, error);
+    return redactedError(toSwebenchError(error, fallback), { name, redact: redactSecrets });
   };
 
   const send = async (
@@ -280,7 +242,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     init: { method: "GET" | "POST"; body?: unknown; accept?: "stream"; signal?: AbortSignal },
     call: CallOptions,
   ): Promise<TimedResponse> => {
-    const timed = await fetchTimed(
+    return await fetchOk(
       `${baseUrl}${path}`,
       {
         method: init.method,
@@ -293,28 +255,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         signal: init.signal,
       },
       fetchOptions(call),
+      { provider: name, secrets },
     );
-    if (!timed.response.ok) {
-      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
-    }
-    return timed;
   };
 
   const readJson = async (timed: TimedResponse, what: string): Promise<unknown> =>
     parseJson(redactSecrets(await timed.text()), timed.response, what);
 
-  const parseJson = (text: string, response: Response, what: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new SwebenchError("server", `${name}: ${what} is not valid JSON.`, {
-        provider: name,
-        status: response.status,
-        body: text.slice(0, 2048),
-        requestId: requestIdOf(response.headers),
-      });
-    }
-  };
+  const parseJson = (text: string, response: Response, what: string): unknown =>
+    parseJsonBody(text, { name, what, status: response.status, requestId: requestIdOf(response.headers) });
 
   /**
    * The decoder of a streamed response's body (or of a whole message a server sent instead). The body, not its
@@ -324,29 +273,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const bodyDecoder = (response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array> => {
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
-    return sniffingDecoder({
-      stream: () =>
-        chainPushDecoders(
-          (events) => createSseParser(events),
-          createAnthropicEventDecoder(emit, { provider: name, requestId, rateLimit }),
-        ),
-      whole: (text, first) => {
-        const redacted = redactSecrets(text);
-        if (first === "<") {
-          // A proxy, captive portal or web UI answered instead of the API.
-          emit({ type: "error", error: htmlError(redacted, response, requestId) });
-          return;
-        }
-        // A whole message (the server ignored `stream: true`) or an error body.
-        let decoded: ReturnType<typeof decodeAnthropicResponse>;
-        try {
-          decoded = decodeAnthropicResponse(parseJson(redacted, response, "the response"));
-        } catch (error) {
-          emit({ type: "error", error: toSwebenchError(error, "server") });
-          return;
-        }
-        for (const event of wholeAsEvents(decoded, requestId, rateLimit)) emit(event);
-      },
+    return sseOrWholeDecoder({
+      emit,
+      requestId,
+      rateLimit,
+      redact: redactSecrets,
+      events: () => createAnthropicEventDecoder(emit, { provider: name, requestId, rateLimit }),
+      html: (redacted) => htmlError(redacted, response, requestId),
+      // A whole message (the server ignored `stream: true`) or an error body.
+      decodeWhole: (redacted) => decodeAnthropicResponse(parseJson(redacted, response, "the response")),
     });
   };
 
@@ -361,38 +296,21 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const sseTextEvents = (
     text: string,
     requestId: string | undefined,
-    rateLimit: ReturnType<typeof parseRateLimitHeaders>,
-  ): ReadableStream<StreamEvent> => {
-    const events: StreamEvent[] = [];
-    const decoder = chainPushDecoders(
-      (sse) => createSseParser(sse),
-      createAnthropicEventDecoder((event) => events.push(event), { provider: name, requestId, rateLimit }),
+    rateLimit: RateLimitSnapshot | undefined,
+  ): ReadableStream<StreamEvent> =>
+    textEvents(
+      text,
+      (emit) => sseEventDecoder(createAnthropicEventDecoder(emit, { provider: name, requestId, rateLimit })),
     );
-    try {
-      decoder.push(new TextEncoder().encode(text));
-      decoder.end();
-    } catch (error) {
-      events.push({ type: "error", error: toSwebenchError(error, "server") });
-    }
-    return ReadableStream.from(events);
-  };
 
-  const htmlError = (text: string, response: Response, requestId: string | undefined): SwebenchError => {
-    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
-    return new SwebenchError(
-      "server",
-      `${name}: the server answered ${response.status} with an HTML page${
-        title ? ` ("${title}")` : ""
-      }, not an event stream.`,
-      {
-        provider: name,
-        status: response.status,
-        body: text.slice(0, 2048),
-        requestId,
-        hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
-      },
-    );
-  };
+  const htmlError = (text: string, response: Response, requestId: string | undefined): SwebenchError =>
+    htmlPageError({
+      name,
+      text,
+      response,
+      requestId,
+      hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
+    });
 
   const countCache = new Map<string, Promise<number>>();
 
@@ -430,13 +348,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
     async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
       const started = performance.now();
-      if (request.stream) {
-        return await collectStream(provider.stream(request, call), {
+      const collect = (events: ReadableStream<StreamEvent>): Promise<UnifiedResponse> =>
+        collectStream(events, {
           provider: name,
           model: request.model,
           startedAt: started,
           cost: options.cost,
         });
+      if (request.stream) {
+        return await collect(provider.stream(request, call));
       }
       try {
         requireKey();
@@ -448,12 +368,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
           // A server that streamed although it was not asked to.
-          return await collectStream(eventsOf(() => Promise.resolve(timed), call), {
-            provider: name,
-            model: request.model,
-            startedAt: started,
-            cost: options.cost,
-          });
+          return await collect(eventsOf(() => Promise.resolve(timed), call));
         }
         const requestId = requestIdOf(response.headers);
         let decoded: ReturnType<typeof decodeAnthropicResponse>;
@@ -461,10 +376,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
           const text = redactSecrets(await timed.text());
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
-            return await collectStream(
-              sseTextEvents(text, requestId, parseRateLimitHeaders(response.headers)),
-              { provider: name, model: request.model, startedAt: started, cost: options.cost },
-            );
+            return await collect(sseTextEvents(text, requestId, parseRateLimitHeaders(response.headers)));
           }
           decoded = decodeAnthropicResponse(parseJson(text, response, "the response"));
         } catch (error) {
@@ -483,15 +395,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
               cause: e.cause,
             });
         }
-        const latencyMs = Math.max(0, performance.now() - started);
-        const model = decoded.model || request.model;
-        const result: UnifiedResponse = { ...decoded, model, provider: name, latencyMs };
-        if (requestId !== undefined) result.requestId = requestId;
-        const rateLimit = parseRateLimitHeaders(response.headers);
-        if (rateLimit !== undefined) result.rateLimit = rateLimit;
-        const cost = priceOf(options.cost, model, decoded.usage);
-        if (cost !== undefined) result.costUsd = cost;
-        return result;
+        return unifiedResponse(decoded, {
+          provider: name,
+          model: request.model,
+          startedAt: started,
+          requestId,
+          rateLimit: parseRateLimitHeaders(response.headers),
+          cost: options.cost,
+        });
       } catch (error) {
         throw named(error, call);
       }
@@ -565,27 +476,4 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
 function requestIdOf(headers: Headers): string | undefined {
   return headers.get("request-id") ?? headers.get("x-request-id") ?? undefined;
-}
-
-/** A whole (non-streamed) message answered to a stream request, as stream events. */
-function wholeAsEvents(
-  decoded: ReturnType<typeof decodeAnthropicResponse>,
-  requestId: string | undefined,
-  rateLimit: ReturnType<typeof parseRateLimitHeaders>,
-): StreamEvent[] {
-  const start: StreamEvent = { type: "start", model: decoded.model };
-  if (requestId !== undefined) start.requestId = requestId;
-  if (rateLimit !== undefined) start.rateLimit = rateLimit;
-  const events: StreamEvent[] = [start];
-  if (decoded.content !== "") events.push({ type: "text-delta", text: decoded.content });
-  events.push({ type: "usage", usage: decoded.usage });
-  const finish: StreamEvent = {
-    type: "finish",
-    finishReason: decoded.finishReason,
-    usage: decoded.usage,
-    model: decoded.model,
-  };
-  if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
-  events.push(finish);
-  return events;
 }

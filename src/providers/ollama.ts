@@ -23,12 +23,11 @@ import {
 } from "../core/mod.ts";
 import { bearerAuth, createRedactor, type Redactor } from "../http/auth.ts";
 import { eventPump } from "../http/event_pump.ts";
-import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
+import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
 import { createJsonLinesParser, jsonLinesDecoder } from "../http/json_lines.ts";
 import { chainPushDecoders } from "../http/push_decoder.ts";
-import { errorFromResponse } from "../http/status.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
-import { collectStream, priceOf } from "./collect.ts";
+import { collectStream } from "./collect.ts";
 import {
   createOllamaEventDecoder,
   decodeOllamaPs,
@@ -48,6 +47,17 @@ import {
   pullHint,
   sizeNumCtx,
 } from "./ollama_codec.ts";
+import {
+  abortedError,
+  collectSecrets,
+  fetchOk,
+  parseJsonBody,
+  redactedError,
+  requestHeaders,
+  textEvents,
+  unifiedResponse,
+  withCall,
+} from "./transport.ts";
 import type { CostFn, ProviderOptions } from "./types.ts";
 
 export * from "./ollama_codec.ts";
@@ -143,17 +153,12 @@ function makeTransport(options: {
     Object.assign(auth, bearer.headers());
     secrets.push(...bearer.secrets());
   }
-  for (const [key, value] of Object.entries(options.headers ?? {})) {
-    if (/authorization|api[-_]?key|token|secret|cookie/i.test(key)) {
-      secrets.push(value, value.replace(/^\s*(?:bearer|basic)\s+/i, ""));
-    }
-  }
-  const safeSecrets = secrets.filter((s) => s.length >= 4);
+  const safeSecrets = collectSecrets(secrets, options.headers, /^\s*(?:bearer|basic)\s+/i);
   const redact = createRedactor(safeSecrets);
 
   const named = (error: unknown, call: CallOptions, model?: string): SwebenchError => {
-    let e = call.signal?.aborted && !(error instanceof SwebenchError && error.kind === "interrupted")
-      ? new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name, cause: error })
+    const e = call.signal?.aborted && !(error instanceof SwebenchError && error.kind === "interrupted")
+      ? abortedError(name, error)
       : toSwebenchError(error, "connection");
     let hint = e.hint;
     if (e.kind === "model_not_found") {
@@ -161,31 +166,17 @@ function makeTransport(options: {
         (/model/i.test(e.message) ? model : undefined);
       if (missing !== undefined) hint = pullHint(missing);
     }
-    const message = redact(e.message);
-    const body = e.body === undefined ? undefined : redact(e.body);
-    hint = redact(hint);
-    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
-    e = new SwebenchError(e.kind, message, {
-      hint,
-      status: e.status,
-      provider: e.provider ?? name,
-      code: e.code,
-      body,
-      retryAfterMs: e.retryAfterMs,
-      requestId: e.requestId,
-      cause: e.cause,
-    });
-    return e;
+    return redactedError(e, { name, redact, hint });
   };
 
   // The request headers, built once: with and without a JSON body.
-  const headers = (json: boolean): Readonly<Record<string, string>> => {
-    const h = new Headers(options.headers ?? {});
-    for (const [key, value] of Object.entries(auth)) h.set(key, value);
-    h.set("Accept", "application/json, application/x-ndjson");
-    if (json) h.set("Content-Type", "application/json");
-    return Object.freeze(Object.fromEntries(h));
-  };
+  const headers = (json: boolean): Readonly<Record<string, string>> =>
+    requestHeaders({
+      user: options.headers,
+      set: auth,
+      accept: "application/json, application/x-ndjson",
+      json,
+    });
   const getHeaders = headers(false);
   const postHeaders = headers(true);
   const baseFetchOptions: FetchOptions = {
@@ -206,16 +197,10 @@ function makeTransport(options: {
       fetchInit.headers = postHeaders;
       fetchInit.body = JSON.stringify(init.body);
     }
-    const fetchOptions: FetchOptions = { ...baseFetchOptions };
-    for (const key in call) {
-      const value = call[key as keyof CallOptions];
-      if (value !== undefined) (fetchOptions as Record<string, unknown>)[key] = value;
-    }
-    const timed = await fetchTimed(`${baseUrl}${path}`, fetchInit, fetchOptions);
-    if (!timed.response.ok) {
-      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets: safeSecrets });
-    }
-    return timed;
+    return await fetchOk(`${baseUrl}${path}`, fetchInit, withCall(baseFetchOptions, call), {
+      provider: name,
+      secrets: safeSecrets,
+    });
   };
 
   return { name, baseUrl, secrets: safeSecrets, redact, open, named };
@@ -238,15 +223,7 @@ function isJsonLines(text: string): boolean {
 }
 
 function parseJson(transport: Transport, response: Response, text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new SwebenchError("server", `${transport.name}: ${what} is not valid JSON.`, {
-      provider: transport.name,
-      status: response.status,
-      body: text.slice(0, 2048),
-    });
-  }
+  return parseJsonBody(text, { name: transport.name, what, status: response.status });
 }
 
 /**
@@ -345,48 +322,31 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
     baseUrl: transport.baseUrl,
 
     async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
+      const started = performance.now();
+      const collect = (events: ReadableStream<StreamEvent>): Promise<UnifiedResponse> =>
+        collectStream(events, { provider: name, model: request.model, startedAt: started, cost });
       if (request.stream) {
-        return await collectStream(provider.stream(request, call), {
-          provider: name,
-          model: request.model,
-          startedAt: performance.now(),
-          cost,
-        });
+        return await collect(provider.stream(request, call));
       }
       try {
-        const started = performance.now();
         const timed = await post(request, false, call);
         const text = transport.redact(await timed.text());
         if (isJsonLines(text)) {
           // A server or proxy that streams although `stream: false` was sent: the lines are the answer.
-          const events: StreamEvent[] = [];
-          const decoder = chainPushDecoders(
-            (lines) => createJsonLinesParser(lines, { provider: name }),
-            createOllamaEventDecoder((event) => events.push(event), { provider: name, model: request.model }),
-          );
-          try {
-            decoder.push(new TextEncoder().encode(text));
-            decoder.end();
-          } catch (error) {
-            events.push({ type: "error", error: toSwebenchError(error, "server") });
-          }
-          return await collectStream(ReadableStream.from(events), {
-            provider: name,
-            model: request.model,
-            startedAt: started,
-            cost,
-          });
+          const events = textEvents(text, (emit) =>
+            chainPushDecoders(
+              (lines) => createJsonLinesParser(lines, { provider: name }),
+              createOllamaEventDecoder(emit, { provider: name, model: request.model }),
+            ));
+          return await collect(events);
         }
         const decoded = decodeOllamaResponse(parseJson(transport, timed.response, text, "the response"));
-        const model = decoded.model || request.model;
-        const result: OllamaResponse = {
-          ...decoded,
-          model,
+        const result: OllamaResponse = unifiedResponse(decoded, {
           provider: name,
-          latencyMs: Math.max(0, performance.now() - started),
-        };
-        const price = priceOf(cost, model, decoded.usage);
-        if (price !== undefined) result.costUsd = price;
+          model: request.model,
+          startedAt: started,
+          cost,
+        });
         return result;
       } catch (error) {
         throw transport.named(error, call, request.model);

@@ -17,15 +17,31 @@ import {
   type UnifiedResponse,
 } from "../core/mod.ts";
 import { type AuthStrategy, bearerAuth, createRedactor, noAuth } from "../http/auth.ts";
-import { eventPump, sniffingDecoder } from "../http/event_pump.ts";
-import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
-import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
+import { eventPump } from "../http/event_pump.ts";
+import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
+import type { PushDecoder } from "../http/push_decoder.ts";
 import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
-import { createSseParser, looksLikeEventStream } from "../http/sse.ts";
-import { errorFromResponse } from "../http/status.ts";
+import { looksLikeEventStream } from "../http/sse.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
-import { collectStream, priceOf } from "./collect.ts";
+import { collectStream } from "./collect.ts";
 import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./openai_codec.ts";
+import {
+  abortedError,
+  collectSecrets,
+  fetchOk,
+  htmlPageError,
+  invalidJsonError,
+  normalizeHttpBaseUrl,
+  parseJsonBody,
+  redactedError,
+  requestHeaders,
+  sseEventDecoder,
+  sseOrWholeDecoder,
+  textEvents,
+  unifiedResponse,
+  withCall,
+  withStartMeta,
+} from "./transport.ts";
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./openai_codec.ts";
@@ -61,9 +77,6 @@ export interface OpenAITokenCounter {
   countChat(messages: { role: string; content: string }[]): number;
 }
 
-/** Header names whose values are credentials (redacted from errors like the API key). */
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
-
 /**
  * Create the OpenAI provider. A key is required for api.openai.com (a call without one fails with kind
  * `config` before any request); other base URLs (local servers) may run without one.
@@ -78,32 +91,33 @@ const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie/i;
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
   const name = options.name ?? "openai";
-  const baseUrl = normalizeBaseUrl(options.baseUrl ?? OPENAI_DEFAULT_BASE_URL, name);
+  const baseUrl = normalizeHttpBaseUrl(options.baseUrl ?? OPENAI_DEFAULT_BASE_URL, {
+    name,
+    invalidHint: "Use a full URL with /v1, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL or --base-url).",
+    credentialsHint: "Put the key in OPENAI_API_KEY (or `swebench provider init`), not in the URL.",
+  });
   const official = new URL(baseUrl).hostname === "api.openai.com";
   const apiKey = options.apiKey?.trim() || undefined;
   const auth: AuthStrategy = apiKey === undefined ? noAuth() : bearerAuth(apiKey);
   const userHeaders = options.headers ?? {};
-  const secrets = [
-    ...auth.secrets(),
-    ...Object.entries(userHeaders).filter(([k]) => SECRET_HEADER.test(k)).flatMap((
-      [, v],
-    ) => [v, v.replace(/^\s*bearer\s+/i, "")]),
-  ].filter((s) => s.length >= 4);
+  const secrets = collectSecrets(auth.secrets(), userHeaders);
   const redactSecrets = createRedactor(secrets);
   const connectionHint = official
     ? undefined
     : `Is the server at ${baseUrl} running? OpenAI-compatible base URLs usually end in /v1.`;
 
   // The request headers, built once: one set per kind of request.
-  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> => {
-    const h = new Headers(userHeaders);
-    if (options.organization) h.set("OpenAI-Organization", options.organization);
-    if (options.project) h.set("OpenAI-Project", options.project);
-    for (const [k, v] of Object.entries(auth.headers())) h.set(k, v);
-    h.set("Accept", accept);
-    if (json) h.set("Content-Type", "application/json");
-    return Object.freeze(Object.fromEntries(h));
-  };
+  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> =>
+    requestHeaders({
+      user: userHeaders,
+      set: {
+        ...(options.organization ? { "OpenAI-Organization": options.organization } : {}),
+        ...(options.project ? { "OpenAI-Project": options.project } : {}),
+        ...auth.headers(),
+      },
+      accept,
+      json,
+    });
   const streamHeaders = headers("text/event-stream", true);
   const plainHeaders = headers("application/json", true);
   const listHeaders = headers("application/json", false);
@@ -127,26 +141,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     }
   };
 
-  const named = (error: unknown, fallback: "connection" | "server" = "connection"): SwebenchError => {
-    const e = toSwebenchError(error, fallback);
-    const message = redactSecrets(e.message);
-    const hint = redactSecrets(e.hint);
-    const body = e.body === undefined ? undefined : redactSecrets(e.body);
-    if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
-    return new SwebenchError(e.kind, message, {
-      hint,
-      status: e.status,
-      provider: e.provider ?? name,
-      code: e.code,
-      body,
-      retryAfterMs: e.retryAfterMs,
-      requestId: e.requestId,
-      cause: e.cause,
-    });
-  };
+  const named = (error: unknown, fallback: "connection" | "server" = "connection"): SwebenchError =>
+    redactedError(toSwebenchError(error, fallback), { name, redact: redactSecrets });
   /** A failure as the caller sees it: a caller abort is `interrupted`, whatever the transport made of it. */
   const failure = (error: unknown, call: CallOptions): SwebenchError =>
-    named(call.signal?.aborted && !(error instanceof SwebenchError) ? interrupted(name) : error);
+    named(call.signal?.aborted && !(error instanceof SwebenchError) ? abortedError(name) : error);
 
   const post = async (
     request: UnifiedRequest,
@@ -156,15 +155,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   ): Promise<TimedResponse> => {
     requireKey();
     const body = JSON.stringify(encodeOpenAIRequest(request, { stream }));
-    const timed = await fetchTimed(
+    return await fetchOk(
       chatUrl,
       { method: "POST", headers: stream ? streamHeaders : plainHeaders, body, signal },
       fetchOptions(call),
+      { provider: name, secrets },
     );
-    if (!timed.response.ok) {
-      throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
-    }
-    return timed;
   };
 
   /**
@@ -176,37 +172,24 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
     // The start event gets the request id and rate-limit snapshot of the headers.
-    const withMeta = requestId === undefined && rateLimit === undefined ? emit : (event: StreamEvent) => {
-      if (event.type === "start") {
-        event = { ...event };
-        if (requestId !== undefined) event.requestId = requestId;
-        if (rateLimit !== undefined) event.rateLimit = rateLimit;
-      }
-      emit(event);
-    };
-    return sniffingDecoder({
-      stream: () =>
-        chainPushDecoders(
-          (events) => createSseParser(events),
-          createOpenAIEventDecoder(withMeta, { provider: name }),
-        ),
-      whole: (text, first) => {
-        const redacted = redactSecrets(text);
-        if (first === "<") {
-          // A proxy, captive portal or web UI answered instead of the API.
-          emit({ type: "error", error: htmlError(redacted, response, name) });
-          return;
-        }
-        // A whole completion (the server ignored `stream: true`) or an error object.
-        let decoded: ReturnType<typeof decodeOpenAIResponse>;
-        try {
-          decoded = decodeOpenAIResponse(JSON.parse(redacted));
-        } catch (error) {
-          emit({ type: "error", error: toSwebenchError(error, "server") });
-          return;
-        }
-        for (const event of wholeAsEvents(decoded, requestId, rateLimit)) emit(event);
-      },
+    const withMeta = withStartMeta(emit, requestId, rateLimit);
+    return sseOrWholeDecoder({
+      emit,
+      requestId,
+      rateLimit,
+      redact: redactSecrets,
+      events: () => createOpenAIEventDecoder(withMeta, { provider: name }),
+      html: (redacted) =>
+        htmlPageError({
+          name,
+          text: redacted,
+          response,
+          requestId,
+          hint:
+            "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
+        }),
+      // A whole completion (the server ignored `stream: true`) or an error object.
+      decodeWhole: (redacted) => decodeOpenAIResponse(JSON.parse(redacted)),
     });
   };
 
@@ -224,25 +207,22 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
     async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
       const started = performance.now();
-      if (request.stream) {
-        return await collectStream(provider.stream(request, call), {
+      const collect = (events: ReadableStream<StreamEvent>): Promise<UnifiedResponse> =>
+        collectStream(events, {
           provider: name,
           model: request.model,
           startedAt: started,
           cost: options.cost,
         });
+      if (request.stream) {
+        return await collect(provider.stream(request, call));
       }
       try {
         const timed = await post(request, false, call);
         const response = timed.response;
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
-          return await collectStream(eventsOf(() => Promise.resolve(timed), call), {
-            provider: name,
-            model: request.model,
-            startedAt: started,
-            cost: options.cost,
-          });
+          return await collect(eventsOf(() => Promise.resolve(timed), call));
         }
         const text = redactSecrets(await timed.text());
         let json: unknown;
@@ -251,31 +231,25 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         } catch {
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
-            return await collectStream(sseTextEvents(text, name, response.headers), {
-              provider: name,
-              model: request.model,
-              startedAt: started,
-              cost: options.cost,
-            });
+            return await collect(sseTextEvents(text, name, response.headers));
           }
-          throw new SwebenchError("server", `${name}: the response is not valid JSON.`, {
-            provider: name,
+          throw invalidJsonError({
+            name,
+            what: "the response",
+            text,
             status: response.status,
-            body: text.slice(0, 2048),
             requestId: requestIdOf(response.headers),
           });
         }
         const decoded = decodeOpenAIResponse(json);
-        const latencyMs = Math.max(0, performance.now() - started);
-        const model = decoded.model || request.model;
-        const result: UnifiedResponse = { ...decoded, model, provider: name, latencyMs };
-        const requestId = requestIdOf(response.headers);
-        if (requestId !== undefined) result.requestId = requestId;
-        const rateLimit = parseRateLimitHeaders(response.headers);
-        if (rateLimit !== undefined) result.rateLimit = rateLimit;
-        const cost = priceOf(options.cost, model, decoded.usage);
-        if (cost !== undefined) result.costUsd = cost;
-        return result;
+        return unifiedResponse(decoded, {
+          provider: name,
+          model: request.model,
+          startedAt: started,
+          requestId: requestIdOf(response.headers),
+          rateLimit: parseRateLimitHeaders(response.headers),
+          cost: options.cost,
+        });
       } catch (error) {
         throw failure(error, call);
       }
@@ -288,25 +262,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
       try {
         requireKey();
-        const timed = await fetchTimed(
+        const timed = await fetchOk(
           `${baseUrl}/models`,
           { method: "GET", headers: listHeaders },
           fetchOptions(call),
+          { provider: name, secrets },
         );
-        if (!timed.response.ok) {
-          throw await errorFromResponse(timed.toResponse(), { provider: name, secrets });
-        }
         const text = redactSecrets(await timed.text());
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new SwebenchError("server", `${name}: the model list is not valid JSON.`, {
-            provider: name,
-            body: text.slice(0, 2048),
-          });
-        }
-        return decodeOpenAIModelList(json);
+        return decodeOpenAIModelList(parseJsonBody(text, { name, what: "the model list" }));
       } catch (error) {
         throw failure(error, call);
       }
@@ -376,113 +339,19 @@ export function decodeOpenAIModelList(body: unknown): ModelInfo[] {
   return models;
 }
 
-/** Trailing slashes removed; a URL with credentials or a non-HTTP scheme is a config error. */
-function normalizeBaseUrl(raw: string, name: string): string {
-  const trimmed = raw.trim().replace(/\/+$/, "");
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    throw new SwebenchError("config", `${name}: invalid base URL ${JSON.stringify(trimmed)}.`, {
-      provider: name,
-      hint: "Use a full URL with /v1, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL or --base-url).",
-    });
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
-      provider: name,
-    });
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
-      provider: name,
-      hint: "Put the key in OPENAI_API_KEY (or `swebench provider init`), not in the URL.",
-    });
-  }
-  return trimmed;
-}
-
 function requestIdOf(headers: Headers): string | undefined {
   return headers.get("x-request-id") ?? headers.get("request-id") ?? undefined;
-}
-
-function interrupted(name: string): SwebenchError {
-  return new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name });
-}
-
-/** The provider's fetch options with the call's own (defined) options over them. */
-function withCall(base: FetchOptions, call: CallOptions): FetchOptions {
-  const out: FetchOptions = { ...base };
-  for (const key in call) {
-    const value = call[key as keyof CallOptions];
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
 }
 
 /** A whole event-stream body (already read and redacted) as decoded stream events, the start event with meta. */
 function sseTextEvents(text: string, name: string, headers: Headers): ReadableStream<StreamEvent> {
   const requestId = requestIdOf(headers);
   const rateLimit = parseRateLimitHeaders(headers);
-  const events: StreamEvent[] = [];
-  const decoder = chainPushDecoders(
-    (sse) => createSseParser(sse),
-    createOpenAIEventDecoder((event) => {
-      if (event.type === "start") {
-        event = { ...event };
-        if (requestId !== undefined) event.requestId = requestId;
-        if (rateLimit !== undefined) event.rateLimit = rateLimit;
-      }
-      events.push(event);
-    }, { provider: name }),
+  return textEvents(
+    text,
+    (emit) =>
+      sseEventDecoder(
+        createOpenAIEventDecoder(withStartMeta(emit, requestId, rateLimit), { provider: name }),
+      ),
   );
-  try {
-    decoder.push(new TextEncoder().encode(text));
-    decoder.end();
-  } catch (error) {
-    events.push({ type: "error", error: toSwebenchError(error, "server") });
-  }
-  return ReadableStream.from(events);
-}
-
-/** A 200 HTML page (proxy login, captive portal, a web UI at the base URL) instead of the API's answer. */
-function htmlError(text: string, response: Response, name: string): SwebenchError {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
-  return new SwebenchError(
-    "server",
-    `${name}: the server answered ${response.status} with an HTML page${
-      title ? ` ("${title}")` : ""
-    }, not an event stream.`,
-    {
-      provider: name,
-      status: response.status,
-      body: text.slice(0, 2048),
-      requestId: requestIdOf(response.headers),
-      hint:
-        "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
-    },
-  );
-}
-
-/** A whole (non-streamed) completion answered to a stream request, as stream events. */
-function wholeAsEvents(
-  decoded: ReturnType<typeof decodeOpenAIResponse>,
-  requestId: string | undefined,
-  rateLimit: ReturnType<typeof parseRateLimitHeaders>,
-): StreamEvent[] {
-  const start: StreamEvent = { type: "start", model: decoded.model };
-  if (requestId !== undefined) start.requestId = requestId;
-  if (rateLimit !== undefined) start.rateLimit = rateLimit;
-  const events: StreamEvent[] = [start];
-  if (decoded.content !== "") events.push({ type: "text-delta", text: decoded.content });
-  events.push({ type: "usage", usage: decoded.usage });
-  const finish: StreamEvent = {
-    type: "finish",
-    finishReason: decoded.finishReason,
-    usage: decoded.usage,
-    model: decoded.model,
-  };
-  if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
-  events.push(finish);
-  return events;
 }

@@ -1,0 +1,454 @@
+/**
+ * Transport pieces shared by the HTTP providers (`openai.ts`, `anthropic.ts`, `ollama.ts`): base-URL checks,
+ * secret collection, request headers, defined-only option merging, error naming and redaction, and turning
+ * bodies that were read whole into stream events or a unified response.
+ *
+ * @module
+ */
+import {
+  type CallOptions,
+  type RateLimitSnapshot,
+  type StreamEvent,
+  SwebenchError,
+  toSwebenchError,
+  type UnifiedResponse,
+} from "../core/mod.ts";
+import type { Redactor } from "../http/auth.ts";
+import { sniffingDecoder } from "../http/event_pump.ts";
+import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
+import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
+import { createSseParser, type SseEvent } from "../http/sse.ts";
+import { errorFromResponse } from "../http/status.ts";
+import { priceOf } from "./collect.ts";
+import type { CostFn } from "./types.ts";
+
+/** A decoded answer before the provider adds its name and the latency. */
+export type DecodedResponse = Omit<UnifiedResponse, "latencyMs" | "provider">;
+
+/** Header names whose values are credentials (redacted from errors like the API key). */
+export const SECRET_HEADER: RegExp = /authorization|api[-_]?key|token|secret|cookie/i;
+
+/**
+ * Check and normalise an HTTP base URL: whitespace and trailing slashes removed (and a trailing `/v1` when
+ * `dropV1`). A URL that does not parse, is not http(s) or holds credentials is a `config` error.
+ *
+ * @example
+ * ```ts
+ * import { normalizeHttpBaseUrl } from "./transport.ts";
+ * normalizeHttpBaseUrl(" http://127.0.0.1:8000/v1/ ", { name: "vllm", invalidHint: "", credentialsHint: "" });
+ * // "http://127.0.0.1:8000/v1"
+ * ```
+ */
+export function normalizeHttpBaseUrl(
+  raw: string,
+  options: { name: string; dropV1?: boolean; invalidHint: string; credentialsHint: string },
+): string {
+  const { name } = options;
+  let trimmed = raw.trim().replace(/\/+$/, "");
+  if (options.dropV1) trimmed = trimmed.replace(/\/v1$/, "");
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new SwebenchError("config", `${name}: invalid base URL ${JSON.stringify(trimmed)}.`, {
+      provider: name,
+      hint: options.invalidHint,
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
+      provider: name,
+    });
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
+      provider: name,
+      hint: options.credentialsHint,
+    });
+  }
+  return trimmed;
+}
+
+/**
+ * The secrets to redact: `known` ones, then the values of credential-like user headers (each also without its
+ * auth scheme prefix, matched by `scheme`); values shorter than 4 characters are dropped.
+ *
+ * @example
+ * ```ts
+ * import { collectSecrets } from "./transport.ts";
+ * collectSecrets(["sk-key"], { Authorization: "Bearer tok-123" }); // ["sk-key", "Bearer tok-123", "tok-123"]
+ * ```
+ */
+export function collectSecrets(
+  known: readonly string[],
+  headers: Record<string, string> | undefined,
+  scheme: RegExp = /^\s*bearer\s+/i,
+): string[] {
+  const secrets = [...known];
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (SECRET_HEADER.test(key)) secrets.push(value, value.replace(scheme, ""));
+  }
+  return secrets.filter((s) => s.length >= 4);
+}
+
+/**
+ * Frozen request headers: the user's, then `set` over them, then `Accept` (and `Content-Type` for a JSON body).
+ *
+ * @example
+ * ```ts
+ * import { requestHeaders } from "./transport.ts";
+ * requestHeaders({ user: { "X-Trace": "1" }, set: {}, accept: "application/json", json: true });
+ * ```
+ */
+export function requestHeaders(
+  options: { user?: Record<string, string>; set: Record<string, string>; accept: string; json: boolean },
+): Readonly<Record<string, string>> {
+  const h = new Headers(options.user ?? {});
+  for (const [k, v] of Object.entries(options.set)) h.set(k, v);
+  h.set("Accept", options.accept);
+  if (options.json) h.set("Content-Type", "application/json");
+  return Object.freeze(Object.fromEntries(h));
+}
+
+/**
+ * The provider's fetch options with the call's own (defined) options over them.
+ *
+ * @example
+ * ```ts
+ * import { withCall } from "./transport.ts";
+ * withCall({ provider: "openai" }, { signal: AbortSignal.timeout(1000) });
+ * ```
+ */
+export function withCall(base: FetchOptions, call: CallOptions): FetchOptions {
+  const out: FetchOptions = { ...base };
+  for (const key in call) {
+    const value = call[key as keyof CallOptions];
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+/**
+ * `fetchTimed`, with an HTTP error status thrown as the `SwebenchError` of the response (secrets redacted).
+ *
+ * @example
+ * ```ts
+ * import { fetchOk } from "./transport.ts";
+ * const timed = await fetchOk("http://127.0.0.1:11434/api/version", { method: "GET" }, {}, { provider: "ollama", secrets: [] });
+ * ```
+ */
+export async function fetchOk(
+  url: string,
+  init: RequestInit,
+  fetchOptions: FetchOptions,
+  error: { provider: string; secrets: readonly string[] },
+): Promise<TimedResponse> {
+  const timed = await fetchTimed(url, init, fetchOptions);
+  if (!timed.response.ok) {
+    throw await errorFromResponse(timed.toResponse(), { provider: error.provider, secrets: error.secrets });
+  }
+  return timed;
+}
+
+/**
+ * The `interrupted` error of a call the caller aborted.
+ *
+ * @example
+ * ```ts
+ * import { abortedError } from "./transport.ts";
+ * abortedError("openai").kind; // "interrupted"
+ * ```
+ */
+export function abortedError(name: string, cause?: unknown): SwebenchError {
+  return new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name, cause });
+}
+
+/**
+ * An error with its message, hint (`hint`, default its own) and body redacted and the provider name filled in;
+ * the same error when nothing changes.
+ *
+ * @example
+ * ```ts
+ * import { SwebenchError } from "../core/mod.ts";
+ * import { redactedError } from "./transport.ts";
+ * redactedError(new SwebenchError("server", "bad sk-123456"), { name: "openai", redact: (t) => t.replaceAll("sk-123456", "[redacted]") });
+ * ```
+ */
+export function redactedError(
+  e: SwebenchError,
+  options: { name: string; redact: Redactor; hint?: string },
+): SwebenchError {
+  const { redact } = options;
+  const message = redact(e.message);
+  const hint = redact(options.hint ?? e.hint);
+  const body = e.body === undefined ? undefined : redact(e.body);
+  if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
+  return new SwebenchError(e.kind, message, {
+    hint,
+    status: e.status,
+    provider: e.provider ?? options.name,
+    code: e.code,
+    body,
+    retryAfterMs: e.retryAfterMs,
+    requestId: e.requestId,
+    cause: e.cause,
+  });
+}
+
+/**
+ * The `server` error of a body that should be JSON and is not.
+ *
+ * @example
+ * ```ts
+ * import { invalidJsonError } from "./transport.ts";
+ * invalidJsonError({ name: "openai", what: "the response", text: "<html>" }).message; // "openai: the response is not valid JSON."
+ * ```
+ */
+export function invalidJsonError(
+  options: { name: string; what: string; text: string; status?: number; requestId?: string },
+): SwebenchError {
+  return new SwebenchError("server", `${options.name}: ${options.what} is not valid JSON.`, {
+    provider: options.name,
+    status: options.status,
+    body: options.text.slice(0, 2048),
+    requestId: options.requestId,
+  });
+}
+
+/**
+ * `JSON.parse`, a failure thrown as {@linkcode invalidJsonError}.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonBody } from "./transport.ts";
+ * parseJsonBody('{"ok":true}', { name: "ollama", what: "the response" });
+ * ```
+ */
+export function parseJsonBody(
+  text: string,
+  options: { name: string; what: string; status?: number; requestId?: string },
+): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidJsonError({ ...options, text });
+  }
+}
+
+/**
+ * An emitter that adds the request id and rate-limit snapshot to the start event (`emit` itself when there are none).
+ *
+ * @example
+ * ```ts
+ * import { withStartMeta } from "./transport.ts";
+ * const emit = withStartMeta((e) => console.log(e), "req_1", undefined);
+ * emit({ type: "start", model: "m" }); // { type: "start", model: "m", requestId: "req_1" }
+ * ```
+ */
+export function withStartMeta(
+  emit: (event: StreamEvent) => void,
+  requestId: string | undefined,
+  rateLimit: RateLimitSnapshot | undefined,
+): (event: StreamEvent) => void {
+  if (requestId === undefined && rateLimit === undefined) return emit;
+  return (event: StreamEvent) => {
+    if (event.type === "start") {
+      event = { ...event };
+      if (requestId !== undefined) event.requestId = requestId;
+      if (rateLimit !== undefined) event.rateLimit = rateLimit;
+    }
+    emit(event);
+  };
+}
+
+/**
+ * A streamed body already read whole (and redacted) as decoded stream events; a decoder failure ends them with an
+ * error event.
+ *
+ * @example
+ * ```ts
+ * import { createSseParser } from "../http/sse.ts";
+ * import { chainPushDecoders } from "../http/push_decoder.ts";
+ * import { createOpenAIEventDecoder } from "./openai_codec.ts";
+ * import { textEvents } from "./transport.ts";
+ * textEvents("data: [DONE]\n\n", (emit) =>
+ *   chainPushDecoders((sse) => createSseParser(sse), createOpenAIEventDecoder(emit, { provider: "openai" })));
+ * ```
+ */
+export function textEvents(
+  text: string,
+  decoderOf: (emit: (event: StreamEvent) => void) => PushDecoder<Uint8Array>,
+): ReadableStream<StreamEvent> {
+  const events: StreamEvent[] = [];
+  const decoder = decoderOf((event) => events.push(event));
+  try {
+    decoder.push(new TextEncoder().encode(text));
+    decoder.end();
+  } catch (error) {
+    events.push({ type: "error", error: toSwebenchError(error, "server") });
+  }
+  return ReadableStream.from(events);
+}
+
+/**
+ * The bytes of an event-stream body, parsed as SSE and decoded to stream events by `events`.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIEventDecoder } from "./openai_codec.ts";
+ * import { sseEventDecoder } from "./transport.ts";
+ * const decoder = sseEventDecoder(createOpenAIEventDecoder((e) => console.log(e), { provider: "openai" }));
+ * ```
+ */
+export function sseEventDecoder(events: PushDecoder<SseEvent>): PushDecoder<Uint8Array> {
+  return chainPushDecoders((sse) => createSseParser(sse), events);
+}
+
+/**
+ * The decoder of a streamed response's body, decided by the body, not its label: an event stream goes through
+ * `events` (an SSE event decoder); an HTML page emits the `html` error; a whole JSON answer (a server that ignored
+ * `stream: true`) is decoded by `decodeWhole` and emitted as events (with the request id and rate limit), and an
+ * answer that fails to decode (an error object) emits its error. Whole bodies are redacted first.
+ *
+ * @example
+ * ```ts
+ * import { createOpenAIEventDecoder, decodeOpenAIResponse } from "./openai_codec.ts";
+ * import { SwebenchError } from "../core/mod.ts";
+ * import { sseOrWholeDecoder } from "./transport.ts";
+ * const emit = (e: unknown) => console.log(e);
+ * const decoder = sseOrWholeDecoder({
+ *   emit,
+ *   requestId: undefined,
+ *   rateLimit: undefined,
+ *   redact: (t) => t,
+ *   events: () => createOpenAIEventDecoder(emit, { provider: "openai" }),
+ *   html: (text) => new SwebenchError("server", text),
+ *   decodeWhole: (text) => decodeOpenAIResponse(JSON.parse(text)),
+ * });
+ * ```
+ */
+export function sseOrWholeDecoder(options: {
+  emit: (event: StreamEvent) => void;
+  requestId: string | undefined;
+  rateLimit: RateLimitSnapshot | undefined;
+  redact: Redactor;
+  events: () => PushDecoder<SseEvent>;
+  html: (redacted: string) => SwebenchError;
+  decodeWhole: (redacted: string) => DecodedResponse;
+}): PushDecoder<Uint8Array> {
+  const { emit } = options;
+  return sniffingDecoder({
+    stream: () => sseEventDecoder(options.events()),
+    whole: (text, first) => {
+      const redacted = options.redact(text);
+      if (first === "<") {
+        // A proxy, captive portal or web UI answered instead of the API.
+        emit({ type: "error", error: options.html(redacted) });
+        return;
+      }
+      // A whole answer (the server ignored `stream: true`) or an error body.
+      let decoded: DecodedResponse;
+      try {
+        decoded = options.decodeWhole(redacted);
+      } catch (error) {
+        emit({ type: "error", error: toSwebenchError(error, "server") });
+        return;
+      }
+      for (const event of wholeAsEvents(decoded, options.requestId, options.rateLimit)) emit(event);
+    },
+  });
+}
+
+/**
+ * A 200 HTML page (proxy login, captive portal, a web UI at the base URL) instead of the API's answer.
+ *
+ * @example
+ * ```ts
+ * import { htmlPageError } from "./transport.ts";
+ * const e = htmlPageError({ name: "openai", text: "<title>Login</title>", response: new Response(""), requestId: undefined, hint: "Check the base URL." });
+ * ```
+ */
+export function htmlPageError(
+  options: { name: string; text: string; response: Response; requestId: string | undefined; hint: string },
+): SwebenchError {
+  const { name, text, response } = options;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
+  return new SwebenchError(
+    "server",
+    `${name}: the server answered ${response.status} with an HTML page${
+      title ? ` ("${title}")` : ""
+    }, not an event stream.`,
+    {
+      provider: name,
+      status: response.status,
+      body: text.slice(0, 2048),
+      requestId: options.requestId,
+      hint: options.hint,
+    },
+  );
+}
+
+/**
+ * A whole (non-streamed) answer to a stream request, as stream events: start (with the meta), text, usage, finish.
+ *
+ * @example
+ * ```ts
+ * import { emptyUsage } from "../core/mod.ts";
+ * import { wholeAsEvents } from "./transport.ts";
+ * wholeAsEvents({ model: "m", content: "hi", finishReason: "stop", usage: emptyUsage() }, undefined, undefined);
+ * ```
+ */
+export function wholeAsEvents(
+  decoded: DecodedResponse,
+  requestId: string | undefined,
+  rateLimit: RateLimitSnapshot | undefined,
+): StreamEvent[] {
+  const start: StreamEvent = { type: "start", model: decoded.model };
+  if (requestId !== undefined) start.requestId = requestId;
+  if (rateLimit !== undefined) start.rateLimit = rateLimit;
+  const events: StreamEvent[] = [start];
+  if (decoded.content !== "") events.push({ type: "text-delta", text: decoded.content });
+  events.push({ type: "usage", usage: decoded.usage });
+  const finish: StreamEvent = {
+    type: "finish",
+    finishReason: decoded.finishReason,
+    usage: decoded.usage,
+    model: decoded.model,
+  };
+  if (decoded.rawFinishReason !== undefined) finish.rawFinishReason = decoded.rawFinishReason;
+  events.push(finish);
+  return events;
+}
+
+/**
+ * The unified response of a decoded answer: the model (the request's when the answer names none), the provider,
+ * the latency since `startedAt`, and the request id, rate limit and cost where known.
+ *
+ * @example
+ * ```ts
+ * import { emptyUsage } from "../core/mod.ts";
+ * import { unifiedResponse } from "./transport.ts";
+ * const decoded = { model: "", content: "hi", finishReason: "stop" as const, usage: emptyUsage() };
+ * unifiedResponse(decoded, { provider: "vllm", model: "qwen", startedAt: performance.now() });
+ * ```
+ */
+export function unifiedResponse(
+  decoded: DecodedResponse,
+  options: {
+    provider: string;
+    model: string;
+    startedAt: number;
+    requestId?: string;
+    rateLimit?: RateLimitSnapshot;
+    cost?: CostFn;
+  },
+): UnifiedResponse {
+  const latencyMs = Math.max(0, performance.now() - options.startedAt);
+  const model = decoded.model || options.model;
+  const result: UnifiedResponse = { ...decoded, model, provider: options.provider, latencyMs };
+  if (options.requestId !== undefined) result.requestId = options.requestId;
+  if (options.rateLimit !== undefined) result.rateLimit = options.rateLimit;
+  const cost = priceOf(options.cost, model, decoded.usage);
+  if (cost !== undefined) result.costUsd = cost;
+  return result;
+}
