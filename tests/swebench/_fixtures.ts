@@ -1,21 +1,10 @@
 /** Test helpers: real SWE-bench rows and parquet files built from them. */
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { INSTANCE_FIELDS } from "../../src/swebench/instance.ts";
 
 export const DATA: URL = new URL("../../../shared/data/swe-bench/", import.meta.url);
-export const FIELDS: string[] = [
-  "repo",
-  "instance_id",
-  "base_commit",
-  "patch",
-  "test_patch",
-  "problem_statement",
-  "hints_text",
-  "created_at",
-  "version",
-  "FAIL_TO_PASS",
-  "PASS_TO_PASS",
-  "environment_setup_commit",
-];
+/** The Hugging Face columns of a SWE-bench row (the instance fields less the retrieval `text`). */
+export const FIELDS: string[] = INSTANCE_FIELDS.filter((f) => f !== "text");
 
 /** Raw rows of a data file (HF encoding: test lists as JSON strings). */
 export function rawRows(file = "lite-test.jsonl"): Record<string, unknown>[] {
