@@ -69,7 +69,10 @@ export function printError(e: unknown): number {
   const lines = [`${style.red("error:")} ${err.message}`];
   if (err.hint) lines.push(`${style.dim("hint:")} ${err.hint}`);
   if (ui.verbose && err.body) lines.push(style.dim(err.body));
-  if (ui.verbose && err.kind === "unexpected" && err.stack) lines.push(style.dim(err.stack));
+  if (ui.verbose && err.kind === "unexpected") {
+    const stack = err.cause instanceof Error ? err.cause.stack : err.stack;
+    if (stack) lines.push(style.dim(stack));
+  }
   Deno.stderr.writeSync(encoder.encode(lines.join("\n") + "\n"));
   return err.exitCode;
 }

@@ -22,7 +22,7 @@ export function renderTable(
 ): string {
   const table = new Table({
     head,
-    colAligns: align,
+    ...(align ? { colAligns: align } : {}),
     style: { head: ui.color ? ["cyan"] : [], border: ui.color ? ["grey"] : [] },
     chars: ui.color ? undefined : {
       top: "",
