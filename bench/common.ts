@@ -7,8 +7,26 @@
 import { parseInstance } from "../src/swebench/instance.ts";
 import { buildPrompt } from "../src/swebench/prompt.ts";
 
-/** The reference data folder (`../shared/data/` beside the repository). */
-export const DATA_DIR: URL = new URL("../../shared/data/", import.meta.url);
+const SHARED_DATA = new URL("../../shared/data/", import.meta.url);
+const FIXTURES = new URL("../tests/fixtures/", import.meta.url);
+
+/**
+ * The reference data folder: `../shared/data/` beside the repository when it is there, else the copies the tests use
+ * (`tests/fixtures/`, which hold every file the benchmarks read). Which one is used is said once on stderr.
+ */
+export const DATA_DIR: URL = pickDataDir();
+
+function pickDataDir(): URL {
+  try {
+    Deno.statSync(SHARED_DATA);
+    return SHARED_DATA;
+  } catch {
+    console.error(
+      `note: ${SHARED_DATA.pathname} is absent; the benchmarks read the repository's copies in ${FIXTURES.pathname}`,
+    );
+    return FIXTURES;
+  }
+}
 
 /**
  * True when `--name` is among the arguments.

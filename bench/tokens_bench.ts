@@ -1,7 +1,7 @@
 /**
  * Token counting benchmark (issue 7, item 3): throughput (MB/s) and cold init time of our counter (gpt-tokenizer
  * behind `src/tokens`) vs raw gpt-tokenizer, js-tiktoken and tiktoken (WASM build of OpenAI's Rust tiktoken), on
- * the problem statements of ../shared/data/swe-bench/lite-test.jsonl, o200k_base. Counts must be identical.
+ * the problem statements of lite-test.jsonl (../shared/data/swe-bench/, else tests/fixtures/), o200k_base. Counts must be identical.
  *
  * Each library runs in fresh processes (so init is cold: module import + rank table + first count); the parent
  * prints medians and ratios to ours. Machines are shared and noisy: read the ratios, not the absolute times.
@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { DATA_DIR } from "./common.ts";
 
 interface ChildResult {
   lib: string;
@@ -106,7 +107,7 @@ function pad(text: string, width: number, right = false): string {
 }
 
 async function main(): Promise<void> {
-  const defaultFile = new URL("../../shared/data/swe-bench/lite-test.jsonl", import.meta.url).pathname;
+  const defaultFile = new URL("swe-bench/lite-test.jsonl", DATA_DIR).pathname;
   const file = arg("file", defaultFile);
   const tiny = Deno.args.includes("--tiny");
   const passes = Number(arg("passes", tiny ? "1" : "5"));

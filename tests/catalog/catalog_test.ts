@@ -9,8 +9,8 @@ import {
   worstCaseCost,
 } from "../../src/providers/catalog.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
-const PRICES = new URL("../../../shared/data/prices/openai-anthropic-2026-07.json", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
+const PRICES = new URL("../fixtures/prices/openai-anthropic-2026-07.json", import.meta.url);
 
 /** Close enough for dollar amounts computed in floating point. */
 function near(actual: number | undefined, expected: number): void {

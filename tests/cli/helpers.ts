@@ -2,7 +2,7 @@
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** Real SWE-bench data shipped beside the repository. */
-export const SHARED: string = new URL("../../../shared/data/", import.meta.url).pathname;
+export const SHARED: string = new URL("../fixtures/", import.meta.url).pathname;
 
 /** The Deno cache of this process, so children with another HOME do not download everything again. */
 export const DENO_DIR: string = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
@@ -64,7 +64,7 @@ export interface Row {
   patch: string;
 }
 
-/** The first `n` rows of a file in ../shared/data/swe-bench/, as JSON lines and parsed. */
+/** The first `n` rows of a file in tests/fixtures/swe-bench/, as JSON lines and parsed. */
 export async function realRows(file: string, n: number): Promise<{ lines: string[]; instances: Row[] }> {
   const lines = (await Deno.readTextFile(`${SHARED}swe-bench/${file}`)).split("\n").filter(Boolean).slice(
     0,

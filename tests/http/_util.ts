@@ -1,7 +1,7 @@
 /** Shared helpers of the HTTP tests. */
 
 /** The real captures (repo root's sibling `shared/`). */
-export const CAPTURES: URL = new URL("../../../shared/data/captures/", import.meta.url);
+export const CAPTURES: URL = new URL("../fixtures/captures/", import.meta.url);
 
 /** Every capture file whose name ends with one of `suffixes`, as [relative path, bytes], sorted. */
 export async function captures(...suffixes: string[]): Promise<[string, Uint8Array][]> {

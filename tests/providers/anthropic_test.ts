@@ -1,5 +1,5 @@
 /**
- * Anthropic codecs on the real captures in ../shared/data/captures/anthropic/ (no network).
+ * Anthropic codecs on the real captures in tests/fixtures/captures/anthropic/ (no network).
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -19,7 +19,7 @@ import {
 import { sseDecoder, type SseEvent } from "../../src/http/mod.ts";
 import { type StreamEvent, SwebenchError } from "../../src/core/mod.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/anthropic/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/anthropic/", import.meta.url);
 
 function readCapture(name: string): string {
   return Deno.readTextFileSync(new URL(name, CAPTURES));

@@ -63,7 +63,7 @@ async function withSim<T>(
 
 /** A real SWE-bench problem statement as a prompt (a few hundred tokens of prose and code). */
 function swebenchPrompt(): { system: string; prompt: string } {
-  const url = new URL("../../../shared/data/swe-bench/lite-dev.jsonl", import.meta.url);
+  const url = new URL("../fixtures/swe-bench/lite-dev.jsonl", import.meta.url);
   const first = JSON.parse(Deno.readTextFileSync(url).split("\n")[0]);
   return {
     system: "You are an expert software engineer. Answer with a unified diff inside <patch> tags.",

@@ -21,7 +21,7 @@ import {
   sizeNumCtx,
 } from "../../src/providers/ollama_codec.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/ollama/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/ollama/", import.meta.url);
 
 async function readJson(name: string): Promise<unknown> {
   return JSON.parse(await Deno.readTextFile(new URL(name, CAPTURES)));

@@ -15,7 +15,7 @@ import {
   openAIStreamDecoder,
 } from "../../src/providers/openai.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const readText = (path: string): Promise<string> => Deno.readTextFile(new URL(path, CAPTURES));
 const readJson = async (path: string): Promise<unknown> => JSON.parse(await readText(path));
 

@@ -2,7 +2,7 @@
  * Test simulator: fake OpenAI, Anthropic, Ollama and Hugging Face servers on 127.0.0.1 (ephemeral ports) with
  * fault injection, used by tests and benchmarks. Nothing in `src/` imports it.
  *
- * What each server answers (shapes follow the real captures in `../shared/data/captures/`):
+ * What each server answers (shapes follow the real captures in `tests/fixtures/captures/`):
  * - OpenAI (`startOpenAISim`): `POST /v1/chat/completions` plain and SSE (role chunk, deltas, finish chunk,
  *   `include_usage` chunk with `choices: []`, `data: [DONE]`), `GET /v1/models[/{id}]`; reasoning models (o1 / o3 /
  *   o4 / gpt-5) reject `max_tokens` and a non-default `temperature`; `finish_reason: "length"` when the max tokens

@@ -5,7 +5,7 @@ import o200k from "js-tiktoken/ranks/o200k_base";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import { startOpenAISim } from "./mod.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const user = (content: string) => [{ role: "user" as const, content }];
 
 function client(url: string, apiKey = "sk-test-key-000000"): OpenAI {

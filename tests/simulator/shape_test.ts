@@ -1,5 +1,5 @@
 /**
- * Shape fidelity: for each real capture in ../shared/data/captures/, the simulator's corresponding response has
+ * Shape fidelity: for each real capture in tests/fixtures/captures/, the simulator's corresponding response has
  * the same set of keys (recursively, values ignored). Streams are compared as the union of key paths over their
  * events (per event type for Anthropic).
  *
@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { startAnthropicSim, startOllamaSim, startOpenAISim } from "./mod.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const readText = (path: string) => Deno.readTextFile(new URL(path, CAPTURES));
 const readJson = async (path: string) => JSON.parse(await readText(path));
 

@@ -2,7 +2,7 @@
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { INSTANCE_FIELDS } from "../../src/swebench/instance.ts";
 
-export const DATA: URL = new URL("../../../shared/data/swe-bench/", import.meta.url);
+export const DATA: URL = new URL("../fixtures/swe-bench/", import.meta.url);
 /** The Hugging Face columns of a SWE-bench row (the instance fields less the retrieval `text`). */
 export const FIELDS: string[] = INSTANCE_FIELDS.filter((f) => f !== "text");
 

@@ -6,7 +6,7 @@ import {
   validatePatch,
 } from "../../src/swebench/patch.ts";
 
-const DATA = new URL("../../../shared/data/", import.meta.url);
+const DATA = new URL("../fixtures/", import.meta.url);
 
 function readJsonl<T>(path: string): T[] {
   return Deno.readTextFileSync(new URL(path, DATA)).split("\n").filter((l) => l.trim() !== "").map((l) =>

@@ -2,7 +2,7 @@
  * Real Anthropic usage figures for known texts, from public API recordings, used to check the Claude estimate's
  * stated error bound. Sources (pydantic/pydantic-ai, tests/models/cassettes/test_anthropic/):
  * - test_anthropic_cache_count_tokens.yaml: `count_tokens` and the answer (`output_tokens`), claude-sonnet-4-5;
- * - test_anthropic_model_instructions.yaml: claude-3-opus-latest; and ../shared/data/captures/anthropic/.
+ * - test_anthropic_model_instructions.yaml: claude-3-opus-latest; and tests/fixtures/captures/anthropic/.
  *
  * @module
  */

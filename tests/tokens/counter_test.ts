@@ -11,7 +11,7 @@ import {
 } from "../../src/tokens/mod.ts";
 import { ANTHROPIC_SAMPLES } from "./anthropic_samples.ts";
 
-const CAPTURES = new URL("../../../shared/data/captures/", import.meta.url);
+const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(new URL(path, CAPTURES)));

@@ -1,6 +1,6 @@
 /**
  * Our counts (gpt-tokenizer) are identical to js-tiktoken's (the reference port of OpenAI's tiktoken, test-only)
- * on every text of ../shared/data/swe-bench/ and on random Unicode.
+ * on every text of tests/fixtures/swe-bench/ and on random Unicode.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -9,7 +9,7 @@ import cl100kRanks from "js-tiktoken/ranks/cl100k_base";
 import o200kRanks from "js-tiktoken/ranks/o200k_base";
 import { type EncodingName, loadEncoding } from "../../src/tokens/mod.ts";
 
-const SWE_BENCH = new URL("../../../shared/data/swe-bench/", import.meta.url);
+const SWE_BENCH = new URL("../fixtures/swe-bench/", import.meta.url);
 const FILES = ["lite-test.jsonl", "lite-dev.jsonl", "verified-mini.jsonl", "verified-5field.jsonl"];
 
 interface Row {
