@@ -1,6 +1,6 @@
 /**
  * Generates `src/providers/catalog_data.json` (the model catalog) from:
- * - LiteLLM's price table as filtered in `../shared/data/prices/openai-anthropic-2026-07.json` (USD per token,
+ * - LiteLLM's price table as filtered in `scripts/prices/openai-anthropic-2026-07.json` (a copy of the team reference data) (USD per token,
  *   converted here to USD per million tokens);
  * - `scripts/catalog_sources.json`: Anthropic prices transcribed from the vendor's pricing pages (used to verify, and
  *   where they disagree to correct, the LiteLLM figures), model limits and aliases the table lacks;
@@ -341,7 +341,7 @@ export async function readAnthropicSdk(): Promise<CatalogInputs["sdk"]> {
 
 /** Reads every input from its default location. */
 export async function readInputs(): Promise<CatalogInputs> {
-  const prices = new URL("../../shared/data/prices/openai-anthropic-2026-07.json", import.meta.url);
+  const prices = new URL("./prices/openai-anthropic-2026-07.json", import.meta.url);
   const sources = new URL("./catalog_sources.json", import.meta.url);
   return {
     litellm: JSON.parse(await Deno.readTextFile(prices)),

@@ -10,7 +10,7 @@ import {
 } from "../../src/providers/catalog.ts";
 
 const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
-const PRICES = new URL("../fixtures/prices/openai-anthropic-2026-07.json", import.meta.url);
+const PRICES = new URL("../../scripts/prices/openai-anthropic-2026-07.json", import.meta.url);
 
 /** Close enough for dollar amounts computed in floating point. */
 function near(actual: number | undefined, expected: number): void {
