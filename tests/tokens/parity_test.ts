@@ -61,7 +61,7 @@ async function assertParity(name: EncodingName, files: string[]): Promise<number
 
 Deno.test("o200k_base: identical to js-tiktoken on every SWE-bench text (all files, every row)", async () => {
   const checked = await assertParity("o200k_base", FILES);
-  assert.ok(checked > 2000, `checked ${checked} texts`);
+  assert.ok(checked > 1000, `checked ${checked} texts`); // 374 rows x (problem, patch, hints) + 51 reduced rows
 });
 
 Deno.test("cl100k_base: identical to js-tiktoken on every text of lite-test.jsonl", async () => {
