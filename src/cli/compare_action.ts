@@ -11,7 +11,7 @@ import { defaultPredictionsPath, openPredictions } from "../swebench/predictions
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
-import { exitCodeOf, interruptHandlers } from "./generate_action.ts";
+import { datasetFiles, exitCodeOf, interruptHandlers } from "./generate_action.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
@@ -99,6 +99,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       const writer = await openPredictions(outputs[i], {
         overwrite: !!flags.overwrite,
         retryFailed: !!flags.retryFailed,
+        protect: datasetFiles(ref),
       });
       const progress = createProgress();
       try {

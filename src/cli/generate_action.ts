@@ -5,8 +5,14 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
+import type { DatasetRef } from "../swebench/datasets.ts";
 import { runBatch } from "../generate/runner.ts";
-import { defaultPredictionsPath, openPredictions, readPredictions } from "../swebench/predictions.ts";
+import {
+  checkPredictionsPath,
+  defaultPredictionsPath,
+  openPredictions,
+  readPredictions,
+} from "../swebench/predictions.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { env } from "./env.ts";
 import type { GenerateFlags } from "./generate.ts";
@@ -41,8 +47,10 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const isGold = target.resolved.kind === "gold";
   const modelLabel = isGold ? "gold" : target.model;
   const output = flags.output ?? defaultPredictionsPath(modelLabel, ref.label, ref.split);
+  const protect = datasetFiles(ref);
 
   if (flags.dryRun) {
+    await checkPredictionsPath(output, { protect });
     const predicted = await readPredictions(output).then((p) => new Set(p.map((x) => x.instance_id))).catch(
       () => new Set<string>(),
     );
@@ -72,6 +80,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const writer = await openPredictions(output, {
     overwrite: !!flags.overwrite,
     retryFailed: !!flags.retryFailed,
+    protect,
   });
   for (const w of writer.warnings) warn(w);
   if (writer.repairs.predictions || writer.repairs.runLog) {
@@ -168,6 +177,11 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   } finally {
     await writer.close();
   }
+}
+
+/** The dataset's local file, which `-o` must never name. */
+export function datasetFiles(ref: DatasetRef): { path: string; what: string }[] {
+  return ref.kind === "local" && ref.path ? [{ path: ref.path, what: "dataset file" }] : [];
 }
 
 /**

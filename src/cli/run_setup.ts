@@ -107,6 +107,17 @@ export async function loadSelection(
     hfToken: env("HF_TOKEN"),
   });
   const all = await loadInstances(ref);
+  if (all.length === 0) {
+    throw new SwebenchError(
+      "usage",
+      `the dataset ${ref.path ?? ref.id ?? ref.name} (${ref.split}) is empty: it has no rows`,
+      {
+        hint: ref.kind === "local"
+          ? "Check the file: it holds no instance (one JSON object per line, or a JSON array, or parquet rows)."
+          : "Check the dataset name and --split with `swebench dataset info <name>`.",
+      },
+    );
+  }
   const instances = selectInstances(all, {
     instances: flags.instances,
     filter: flags.filter,

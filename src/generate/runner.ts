@@ -207,6 +207,9 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       extra: options.includeGold ? { ...options.extra, goldPatch: inst.patch ?? null } : options.extra,
     };
     let retries = 0;
+    // Errors after the call returned come from writing the files: they stop the run (see runOne), they do not
+    // fail the instance.
+    let called = false;
     try {
       const result = await options.call(request, {
         instanceId: inst.instance_id,
@@ -227,6 +230,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         },
         onNotice: (message) => emit({ type: "notice", message }),
       });
+      called = true;
       const r = result.response;
       const extracted = extractPatch(r.content, { truncated: r.finishReason === "length" });
       // Write the prediction line first: it is what the harness reads; the run log is the sidecar.
@@ -269,6 +273,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         latencyMs: r.latencyMs,
       });
     } catch (e) {
+      if (called) throw e;
       const err = toSwebenchError(e);
       if (err.kind === "interrupted" || inner.signal.aborted) {
         // Not a failure of the instance: it is simply not done; the next run resumes it.

@@ -10,18 +10,25 @@
  * - Run log (`<predictions>.runlog.jsonl`): one JSON record per attempt (status, error, usage, cost, latency,
  *   attempts, finish reason, patch status, the full model output).
  * - What `kill -9` can tear: only the last line of either file (a write cut short leaves a line without its final
- *   `\n`; a crash of the machine can leave a final line of garbage such as NUL bytes). At open, a final line that
- *   lacks its newline or is not valid JSON is cut off; the instance is then simply done again.
+ *   `\n`; a crash of the machine can leave a final line of garbage such as NUL bytes). At open, such a final line
+ *   is cut off (the instance is then simply done again), but only when it is the start of one of our lines (or
+ *   NUL bytes) and every other line is a record of the file's kind.
+ * - Never someone else's file: an existing file whose lines are not predictions (or run-log records), a
+ *   directory, a device or pipe (`/dev/stdout`), or a protected file (the dataset, also through a symlink) is
+ *   refused with a usage error before anything is written, byte for byte untouched (also with `overwrite`).
+ *   Both files are inspected before either is changed.
  * - Resume: an instance is done when it has a prediction line. A failed instance gets no prediction line (only a run
  *   log record); without `retryFailed` it counts as done too (not sent again), with `retryFailed` it is redone.
  *   The same holds for instances skipped because the prompt does not fit. Records with error kind `interrupted` do
  *   not count as failed. An `ok` call whose patch is empty still gets a prediction line with `model_patch: ""`
  *   (the harness accepts it and counts it unresolved), so it is not retried forever.
  * - One writer per file: `<predictions>.lock` holds the writer's pid and an OS lock (`FsFile.tryLock`), so a second
- *   writer gets a clear usage error while a lock left behind by a killed process is taken over.
+ *   writer gets a clear usage error while a lock left behind by a killed process is taken over. The lock and the
+ *   run log are keyed by the real path (symlinks followed): a symlink to a file another run writes is refused.
  *
  * @module
  */
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { SwebenchError } from "../core/errors.ts";
 import type { FinishReason, TokenUsage } from "../core/response.ts";
 
@@ -116,6 +123,11 @@ export interface OpenPredictionsOptions {
   retryFailed?: boolean;
   /** fsync every line, not only at close (default false: a written line already survives `kill -9`). */
   sync?: boolean;
+  /**
+   * Files that must never be written (the dataset): a predictions path or run log that is one of them, also
+   * through a symlink, is refused. `what` names it in the message.
+   */
+  protect?: ReadonlyArray<{ path: string; what: string }>;
 }
 
 /**
@@ -205,65 +217,128 @@ interface ScannedLine {
   value: unknown;
 }
 
-/** Read a JSON Lines file, cutting a torn final line off the file. */
-async function scanAndRepair(path: string): Promise<{ lines: ScannedLine[]; bad: number[]; cut: number }> {
+/** What {@linkcode inspectFile} found in an existing file (nothing is changed by looking). */
+interface Inspection {
+  /** The file exists. */
+  exists: boolean;
+  /** Complete lines that are records of the expected kind. */
+  lines: ScannedLine[];
+  /** Complete lines (1-based numbers) that are not records: damage in the middle of the file. */
+  bad: number[];
+  /** Bytes to keep: everything before a torn final line (the file size when nothing is torn). */
+  keep: number;
+  /** Bytes a repair would cut (a torn final line). */
+  cut: number;
+}
+
+/** The start of every line this module writes (JSON.stringify puts `instance_id` first in both files). */
+const OWN_LINE_START = '{"instance_id":';
+
+/**
+ * A final line that a crash of ours can leave: the beginning of one of our lines cut short (no newline, or not
+ * valid JSON), or NUL bytes (a machine crash can leave a block of zeros). Anything else is someone's text.
+ */
+function isTornLine(bytes: Uint8Array): boolean {
+  if (bytes.length > 0 && bytes.every((b) => b === 0 || b === 0x0a || b === 0x0d)) return true;
+  const text = new TextDecoder().decode(bytes.subarray(0, OWN_LINE_START.length + 8)).replace(/\0+$/, "");
+  if (text === "") return false;
+  return text.startsWith(OWN_LINE_START) || OWN_LINE_START.startsWith(text);
+}
+
+/** A predictions line: an object with a string `instance_id`, a `model_name_or_path` and a `model_patch`. */
+function isPredictionRecord(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.instance_id === "string" && "model_name_or_path" in o &&
+    (typeof o.model_patch === "string" || o.model_patch === null);
+}
+
+/** A run-log line: an object with a string `instance_id` and a string `status`. */
+function isRunLogRecord(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.instance_id === "string" && typeof o.status === "string";
+}
+
+/**
+ * Read a JSON Lines file without changing it: which complete lines are records, which are not, and whether the
+ * final line is one of ours torn by a crash (see {@linkcode isTornLine}). A final line that is neither a record
+ * nor torn counts as bad, like damage in the middle.
+ */
+async function inspectFile(path: string, isRecord: (v: unknown) => boolean): Promise<Inspection> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { lines: [], bad: [], cut: 0 };
+    if (e instanceof Deno.errors.NotFound) return { exists: false, lines: [], bad: [], keep: 0, cut: 0 };
     throw fileError(e, path, "read");
   }
   const decoder = new TextDecoder();
   const lines: ScannedLine[] = [];
   const bad: number[] = [];
-  let keepBytes = bytes.length;
+  let keep = bytes.length;
   let start = 0;
   let lineNo = 0;
-  let lastStart = 0;
-  let lastBad = false;
   while (start < bytes.length) {
     lineNo++;
     const nl = bytes.indexOf(0x0a, start);
     const end = nl < 0 ? bytes.length : nl;
-    const text = decoder.decode(bytes.subarray(start, end)).replace(/\r$/, "");
-    lastStart = start;
-    lastBad = false;
-    if (nl < 0) {
-      // No newline: the write was cut short. Cut it off.
-      keepBytes = start;
-      break;
-    }
-    if (text.trim() !== "") {
+    const last = nl < 0 || nl === bytes.length - 1;
+    const raw = bytes.subarray(start, end);
+    const text = decoder.decode(raw).replace(/\r$/, "");
+    let value: unknown;
+    let parsed = false;
+    if (nl >= 0 && text.trim() !== "") {
       try {
-        lines.push({ line: lineNo, value: JSON.parse(text) });
-      } catch {
-        bad.push(lineNo);
-        lastBad = true;
-      }
+        value = JSON.parse(text);
+        parsed = true;
+      } catch { /* not JSON */ }
     }
+    if (nl < 0 || (last && !parsed && text.trim() !== "")) {
+      // The final line: without its newline it was cut short; with it but unreadable, garbage of a crash.
+      if (isTornLine(raw)) {
+        keep = start;
+        break;
+      }
+      bad.push(lineNo);
+    } else if (text.trim() !== "") {
+      if (parsed && isRecord(value)) lines.push({ line: lineNo, value });
+      else bad.push(lineNo);
+    }
+    if (nl < 0) break;
     start = nl + 1;
   }
-  // A complete last line that is not JSON (e.g. NUL bytes after a machine crash) is torn too.
-  if (keepBytes === bytes.length && lastBad) {
-    keepBytes = lastStart;
-    bad.pop();
-  }
-  const cut = bytes.length - keepBytes;
-  if (cut > 0) {
+  return { exists: true, lines, bad, keep, cut: bytes.length - keep };
+}
+
+/** Cut a torn final line off (after {@linkcode inspectFile} found one). */
+async function cutTornLine(path: string, keep: number): Promise<void> {
+  try {
+    const f = await Deno.open(path, { write: true });
     try {
-      const f = await Deno.open(path, { write: true });
-      try {
-        await f.truncate(keepBytes);
-        await f.syncData();
-      } finally {
-        f.close();
-      }
-    } catch (e) {
-      throw fileError(e, path, "write");
+      await f.truncate(keep);
+      await f.syncData();
+    } finally {
+      f.close();
     }
+  } catch (e) {
+    throw fileError(e, path, "write");
   }
-  return { lines, bad, cut };
+}
+
+/** The error for an existing file that swebench did not write: it is never changed. */
+function foreignFileError(path: string, what: "predictions" | "run log", line: number): SwebenchError {
+  const shape = what === "predictions"
+    ? 'one JSON object per line with "instance_id", "model_name_or_path" and "model_patch"'
+    : 'one JSON object per line with "instance_id" and "status"';
+  return new SwebenchError(
+    "usage",
+    `${path} is not a ${what} file (line ${line} is not a ${what} record): it was left untouched`,
+    {
+      hint: `swebench only adds to files it wrote (${shape}). Choose another -o path, ` +
+        "or move this file away yourself.",
+    },
+  );
 }
 
 function fileError(e: unknown, path: string, what: "read" | "write"): SwebenchError {
@@ -274,11 +349,118 @@ function fileError(e: unknown, path: string, what: "read" | "write"): SwebenchEr
       hint: `Add --allow-${what}=${path} (or --allow-${what}), or choose another -o path.`,
     });
   }
-  return new SwebenchError(
-    "unexpected",
-    `Could not ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`,
-    { cause: e, hint: "Check the disk (space, permissions) and the -o path." },
-  );
+  // An I/O error of the disk or the path (full disk, read-only file system, ...): bad input, exit 2.
+  const detail = e instanceof Error ? e.message : String(e);
+  const full = /no space left|os error 28\b|quota exceeded|os error 122\b/i.test(detail);
+  return new SwebenchError("usage", `Could not ${what} ${path}: ${detail}`, {
+    cause: e,
+    hint: full
+      ? "The disk is full: free some space (or write to another disk with -o), then re-run the same command; " +
+        "finished predictions are kept."
+      : "Check the -o path and the disk, then re-run the same command; finished predictions are kept.",
+  });
+}
+
+/** `stat`/`lstat` of a path; undefined when it does not exist. */
+async function statOf(
+  stat: (p: string) => Promise<Deno.FileInfo>,
+  p: string,
+  shown: string,
+): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await stat(p);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw fileError(e, shown, "read");
+  }
+}
+
+/**
+ * The file a path names with every symlink followed, also a dangling one (whose target the first write creates):
+ * two paths to one file give the same answer, so they share one lock.
+ */
+async function realTarget(path: string): Promise<string> {
+  let p = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const info = await statOf(Deno.lstat, p, path);
+    if (!info?.isSymlink) break;
+    const target = await Deno.readLink(p);
+    p = isAbsolute(target) ? target : resolve(dirname(p), target);
+  }
+  try {
+    return await Deno.realPath(p);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw fileError(e, path, "read");
+  }
+  try {
+    return join(await Deno.realPath(dirname(p)), basename(p));
+  } catch {
+    return p;
+  }
+}
+
+/** An existing path must be a regular file: never a directory, a terminal, a pipe or a device. */
+async function checkRegularFile(path: string): Promise<void> {
+  const info = await statOf(Deno.stat, path, path);
+  if (info === undefined) return;
+  if (info.isFile) {
+    // `-o /dev/stdout` when stdout is redirected to a file: predictions and the summary would mix in it.
+    for (const std of ["/dev/stdout", "/dev/stderr"]) {
+      const s = await Deno.stat(std).catch(() => undefined);
+      if (s?.ino && s.ino === info.ino && s.dev === info.dev) {
+        throw new SwebenchError("usage", `${path} is where this command prints (its ${std.slice(5)})`, {
+          hint:
+            "Predictions are written to a file of their own, with the run log beside it, so that a crash " +
+            "loses nothing and the same command resumes: write to a file (-o preds.jsonl) and read it with cat.",
+        });
+      }
+    }
+    return;
+  }
+  if (info.isDirectory) {
+    throw new SwebenchError("usage", `${path} is a directory, not a file`, {
+      hint: `-o takes a file path, e.g. -o ${join(path, "predictions.jsonl")}.`,
+    });
+  }
+  throw new SwebenchError("usage", `${path} is not a regular file (a terminal, pipe or device)`, {
+    hint:
+      "Predictions are written to a file, with the run log beside it, so that a crash loses nothing and " +
+      "the same command resumes: write to a file (-o preds.jsonl) and read it with cat.",
+  });
+}
+
+/**
+ * Check, without writing anything, that `path` can take predictions: an existing path (and its run log) must be a
+ * regular file, and neither may be a protected file (the dataset), also through a symlink. Returns the real path
+ * (symlinks followed; the lock and the run log are keyed by it), the path to open and the run log's path.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkPredictionsPath } from "@swebench/runner";
+ * await checkPredictionsPath("d.jsonl", { protect: [{ path: "d.jsonl", what: "dataset" }] }); // throws: usage
+ * ```
+ */
+export async function checkPredictionsPath(
+  path: string,
+  options: Pick<OpenPredictionsOptions, "protect"> = {},
+): Promise<{ real: string; file: string; logPath: string }> {
+  await checkRegularFile(path);
+  const real = await realTarget(path);
+  // Without a symlink in the way the path stays as given (relative paths in messages stay relative).
+  const file = real === resolve(path) ? path : real;
+  const logPath = runLogPathFor(file);
+  await checkRegularFile(logPath);
+  for (const p of options.protect ?? []) {
+    const other = await realTarget(p.path).catch(() => resolve(p.path));
+    if (other === real || other === resolve(runLogPathFor(real))) {
+      throw new SwebenchError(
+        "usage",
+        `${other === real ? path : logPath} is the ${p.what} (${p.path}): it was left untouched`,
+        { hint: "Write predictions to another file with -o, e.g. -o predictions/out.jsonl." },
+      );
+    }
+  }
+  return { real, file, logPath };
 }
 
 const heldLocks = new Set<string>();
@@ -303,8 +485,11 @@ function lockedError(path: string, owner: string): SwebenchError {
 }
 
 /** Take `<path>.lock`: created with createNew (pid inside) and held with an exclusive OS lock. */
-async function acquireLock(path: string): Promise<{ file: Deno.FsFile; lockPath: string }> {
-  const lockPath = `${path}.lock`;
+async function acquireLock(
+  realPath: string,
+  path: string,
+): Promise<{ file: Deno.FsFile; lockPath: string }> {
+  const lockPath = `${realPath}.lock`;
   if (heldLocks.has(lockPath)) throw lockedError(path, `this process, pid ${Deno.pid}`);
   for (let attempt = 0; attempt < 5; attempt++) {
     let file: Deno.FsFile;
@@ -474,16 +659,14 @@ export async function openPredictions(
   path: string,
   options: OpenPredictionsOptions = {},
 ): Promise<PredictionsWriter> {
-  const logPath = runLogPathFor(path);
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
-  if (dir !== "") {
-    try {
-      await Deno.mkdir(dir, { recursive: true });
-    } catch (e) {
-      throw fileError(e, dir, "write");
-    }
+  const dir = dirname(path);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(e, dir, "write");
   }
-  const lock = await acquireLock(path);
+  const { real, file, logPath } = await checkPredictionsPath(path, options);
+  const lock = await acquireLock(real, path);
   const opened: Deno.FsFile[] = [];
   try {
     const predicted = new Set<string>();
@@ -491,35 +674,40 @@ export async function openPredictions(
     const lastStatus = new Map<string, RunLogRecord>();
     let repairs = { predictions: 0, runLog: 0 };
     const warnings: string[] = [];
+    // Look at both files before changing either: a file swebench did not write is refused untouched.
+    const preds = await inspectFile(file, isPredictionRecord);
+    const log = await inspectFile(logPath, isRunLogRecord);
+    if (preds.bad.length > 0 && preds.lines.length === 0) {
+      throw foreignFileError(path, "predictions", preds.bad[0]);
+    }
+    if (log.bad.length > 0 && log.lines.length === 0) throw foreignFileError(logPath, "run log", log.bad[0]);
     if (!options.overwrite) {
-      const preds = await scanAndRepair(path);
       if (preds.bad.length > 0) {
-        throw new SwebenchError("usage", `${path}:${preds.bad[0]}: not a valid JSON line`, {
-          hint:
-            "The predictions file is damaged in the middle: fix or delete that line, or start fresh with " +
-            "--overwrite.",
-        });
-      }
-      for (const { line, value } of preds.lines) {
-        const id = (value as { instance_id?: unknown })?.instance_id;
-        if (typeof id !== "string") {
-          throw new SwebenchError("usage", `${path}:${line}: not a prediction (no string "instance_id")`, {
+        throw new SwebenchError(
+          "usage",
+          `${path}:${preds.bad[0]}: not a prediction line (a JSON object with "instance_id", ` +
+            `"model_name_or_path" and "model_patch"): the file was left untouched`,
+          {
             hint:
-              "This does not look like a predictions file written by swebench: choose another -o, or --overwrite.",
-          });
-        }
-        predicted.add(id);
-        const model = (value as { model_name_or_path?: unknown }).model_name_or_path;
-        if (typeof model === "string") models.add(model);
+              "The predictions file is damaged in the middle: fix or delete that line, or start fresh with " +
+              "--overwrite.",
+          },
+        );
       }
-      const log = await scanAndRepair(logPath);
+      for (const { value } of preds.lines) {
+        const v = value as Prediction;
+        predicted.add(v.instance_id);
+        if (typeof v.model_name_or_path === "string") models.add(v.model_name_or_path);
+      }
       if (log.bad.length > 0) {
         warnings.push(`${logPath}: ignored ${log.bad.length} unreadable line(s) (first: line ${log.bad[0]})`);
       }
       for (const { value } of log.lines) {
         const rec = value as RunLogRecord;
-        if (rec && typeof rec.instance_id === "string") lastStatus.set(rec.instance_id, rec);
+        lastStatus.set(rec.instance_id, rec);
       }
+      if (preds.cut > 0) await cutTornLine(file, preds.keep);
+      if (log.cut > 0) await cutTornLine(logPath, log.keep);
       repairs = { predictions: preds.cut, runLog: log.cut };
       if (preds.cut > 0) warnings.push(`${path}: cut a torn last line (${preds.cut} bytes)`);
       if (log.cut > 0) warnings.push(`${logPath}: cut a torn last line (${log.cut} bytes)`);
@@ -537,12 +725,12 @@ export async function openPredictions(
         throw fileError(e, p, "write");
       }
     };
-    const pred = await openOne(path);
-    const log = await openOne(logPath);
+    const predFile = await openOne(file);
+    const logFile = await openOne(logPath);
     const writer = new JsonLinesWriter(
       path,
       logPath,
-      { pred: pred.f, log: log.f, predSize: pred.size, logSize: log.size },
+      { pred: predFile.f, log: logFile.f, predSize: predFile.size, logSize: logFile.size },
       lock,
       options.sync === true,
     );
