@@ -10,24 +10,14 @@ import {
   fetchDataset,
   isDatasetCached,
   KNOWN_DATASETS,
-  resolveDataset,
 } from "../swebench/datasets.ts";
 import type { HfProgress } from "../swebench/hf.ts";
-import { env } from "./env.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, style, ui } from "./output.ts";
-import { cacheDir } from "./paths.ts";
+import { info, out, style, ui, write } from "./output.ts";
+import { cacheDir, datasetRef } from "./paths.ts";
 import { renderTable } from "./table.ts";
 
-function ref(name: string, flags: { split?: string; context?: ContextVariant }) {
-  return resolveDataset(name, {
-    split: flags.split,
-    context: flags.context,
-    cacheDir: cacheDir(),
-    hfEndpoint: env("HF_ENDPOINT"),
-    hfToken: env("HF_TOKEN"),
-  });
-}
+const ref = datasetRef;
 
 function mib(bytes: number): string {
   return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
@@ -70,11 +60,10 @@ export async function datasetList(flags: { json?: true }, _globals: GlobalFlags)
 
 function progressPrinter() {
   const tty = Deno.stderr.isTerminal() && !ui.quiet;
-  const enc = new TextEncoder();
   return (p: HfProgress) => {
     const pct = p.total ? ` ${Math.floor((p.bytes / p.total) * 100)}%` : "";
     if (tty) {
-      Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${p.file}: ${mib(p.bytes)}${pct}${p.done ? "\n" : ""}`));
+      write("stderr", `\r\x1b[2K${p.file}: ${mib(p.bytes)}${pct}${p.done ? "\n" : ""}`);
     } else if (p.done) info(`${p.file}: ${mib(p.bytes)}`);
   };
 }

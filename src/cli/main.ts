@@ -9,12 +9,13 @@ import { generateCommand } from "./generate.ts";
 import type { GlobalFlags } from "./options.ts";
 
 export type { GlobalFlags };
-import { asError, initUi, printError, warn } from "./output.ts";
+import { asError, initUi, printError, warn, write } from "./output.ts";
 import { configWarnings } from "./config.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
+import { validateCommand } from "./validate.ts";
 
 /** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
 export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {
@@ -28,8 +29,8 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
-      writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+      writeOut: (s) => write("stdout", s),
+      writeErr: (s) => write("stderr", s),
     });
   program.hook("preAction", (_cmd, action) => {
     initUi(action.optsWithGlobals() as unknown as GlobalFlags);
@@ -47,6 +48,7 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
   program.addCommand(datasetCommand(setExit));
   program.addCommand(compareCommand(setExit));
   program.addCommand(reportCommand(setExit));
+  program.addCommand(validateCommand(setExit));
   const override = (c: Command<unknown[], Record<string, unknown>>) => {
     c.exitOverride();
     for (const sub of c.commands) override(sub as Command<unknown[], Record<string, unknown>>);
@@ -83,9 +85,7 @@ export async function runCli(args: string[]): Promise<number> {
     const code = printError(e);
     // --json promises one JSON document on stdout, errors included.
     if (args.includes("--json")) {
-      Deno.stdout.writeSync(
-        new TextEncoder().encode(JSON.stringify({ error: asError(e).toJSON(), exitCode: code }) + "\n"),
-      );
+      write("stdout", JSON.stringify({ error: asError(e).toJSON(), exitCode: code }) + "\n");
     }
     return code;
   }

@@ -35,13 +35,31 @@ export const style: Record<"bold" | "dim" | "red" | "green" | "yellow" | "cyan",
 };
 
 const encoder = new TextEncoder();
+const closed = { stdout: false, stderr: false };
+
+/**
+ * Write text whole to stdout or stderr (`writeSync` may write part of a buffer). A reader that went away
+ * (`swebench ... | head`) ends the output quietly: the command itself carries on and finishes its files.
+ */
+export function write(stream: "stdout" | "stderr", text: string): void {
+  if (closed[stream]) return;
+  const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
+  let bytes = encoder.encode(text);
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(target.writeSync(bytes));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) closed[stream] = true;
+    else throw e;
+  }
+}
+
 /** Write a line to stderr (progress, notices). */
 export function info(line: string): void {
-  if (!ui.quiet) Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  if (!ui.quiet) write("stderr", line + "\n");
 }
 /** Write a warning to stderr (shown even with -q). */
 export function warn(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(style.yellow("warning: ") + line + "\n"));
+  write("stderr", style.yellow("warning: ") + line + "\n");
 }
 const stdoutIsTerminal = (() => {
   try {
@@ -55,7 +73,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Write a result line to stdout (colour only when stdout itself is a terminal). */
 export function out(line: string): void {
-  Deno.stdout.writeSync(encoder.encode((stdoutIsTerminal ? line : line.replace(ANSI, "")) + "\n"));
+  write("stdout", (stdoutIsTerminal ? line : line.replace(ANSI, "")) + "\n");
 }
 
 /** Normalise anything thrown into a SwebenchError (permission errors name the flag). */
@@ -73,6 +91,6 @@ export function printError(e: unknown): number {
     const stack = err.cause instanceof Error ? err.cause.stack : err.stack;
     if (stack) lines.push(style.dim(stack));
   }
-  Deno.stderr.writeSync(encoder.encode(lines.join("\n") + "\n"));
+  write("stderr", lines.join("\n") + "\n");
   return err.exitCode;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProgressEvent } from "../generate/events.ts";
-import { info, style, ui } from "./output.ts";
+import { info, style, ui, write } from "./output.ts";
 
 /** Format seconds as `1h02m`, `3m05s`, `12s`. */
 export function formatDuration(ms: number): string {
@@ -44,7 +44,6 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
   let total = 0, done = 0, failed = 0, skipped = 0, retries = 0, inFlight = 0, cost = 0, tokens = 0;
   let costUnknown = false;
   let lastPlain = 0;
-  const enc = new TextEncoder();
   const line = (): string => {
     const elapsed = performance.now() - started;
     const finished = done + failed + skipped;
@@ -60,7 +59,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
   const draw = (force = false) => {
     if (ui.quiet) return;
     if (tty) {
-      Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${line()}`));
+      write("stderr", `\r\x1b[2K${line()}`);
     } else {
       const now = performance.now();
       if (force || now - lastPlain >= (options.intervalMs ?? 5000)) {
@@ -71,7 +70,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
   };
   const above = (text: string) => {
     if (ui.quiet) return;
-    if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K`));
+    if (tty) write("stderr", `\r\x1b[2K`);
     info(text);
     draw(true);
   };
@@ -121,7 +120,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
       draw(e.type === "run-end");
     },
     close() {
-      if (tty && !ui.quiet) Deno.stderr.writeSync(enc.encode("\n"));
+      if (tty && !ui.quiet) write("stderr", "\n");
     },
   };
 }

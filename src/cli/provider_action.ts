@@ -18,7 +18,7 @@ import {
   saveConfig,
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, style, ui } from "./output.ts";
+import { info, out, style, ui, write } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderTable } from "./table.ts";
 
@@ -369,7 +369,6 @@ export async function providerPull(
   const { pullModel } = await import("../providers/ollama.ts");
   let last = "";
   const tty = Deno.stderr.isTerminal() && !ui.quiet;
-  const enc = new TextEncoder();
   for await (const p of pullModel({ host: r.baseUrl, model })) {
     if (flags.json) {
       out(JSON.stringify(p));
@@ -379,10 +378,10 @@ export async function providerPull(
     const line = `${p.status}${pct}`;
     if (line === last) continue;
     last = line;
-    if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${line}`));
+    if (tty) write("stderr", `\r\x1b[2K${line}`);
     else if (!p.total || p.completed === p.total) info(line);
   }
-  if (tty) Deno.stderr.writeSync(enc.encode("\n"));
+  if (tty) write("stderr", "\n");
   if (!flags.json) out(`Pulled ${model}.`);
   return 0;
 }

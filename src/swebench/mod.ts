@@ -12,3 +12,4 @@ export * from "./select.ts";
 export * from "./prompt.ts";
 export * from "./predictions.ts";
 export * from "./patch.ts";
+export * from "./validate.ts";

@@ -399,8 +399,112 @@ export function extractPatch(output: string, options: ExtractOptions = {}): Patc
 }
 
 /**
+ * One structural problem of a patch, as {@linkcode checkPatch} reports it.
+ *
+ * @example
+ * ```ts
+ * import type { PatchProblem } from "@swebench/runner";
+ * const p: PatchProblem = { code: "hunk-counts", severity: "error", message: "line 3: ..." };
+ * ```
+ */
+export interface PatchProblem {
+  /**
+   * What is wrong: `empty`, `crlf`, `no-diff`, `text-before`, `text-between`, `text-after`, `structure`,
+   * `hunk-counts`, `context-only`, `blank-context`, `blank-between-hunks`, `no-final-newline`.
+   */
+  code: string;
+  /**
+   * `error` when `git apply` (the harness's first three attempts) rejects the patch because of it; `warning` when
+   * `git apply` accepts it (text around the diff, an empty context line).
+   */
+  severity: "error" | "warning";
+  /** The problem, with the line of the patch it is on (1-based). */
+  message: string;
+}
+
+/**
+ * Checks a unified diff's structure (headers, hunk counts) and says, for each problem, whether `git apply` would
+ * reject the patch because of it. Blank lines before the first header and after the last hunk are accepted.
+ *
+ * @example
+ * ```ts
+ * import { checkPatch } from "@swebench/runner";
+ * checkPatch("--- a/x\n+++ b/x\n@@ -1,3 +1 @@\n-a\n+b\n")[0].code; // "hunk-counts"
+ * checkPatch("Fix:\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")[0].severity; // "warning"
+ * ```
+ */
+export function checkPatch(patch: string): PatchProblem[] {
+  if (typeof patch !== "string" || patch.trim() === "") {
+    return [{ code: "empty", severity: "error", message: "empty patch" }];
+  }
+  const problems: PatchProblem[] = [];
+  const error = (code: string, message: string) => problems.push({ code, severity: "error", message });
+  const warning = (code: string, message: string) => problems.push({ code, severity: "warning", message });
+  let src = patch;
+  if (isAllCrlf(src)) {
+    error("crlf", "every line ends in CRLF (a transport artefact; the patch needs LF line endings)");
+    src = src.replaceAll("\r\n", "\n");
+  }
+  const pd = parseDiff(src);
+  const { lines, regions } = pd;
+  if (regions.length === 0) {
+    error("no-diff", "no file header (diff --git or ---/+++) found");
+    return problems;
+  }
+  const prose = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (lines[k].trim() !== "") return k;
+    return -1;
+  };
+  const before = prose(0, regions[0].start);
+  if (before !== -1) {
+    warning("text-before", `line ${before + 1}: text before the first file header: ${show(lines[before])}`);
+  }
+  regions.forEach((region, ri) => {
+    const next = regions[ri + 1];
+    const junk = prose(region.end, next ? next.start : lines.length);
+    if (junk !== -1) {
+      warning(
+        next ? "text-between" : "text-after",
+        `line ${junk + 1}: text ${next ? "between file diffs" : "after the last hunk"}: ${show(lines[junk])}`,
+      );
+    }
+    for (const s of region.sections) {
+      for (const p of s.problems) error("structure", p);
+      for (const h of s.hunks) {
+        if (h.numbered && !h.countsOk && (h.actualOld > 0 || h.actualNew > 0)) {
+          error(
+            "hunk-counts",
+            `line ${h.header + 1}: hunk header ${
+              show(lines[h.header])
+            } does not match its body (${h.actualOld} old, ${h.actualNew} new lines)`,
+          );
+        }
+        if (h.numbered && !h.changed && (h.actualOld > 0 || h.actualNew > 0)) {
+          error("context-only", `line ${h.header + 1}: hunk holds context lines only (git rejects it)`);
+        }
+        if (h.blankLines.length > 0) {
+          const more = h.blankLines.length > 1 ? ` (and ${h.blankLines.length - 1} more)` : "";
+          warning(
+            "blank-context",
+            `line ${
+              h.blankLines[0] + 1
+            }${more}: empty line inside a hunk (a context line needs its leading space)`,
+          );
+        }
+      }
+      for (const b of s.blankBetweenHunks) {
+        error("blank-between-hunks", `line ${b + 1}: blank line between hunks`);
+      }
+    }
+  });
+  if (!pd.finalNewline) error("no-final-newline", "the patch does not end with a newline");
+  return problems;
+}
+
+/**
  * Validates a unified diff's structure (headers, hunk counts); returns problems found (empty = valid).
  * Blank lines before the first header and after the last hunk are accepted (`git apply` ignores them).
+ * {@linkcode checkPatch} gives the same problems with a code and whether `git apply` rejects the patch.
  *
  * @example
  * ```ts
@@ -410,59 +514,7 @@ export function extractPatch(output: string, options: ExtractOptions = {}): Patc
  * ```
  */
 export function validatePatch(patch: string): string[] {
-  if (typeof patch !== "string" || patch.trim() === "") return ["empty patch"];
-  const problems: string[] = [];
-  let src = patch;
-  if (isAllCrlf(src)) {
-    problems.push("every line ends in CRLF (a transport artefact; the patch needs LF line endings)");
-    src = src.replaceAll("\r\n", "\n");
-  }
-  const pd = parseDiff(src);
-  const { lines, regions } = pd;
-  if (regions.length === 0) return [...problems, "no file header (diff --git or ---/+++) found"];
-  const prose = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (lines[k].trim() !== "") return k;
-    return -1;
-  };
-  const before = prose(0, regions[0].start);
-  if (before !== -1) {
-    problems.push(`line ${before + 1}: text before the first file header: ${show(lines[before])}`);
-  }
-  regions.forEach((region, ri) => {
-    const next = regions[ri + 1];
-    const junk = prose(region.end, next ? next.start : lines.length);
-    if (junk !== -1) {
-      problems.push(
-        `line ${junk + 1}: text ${next ? "between file diffs" : "after the last hunk"}: ${show(lines[junk])}`,
-      );
-    }
-    for (const s of region.sections) {
-      for (const p of s.problems) problems.push(p);
-      for (const h of s.hunks) {
-        if (h.numbered && !h.countsOk && (h.actualOld > 0 || h.actualNew > 0)) {
-          problems.push(
-            `line ${h.header + 1}: hunk header ${
-              show(lines[h.header])
-            } does not match its body (${h.actualOld} old, ${h.actualNew} new lines)`,
-          );
-        }
-        if (h.numbered && !h.changed && (h.actualOld > 0 || h.actualNew > 0)) {
-          problems.push(`line ${h.header + 1}: hunk holds context lines only (git rejects it)`);
-        }
-        if (h.blankLines.length > 0) {
-          const more = h.blankLines.length > 1 ? ` (and ${h.blankLines.length - 1} more)` : "";
-          problems.push(
-            `line ${
-              h.blankLines[0] + 1
-            }${more}: empty line inside a hunk (a context line needs its leading space)`,
-          );
-        }
-      }
-      for (const b of s.blankBetweenHunks) problems.push(`line ${b + 1}: blank line between hunks`);
-    }
-  });
-  if (!pd.finalNewline) problems.push("the patch does not end with a newline");
-  return problems;
+  return checkPatch(patch).map((p) => p.message);
 }
 
 /**
