@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type ProviderKind, SwebenchError, type UnifiedResponse } from "../core/mod.ts";
+import { type ProviderKind, stripControl, SwebenchError, type UnifiedResponse } from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
 import { createProvider } from "../providers/registry.ts";
@@ -104,7 +104,8 @@ async function smallCall(r: ResolvedProvider, config: ConfigFile): Promise<Unifi
 }
 
 function describeCall(r: UnifiedResponse): string {
-  return `${r.model} answered in ${
+  // The model name is the server's words: printed without terminal control.
+  return `${stripControl(r.model)} answered in ${
     Math.round(r.latencyMs)
   } ms, ${r.usage.promptTokens}+${r.usage.completionTokens} ` +
     `tokens, cost ${formatUsd(r.costUsd)}`;
@@ -225,7 +226,7 @@ async function initWizard(
       initialValue: models.some((m) => m.id === resolved.model) ? resolved.model : models[0].id,
       options: models.slice(0, 60).map((m) => ({
         value: m.id,
-        label: m.id,
+        label: stripControl(m.id),
         hint: m.entry?.inputPerMTok !== undefined
           ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${m.entry.contextWindow ?? "?"} ctx`
           : undefined,
@@ -302,7 +303,7 @@ export async function providerTest(
     const rows =
       (running as { name: string; sizeBytes?: number; sizeVramBytes?: number; contextLength?: number }[])
         .map((m) => [
-          m.name,
+          stripControl(m.name),
           m.sizeBytes ? `${(m.sizeBytes / 2 ** 30).toFixed(1)} GiB` : "-",
           m.sizeVramBytes ? `${(m.sizeVramBytes / 2 ** 30).toFixed(1)} GiB` : "-",
           m.contextLength ?? "-",
@@ -343,7 +344,7 @@ export async function providerModels(
   out(renderTable(
     ["model", "context", "max out", "in/MTok", "out/MTok", "deprecated"],
     rows.map((m) => [
-      m.id,
+      stripControl(m.id),
       m.contextWindow ?? "?",
       m.maxOutputTokens ?? "?",
       usd(m.inputPerMTok),
@@ -375,7 +376,7 @@ export async function providerPull(
       continue;
     }
     const pct = p.total ? ` ${Math.floor(((p.completed ?? 0) / p.total) * 100)}%` : "";
-    const line = `${p.status}${pct}`;
+    const line = `${stripControl(String(p.status))}${pct}`;
     if (line === last) continue;
     last = line;
     if (tty) write("stderr", `\r\x1b[2K${line}`);

@@ -27,19 +27,21 @@ function costChart(models: ModelReport[]): string {
   const ids = [...new Set(models.flatMap((m) => m.perInstance.map((p) => p.id)))].sort();
   const series = models.map((m) => {
     const byId = new Map(m.perInstance.map((p) => [p.id, p.costUsd ?? 0]));
-    return ids.map((id) => byId.get(id) ?? 0);
+    // An instance the model did not run has no bar (undefined), not a $0 one.
+    return ids.map((id) => byId.get(id));
   });
   const n = Math.max(1, ids.length);
-  const max = Math.max(1e-9, ...series.flat());
+  const max = Math.max(1e-9, ...series.flat().filter((v) => v !== undefined));
   const groupW = (W - pad * 2) / n;
   const barW = Math.max(1, groupW / Math.max(1, models.length) - 1);
   const bars = series.flatMap((s, mi) =>
     s.map((v, i) => {
+      if (v === undefined) return "";
       const h = (v / max) * (H - pad * 2);
       const x = pad + i * groupW + mi * (barW + 1);
       return `<rect x="${x.toFixed(1)}" y="${(H - pad - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${
         h.toFixed(1)
-      }" fill="${COLORS[mi % COLORS.length]}"><title>${esc(models[mi].perInstance[i].id)}: ${
+      }" fill="${COLORS[mi % COLORS.length]}"><title>${esc(models[mi].label)}, ${esc(ids[i])}: ${
         usd(v)
       }</title></rect>`;
     })

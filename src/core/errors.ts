@@ -5,6 +5,8 @@
  * @module
  */
 
+import { stripControl } from "./text.ts";
+
 /** Every kind of failure the runner distinguishes. */
 export type ErrorKind =
   | "authentication"
@@ -210,16 +212,20 @@ export class SwebenchError extends Error {
   /** Provider request id. */
   readonly requestId?: string;
 
-  /** Create an error of a taxonomy kind; the hint defaults to the kind's generic advice. */
+  /**
+   * Create an error of a taxonomy kind; the hint defaults to the kind's generic advice. Message, hint and body
+   * often hold a server's words: terminal control (escape sequences, C0/C1 characters but the newline) is
+   * stripped from them here, so no error can reach a terminal with it (see {@linkcode stripControl}).
+   */
   constructor(kind: ErrorKind, message: string, options: SwebenchErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(stripControl(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SwebenchError";
     this.kind = kind;
-    this.hint = options.hint ?? ERROR_KINDS[kind].hint;
+    this.hint = stripControl(options.hint ?? ERROR_KINDS[kind].hint);
     this.status = options.status;
     this.provider = options.provider;
     this.code = options.code;
-    this.body = options.body;
+    this.body = options.body === undefined ? undefined : stripControl(options.body);
     this.retryAfterMs = options.retryAfterMs;
     this.requestId = options.requestId;
   }

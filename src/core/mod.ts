@@ -9,3 +9,4 @@ export * from "./response.ts";
 export * from "./stream.ts";
 export * from "./errors.ts";
 export * from "./provider.ts";
+export * from "./text.ts";

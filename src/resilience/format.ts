@@ -18,14 +18,17 @@ export function formatWait(ms: number): string {
   if (!Number.isFinite(ms)) return "forever";
   const t = Math.max(0, Math.round(ms));
   if (t < 1000) return `${t} ms`;
-  if (t < 60_000) return `${Number((t / 1000).toFixed(1))} s`;
-  if (t < 3_600_000) {
-    const m = Math.floor(t / 60_000);
-    const s = Math.round((t % 60_000) / 1000);
+  if (t < 59_950) return `${Number((t / 1000).toFixed(1))} s`;
+  // Rounded as a whole first, then split: 86,399 s is "24 h", never "23 h 60 min".
+  const seconds = Math.round(t / 1000);
+  if (seconds < 3600) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
     return s ? `${m} min ${s} s` : `${m} min`;
   }
-  const h = Math.floor(t / 3_600_000);
-  const m = Math.round((t % 3_600_000) / 60_000);
+  const minutes = Math.round(t / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
   return m ? `${h} h ${m} min` : `${h} h`;
 }
 

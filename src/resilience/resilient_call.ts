@@ -35,7 +35,14 @@ import { type BreakerChange, CircuitBreaker } from "./breaker.ts";
 import type { Budget, BudgetSummary, Reservation } from "./budget.ts";
 import { KeyPool, type KeyUse, type PoolKey } from "./key_pool.ts";
 import { RateLimiter, type RateLimiterOptions, type RateLimiterStats } from "./rate_limiter.ts";
-import { decideRetry, interruptedError, resolveRetryPolicy, type RetryPolicy, sleep } from "./retry.ts";
+import {
+  decideRetry,
+  interruptedError,
+  resolveRetryPolicy,
+  type RetryPolicy,
+  sleep,
+  waitTooLongError,
+} from "./retry.ts";
 
 /** Provider kinds that cost nothing (local models, the gold echo). */
 const LOCAL_KINDS: ReadonlySet<string> = new Set(["ollama", "gold"]);
@@ -363,12 +370,17 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
     try {
       response = await provider.generate(req, { ...options.callOptions, signal: context.signal });
     } catch (e) {
-      const err = toSwebenchError(e);
+      let err = toSwebenchError(e);
       breaker.failure(admission, err);
       unbook(mayHaveBeenBilled(err));
       if (err.kind === "rate_limit") {
         stats.rateLimited++;
         limiter.pause(err.retryAfterMs ?? limiter.suggestedWaitMs() ?? 1000, permit);
+        // A reset further away than the longest wait: the key's allowance is used up (quota; the key is disabled,
+        // another key or the fallback takes over).
+        if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxWaitMs) {
+          err = waitTooLongError(err, err.retryAfterMs, policy.maxWaitMs);
+        }
       }
       limiter.release(permit);
       if (state.pool.failed(key, err)) throw Object.assign(err, { keyDisabled: true });

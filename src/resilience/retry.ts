@@ -118,15 +118,52 @@ export function decideRetry(
     ? Math.max(0, err.retryAfterMs)
     : undefined;
   if (hint !== undefined && hint > p.maxWaitMs) {
-    return { retry: false, reason: "wait-too-long", error: tooLong(err, hint, p.maxWaitMs) };
+    return { retry: false, reason: "wait-too-long", error: waitTooLongError(err, hint, p.maxWaitMs) };
   }
   if (attempt >= p.maxAttempts) return { retry: false, reason: "exhausted", error: err };
   const waitMs = Math.max(hint ?? 0, backoffMs(attempt, p, options.random));
   return { retry: true, waitMs: Math.ceil(waitMs) };
 }
 
-/** A copy of `err` whose message says the server's wait was too long to sleep through. */
-function tooLong(err: SwebenchError, waitMs: number, maxWaitMs: number): SwebenchError {
+/**
+ * A copy of `err` whose message says the server's wait (`waitMs`) was too long to sleep through. A rate limit that far away
+ * is an hourly or daily allowance of the account used up, not a burst that lower concurrency would avoid: it
+ * becomes kind `quota` (not retried, a fallback may take over, exit 3, the instances are not done), naming the
+ * wait and when it ends (code `rate_limit_wait`).
+ *
+ * @example
+ * ```ts
+ * import { SwebenchError } from "../core/mod.ts";
+ * import { waitTooLongError } from "./retry.ts";
+ * const e = new SwebenchError("rate_limit", "openai: 429 Rate limit reached", { status: 429, retryAfterMs: 86_400_000 });
+ * waitTooLongError(e, 86_400_000, 120_000).kind; // "quota"
+ * ```
+ */
+export function waitTooLongError(err: SwebenchError, waitMs: number, maxWaitMs: number): SwebenchError {
+  if (err.code === "rate_limit_wait") return err; // converted already
+  if (err.kind === "rate_limit") {
+    const until = new Date(Date.now() + waitMs);
+    return new SwebenchError(
+      "quota",
+      `${err.message} (rate limit: the provider asks to wait ${formatWait(waitMs)}, until ${
+        until.toISOString().slice(0, 16).replace("T", " ")
+      } UTC)`,
+      {
+        hint:
+          `A usage limit of the account or key is used up for ${formatWait(waitMs)} (longer than the ${
+            formatWait(maxWaitMs)
+          } this tool waits): re-run the same command after it resets (finished instances are not sent again), ` +
+          "or use another key, or add --fallback.",
+        status: err.status,
+        provider: err.provider,
+        code: "rate_limit_wait",
+        body: err.body,
+        retryAfterMs: err.retryAfterMs,
+        requestId: err.requestId,
+        cause: err,
+      },
+    );
+  }
   return new SwebenchError(
     err.kind,
     `${err.message} (the server asks to wait ${formatWait(waitMs)}, longer than the ${

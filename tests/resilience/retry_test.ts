@@ -93,9 +93,16 @@ Deno.test("retry: a server wait longer than maxWaitMs is reported, not slept thr
   const d = decideRetry(e, 1, { policy: { maxWaitMs: 120_000 } });
   assert.ok(!d.retry);
   assert.equal(d.reason, "wait-too-long");
-  assert.equal(d.error.kind, "rate_limit");
+  // A rate limit that far away is the account's allowance used up: quota (exit 3), with the wait named.
+  assert.equal(d.error.kind, "quota");
+  assert.equal(d.error.code, "rate_limit_wait");
   assert.equal(d.error.status, 429);
-  assert.match(d.error.message, /asks to wait 3 h, longer than the 2 min retry wait limit/);
+  assert.match(d.error.message, /the provider asks to wait 3 h, until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  assert.match(d.error.hint, /longer than the 2 min this tool waits/);
+  assert.doesNotMatch(d.error.hint, /concurrency/);
+  const overloaded = decideRetry(new SwebenchError("overloaded", "529", { retryAfterMs: 3_600_000 }), 1);
+  assert.ok(!overloaded.retry && overloaded.error.kind === "overloaded");
+  assert.match(overloaded.error.message, /asks to wait 1 h, longer than the 2 min retry wait limit/);
 });
 
 Deno.test("retry: retry() runs until success and reports each retry", async () => {
