@@ -97,3 +97,17 @@ Deno.test("provider test and provider models print a server's model names withou
     await server.shutdown();
   }
 });
+
+Deno.test("stripControl: escape sequences go whole, other controls go, text and newlines stay", async () => {
+  const { stripControl } = await import("../../src/core/text.ts");
+  const cases: [string, string][] = [
+    ["bad \x1b]0;TITLE\x07\x1b[2Jrequest\r", "bad request"],
+    ["\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "link"], // hyperlink (OSC 8, ST-terminated)
+    ["a\x9b31mb\x9d0;t\x9cc", "abc"], // 8-bit CSI and OSC
+    ["\x1bPq#0\x1b\\dcs", "dcs"], // DCS string
+    ["\x1b(B\x1bcreset", "reset"], // charset, full reset
+    ["line 1\r\nline 2\ttab\x00\x7f\u0085", "line 1\nline 2 tab"],
+    ["ünïcödé ✓ plain", "ünïcödé ✓ plain"],
+  ];
+  for (const [input, expected] of cases) assert.equal(stripControl(input), expected, JSON.stringify(input));
+});
