@@ -34,6 +34,8 @@ export interface StreamSpec {
   errorFrame: (errorType: string | undefined) => Frame;
   /** Fault of this request, if any. */
   fault?: Fault;
+  /** SSE line ending (default `\n`; Google ends every line in `\r\n`). */
+  eol?: "\n" | "\r\n";
 }
 
 const encoder = new TextEncoder();
@@ -46,9 +48,9 @@ const encoder = new TextEncoder();
  * encodeFrame({ data: "{}", event: "ping", kind: "head" }, "sse"); // "event: ping\ndata: {}\n\n"
  * ```
  */
-export function encodeFrame(frame: Frame, format: "sse" | "ndjson"): string {
+export function encodeFrame(frame: Frame, format: "sse" | "ndjson", eol: "\n" | "\r\n" = "\n"): string {
   if (format === "ndjson") return `${frame.data}\n`;
-  return `${frame.event ? `event: ${frame.event}\n` : ""}data: ${frame.data}\n\n`;
+  return `${frame.event ? `event: ${frame.event}${eol}` : ""}data: ${frame.data}${eol}${eol}`;
 }
 
 /** `text` cut in half: invalid JSON. */
@@ -156,7 +158,7 @@ function pieceStream(
  */
 export function streamResponse(core: SimCore, spec: StreamSpec, signal: AbortSignal): Response {
   const frames = applyFrameFaults(spec);
-  const pieces = frames.map((f) => encoder.encode(encodeFrame(f, spec.format)));
+  const pieces = frames.map((f) => encoder.encode(encodeFrame(f, spec.format, spec.eol)));
   return bodyResponse(core, { status: 200, headers: spec.headers, pieces, fault: spec.fault }, signal);
 }
 

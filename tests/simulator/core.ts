@@ -19,6 +19,8 @@ export interface HandlerContext {
   log: SimRequest;
   /** True when the body was present and valid JSON. */
   json: boolean;
+  /** The parsed form of a `multipart/form-data` body (its fields are also summarised in `log.body`). */
+  form?: FormData;
   /** Aborted when the sim closes (a client that goes away cancels its body stream instead). */
   signal: AbortSignal;
 }
@@ -36,9 +38,9 @@ export type VendorHandler = (ctx: HandlerContext) => Response | Promise<Response
  * await core.close();
  * ```
  */
-export class SimCore {
+export class SimCore<O extends SimOptions = SimOptions> {
   /** Current options. */
-  options: SimOptions;
+  options: O;
   /** Every request received. */
   readonly requests: SimRequest[] = [];
   /** The rate window, when `rateLimit` is configured. */
@@ -48,6 +50,7 @@ export class SimCore {
   /** Origin of the server. */
   url = "";
   #calls = 0;
+  #batchCalls = 0;
   #server: Deno.HttpServer | undefined;
   #drop: Deno.Listener | undefined;
   #dropUrl = "";
@@ -56,7 +59,7 @@ export class SimCore {
   #closed: Promise<void> | undefined;
 
   /** Create a core with initial options. */
-  constructor(options: SimOptions) {
+  constructor(options: O) {
     this.options = { ...options };
     this.window = options.rateLimit ? new RateWindow(options.rateLimit) : undefined;
   }
@@ -93,7 +96,20 @@ export class SimCore {
     };
     this.requests.push(log);
     let json = false;
-    if (request.body) {
+    let form: FormData | undefined;
+    if (request.body && (request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
+      try {
+        form = await request.formData();
+      } catch {
+        log.status = 400;
+        return new Response("bad multipart body", { status: 400 });
+      }
+      const summary: Record<string, unknown> = {};
+      for (const [k, v] of form) {
+        summary[k] = typeof v === "string" ? v : { filename: v.name, bytes: v.size, type: v.type };
+      }
+      log.body = summary;
+    } else if (request.body) {
       let text: string;
       try {
         text = await request.text();
@@ -112,7 +128,7 @@ export class SimCore {
     }
     // request.signal is not used: Deno aborts it after every successful response (and warns about it).
     const signal = this.closing.signal;
-    const response = await handler({ request, url, log, json, signal });
+    const response = await handler({ request, url, log, json, form, signal });
     log.status ??= response.status;
     return response;
   }
@@ -133,9 +149,10 @@ export class SimCore {
   }
 
   /** Merge options (see {@linkcode Simulator.setOptions}). */
-  setOptions(options: Partial<SimOptions>): void {
+  setOptions(options: Partial<O>): void {
     this.options = { ...this.options, ...options };
     if ("faults" in options) this.#calls = 0;
+    if ("batch" in options) this.#batchCalls = 0;
     if ("rateLimit" in options) {
       this.window = options.rateLimit ? new RateWindow(options.rateLimit) : undefined;
     }
@@ -146,6 +163,16 @@ export class SimCore {
     const n = this.#calls++;
     log.n = n;
     const faults = this.options.faults;
+    const fault = typeof faults === "function" ? faults(n, log) : faults?.[n];
+    if (fault) log.fault = fault;
+    return fault;
+  }
+
+  /** Assign the batch-call index `n` (files, batches, message batches) and pick its fault from `batch.faults`. */
+  beginBatchCall(log: SimRequest): Fault | undefined {
+    const n = this.#batchCalls++;
+    log.n = n;
+    const faults = this.options.batch?.faults;
     const fault = typeof faults === "function" ? faults(n, log) : faults?.[n];
     if (fault) log.fault = fault;
     return fault;
@@ -199,7 +226,7 @@ export class SimCore {
   }
 
   /** The public face of this core. */
-  simulator(setOptions?: (options: Partial<SimOptions>) => void): Simulator {
+  simulator(setOptions?: (options: Partial<O>) => void): Simulator<O> {
     const requests = this.requests;
     const url = () => this.url;
     const close = () => this.close();

@@ -39,14 +39,28 @@
  * @module
  */
 
-export type { Fault, HfDataset, HfSimOptions, SimOptions, SimRequest, Simulator } from "./types.ts";
+export type {
+  BatchControl,
+  BatchItemInfo,
+  BatchOptions,
+  BatchOutcome,
+  Fault,
+  HfDataset,
+  HfSimOptions,
+  SimOptions,
+  SimRequest,
+  Simulator,
+} from "./types.ts";
 export { startOpenAISim } from "./openai.ts";
 export { startAnthropicSim } from "./anthropic.ts";
 export { startOllamaSim } from "./ollama.ts";
 export { startHfSim } from "./hf.ts";
+export { GEMINI_MODELS, geminiErrorBody, startGeminiSim } from "./gemini.ts";
+export type { GeminiModelInfo, GeminiSimOptions } from "./gemini.ts";
 export {
   anthropicTokens,
   encodingForModel,
+  geminiTokens,
   getTokenizer,
   ollamaChatTokens,
   openAIChatTokens,

@@ -7,9 +7,13 @@
  * openai/compatible-tool-call.sse (a gateway's tool-call stream); tool-call paths of
  * openai/stream-gpt-4o-mini-0.sse (the simulator answers text, not tool calls). The compatible server's
  * anthropic/message-delta-input-tokens.chunks.jsonl is checked as a subset (it sends fewer usage fields).
+ *
+ * Gemini: every capture is replayed (same path, same request body). `usageMetadata.serviceTier` is in the newest
+ * capture (2026) and not in the 2025 ones: the simulator sends it, and it is the one key allowed beyond the older
+ * captures.
  */
 import assert from "node:assert/strict";
-import { startAnthropicSim, startOllamaSim, startOpenAISim } from "./mod.ts";
+import { startAnthropicSim, startGeminiSim, startOllamaSim, startOpenAISim } from "./mod.ts";
 
 const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const readText = (path: string) => Deno.readTextFile(new URL(path, CAPTURES));
@@ -250,4 +254,84 @@ Deno.test("shape: Ollama OpenAI-compatible endpoint matches the captures", async
   const cap = parseSse(await readText("ollama/v1-chat-stream.sse"));
   assert.equal(mine[mine.length - 1].data, "[DONE]");
   assert.deepEqual(union(mine.slice(0, -1).map((e) => e.data)), union(cap.slice(0, -1).map((e) => e.data)));
+});
+
+const GEMINI_NEW_KEYS = new Set(["usageMetadata.serviceTier"]);
+
+/** Replay one Gemini capture against the simulator: same path and body. */
+async function replayGemini(url: string, name: string): Promise<Response> {
+  const meta = await readJson(`gemini/${name}.meta.json`);
+  const uri = new URL(meta.request_uri);
+  return await postJson(`${url}${uri.pathname}${uri.search}`, meta.request_body, {
+    "x-goog-api-key": "AIza-test",
+  });
+}
+
+Deno.test("shape: Gemini generateContent, countTokens and thinking-ate-the-budget match the captures' keys", async () => {
+  await using sim = await startGeminiSim({
+    respond: () => "Here is a list of all 50 U.S. states, in order. ".repeat(4),
+  });
+  for (const name of ["generate-content-gemini-2.5-flash", "generate-content-max-tokens-gemini-2.5-flash"]) {
+    const res = await replayGemini(sim.url, name);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json; charset=UTF-8");
+    const mine = await res.json();
+    const cap = await readJson(`gemini/${name}.json`);
+    assert.deepEqual(union([mine], (p) => GEMINI_NEW_KEYS.has(p)), union([cap]), name);
+    assert.equal(mine.candidates[0].finishReason, cap.candidates[0].finishReason, name);
+  }
+  const ate = await (await replayGemini(sim.url, "generate-content-thinking-ate-max-tokens")).json();
+  const capAte = await readJson("gemini/generate-content-thinking-ate-max-tokens.json");
+  assert.deepEqual(union([ate]), union([capAte]), "thinking ate the budget: exactly the capture's keys");
+  assert.deepEqual(ate.candidates, capAte.candidates);
+  const count = await (await replayGemini(sim.url, "count-tokens-gemini-2.5-flash")).json();
+  assert.deepEqual(union([count]), union([await readJson("gemini/count-tokens-gemini-2.5-flash.json")]));
+});
+
+Deno.test("shape: Gemini SSE streams match the captures' keys (2.5 and the older 2.0 shape)", async () => {
+  await using sim = await startGeminiSim({
+    respond: () => "The capital of France is Paris. ".repeat(5),
+    chunkSize: 20,
+  });
+  for (
+    const name of [
+      "stream-gemini-2.5-flash",
+      "stream-max-tokens-gemini-2.5-flash",
+      "stream-gemini-2.0-flash-exp",
+    ]
+  ) {
+    const meta = await readJson(`gemini/${name}.meta.json`);
+    const res = await replayGemini(sim.url, name);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0]);
+    assert.equal(res.headers.get("content-disposition"), "attachment");
+    const text = await res.text();
+    assert.ok(text.includes("\r\n\r\n") && !/[^\r]\n/.test(text), `${name}: CRLF line ends as the capture`);
+    const mine = parseSse(text).map((e) => e.data);
+    const cap = parseSse(await readText(`gemini/${name}.sse`)).map((e) => e.data);
+    assert.deepEqual(union(mine, (p) => GEMINI_NEW_KEYS.has(p)), union(cap), name);
+    const finish = (events: unknown[]) =>
+      (events[events.length - 1] as { candidates: { finishReason: string }[] }).candidates[0].finishReason;
+    assert.equal(finish(mine), finish(cap), name);
+  }
+});
+
+Deno.test("shape: Gemini errors equal the captures (API_KEY_INVALID 400, NOT_FOUND 404, plain and stream)", async () => {
+  await using sim = await startGeminiSim({ apiKey: "AIza-right", models: ["gemini-2.5-flash"] });
+  for (const name of ["error-400-api-key-invalid", "error-400-api-key-invalid-stream"]) {
+    const meta = await readJson(`gemini/${name}.meta.json`);
+    const res = await replayGemini(sim.url, name);
+    assert.equal(res.status, meta.status.code, name);
+    assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0], name);
+    assert.deepEqual(JSON.parse(await res.text()), await readJson(`gemini/${name}.json`), name);
+  }
+  sim.setOptions({ apiKey: undefined, models: undefined });
+  for (const name of ["error-404-model-not-found", "error-404-model-not-found-stream"]) {
+    const meta = await readJson(`gemini/${name}.meta.json`);
+    sim.setOptions({ models: ["gemini-2.5-flash"] });
+    const res = await replayGemini(sim.url, name);
+    assert.equal(res.status, 404, name);
+    assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0], name);
+    assert.deepEqual(JSON.parse(await res.text()), await readJson(`gemini/${name}.json`), name);
+  }
 });

@@ -6,6 +6,8 @@
  *   and content (+ 1 + tokens of `name` when present) + 3 for the reply primer. Special tokens in text are counted
  *   as plain text. Completion tokens: tokens of the reply text.
  * - Anthropic: o200k_base; input = 3 + sum over messages of (4 + tokens(text)) + (system ? 3 + tokens(system) : 0).
+ * - Gemini: o200k_base; the sum of the tokens of every text part (system instruction included), no per-message
+ *   overhead, so `countTokens` equals `promptTokenCount` for the same request.
  * - Ollama: o200k_base; a ChatML-like template: sum over messages of (5 + tokens(content)) + 3
  *   (`/api/generate` without `raw` counts its prompt and system as messages; with `raw` only the prompt's tokens).
  * - `"approx"` mode: ceil(characters / 4) in place of tokens (cheap, for benchmarks).
@@ -162,5 +164,20 @@ export function anthropicTokens(
 export function ollamaChatTokens(tok: SimTokenizer, messages: CountMessage[]): number {
   let n = 3;
   for (const m of messages) n += 5 + tok.count(m.content);
+  return n;
+}
+
+/**
+ * Gemini prompt tokens (simulator convention): the tokens of every text part, system instruction included.
+ *
+ * @example
+ * ```ts
+ * const tok = await getTokenizer("o200k_base");
+ * geminiTokens(tok, ["hello", "world"]); // 2
+ * ```
+ */
+export function geminiTokens(tok: SimTokenizer, texts: string[]): number {
+  let n = 0;
+  for (const t of texts) n += tok.count(t);
   return n;
 }

@@ -44,6 +44,13 @@ export interface SimRequest {
   truncated?: boolean;
   /** Ollama: the context size used for this call (`options.num_ctx`, default 4096, capped at the model's). */
   numCtx?: number;
+  /**
+   * Gemini: the API key came in the URL (`?key=`), which Google accepts but a careful client never sends (URLs end
+   * up in logs). Tests assert this stays unset.
+   */
+  keyInUrl?: boolean;
+  /** Anthropic: the `anthropic-version` the request was answered under. */
+  apiVersion?: string;
 }
 
 /**
@@ -72,6 +79,8 @@ export type Fault =
     headers?: Record<string, string>;
     code?: string;
     message?: string;
+    /** Gemini: `RetryInfo.retryDelay` in the details of a 429 (default `"1s"`; Google sends no retry-after header). */
+    retryDelay?: string;
   }
   /** Close the connection with no response at all (the client sees a network error). */
   | { type: "drop" }
@@ -130,6 +139,112 @@ export interface SimOptions {
   tokenizer?: "exact" | "approx";
   /** Anthropic: minimum prefix length in tokens that can be cached (default 0; the real API uses 1024-4096). */
   cacheMinTokens?: number;
+  /** OpenAI Batch API and Anthropic Message Batches: life cycle, per-request outcomes, limits, faults. */
+  batch?: BatchOptions;
+}
+
+/**
+ * One request inside a batch, as the batch options' callbacks see it.
+ *
+ * @example
+ * ```ts
+ * import type { BatchItemInfo } from "./mod.ts";
+ * const failOdd = (item: BatchItemInfo) => (item.index % 2 === 1 ? { type: "errored" as const } : undefined);
+ * ```
+ */
+export interface BatchItemInfo {
+  /** Batch id (`batch_...` or `msgbatch_...`). */
+  batchId: string;
+  /** The request's `custom_id`. */
+  customId: string;
+  /** 0-based position in the input file / `requests` array. */
+  index: number;
+  /** The request body (OpenAI: the line's `body`; Anthropic: `params`). */
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/**
+ * What happens to one request of a batch (default: it succeeds with the simulator's normal answer).
+ *
+ * - `errored`: OpenAI writes an error-file line with `response.status_code` = `status` (default 500) and an
+ *   OpenAI error body (`code`, `message`); Anthropic gives an `errored` result with `error.type` = `errorType`
+ *   (default `api_error`).
+ * - `expired`: the request is never processed; the batch runs until its window closes (OpenAI: the batch ends
+ *   `expired`, the line goes to the error file with `batch_expired`; Anthropic: an `expired` result).
+ * - `timeout`: OpenAI only, a non-HTTP failure (`error.code` `request_timeout`, `response` null).
+ *
+ * @example
+ * ```ts
+ * import type { BatchOutcome } from "./mod.ts";
+ * const outcome: BatchOutcome = { type: "errored", status: 400, message: "Invalid 'messages'." };
+ * ```
+ */
+export type BatchOutcome =
+  | { type: "succeeded" }
+  | { type: "errored"; status?: number; code?: string; errorType?: string; message?: string }
+  | { type: "expired" }
+  | { type: "timeout" };
+
+/**
+ * Options of the batch APIs (OpenAI Files + Batches, Anthropic Message Batches).
+ *
+ * A batch moves one step at a time: on each poll of the batch (`stepsPerPoll`, default 1), every `stepMs` of the
+ * clock when set, or when a test calls {@linkcode BatchControl.advance}. OpenAI steps: validating -> in_progress
+ * (or failed) -> `requestsPerStep` requests per step -> finalizing -> completed; cancel: cancelling -> cancelled.
+ * Anthropic steps: in_progress (`requestsPerStep` per step) -> ended; cancel: canceling -> ended.
+ *
+ * @example
+ * ```ts
+ * import { startOpenAISim } from "./mod.ts";
+ * await using sim = await startOpenAISim({ batch: { stepsPerPoll: 0, requestsPerStep: 2 } });
+ * sim.batches.advance(); // every batch, one step
+ * ```
+ */
+export interface BatchOptions {
+  /** Steps taken after each retrieve of the batch (default 1; 0: only `stepMs` and `advance()` move it). */
+  stepsPerPoll?: number;
+  /** When set, one step per `stepMs` milliseconds of `now()` since creation (applied lazily at each access). */
+  stepMs?: number;
+  /** Requests processed per in-progress step (default: all of them in one step). */
+  requestsPerStep?: number;
+  /** The clock (ms since epoch) for timestamps, `stepMs` and the 24 h window (default `Date.now`). */
+  now?: () => number;
+  /** Completion window in ms (default 24 h); when the clock passes it, unfinished requests expire. */
+  windowMs?: number;
+  /** Per-request outcome (default succeeded). */
+  outcome?: (item: BatchItemInfo) => BatchOutcome | undefined;
+  /** Requests per batch (default OpenAI 50,000, Anthropic 100,000). */
+  maxRequests?: number;
+  /** Bytes per input file / create request (default OpenAI 200 MB, Anthropic 256 MB). */
+  maxBytes?: number;
+  /**
+   * Faults for the batch endpoints (files, batches, message batches, results), indexed over those calls.
+   * `drop`, `cut` and `stall` on a create (file upload, batch create) happen after the object was created, as when a
+   * connection dies after the server acted: the client does not learn the id. `status` faults create nothing.
+   */
+  faults?: Fault[] | ((n: number, req: SimRequest) => Fault | undefined);
+}
+
+/**
+ * Test control of the batches held by a simulator.
+ *
+ * @example
+ * ```ts
+ * import { startAnthropicSim } from "./mod.ts";
+ * await using sim = await startAnthropicSim({ batch: { stepsPerPoll: 0 } });
+ * sim.batches.finish(); // run every batch to its end
+ * ```
+ */
+export interface BatchControl {
+  /** Advance one batch (or every batch when `id` is omitted) by `steps` steps (default 1). */
+  advance(id?: string, steps?: number): void;
+  /** Advance until the batch (or every batch) has ended. */
+  finish(id?: string): void;
+  /** Close the completion window now: unfinished requests expire and the batch ends. */
+  expire(id?: string): void;
+  /** Status of every batch, oldest first (OpenAI `status`, Anthropic `processing_status`). */
+  list(): { id: string; status: string; requests: number }[];
 }
 
 /**
@@ -147,13 +262,13 @@ export interface SimOptions {
  * }
  * ```
  */
-export interface Simulator extends AsyncDisposable {
+export interface Simulator<O extends SimOptions = SimOptions> extends AsyncDisposable {
   /** Origin, e.g. `http://127.0.0.1:43123` (OpenAI clients append `/v1`). */
   readonly url: string;
   /** Every request received, in order. */
   readonly requests: SimRequest[];
   /** Merge new options; passing `faults` restarts the model-call counter at 0, passing `rateLimit` restarts the window. */
-  setOptions(options: Partial<SimOptions>): void;
+  setOptions(options: Partial<O>): void;
   /** Abort in-flight streams and stalls, then shut the server down. Idempotent. */
   close(): Promise<void>;
 }
