@@ -57,6 +57,8 @@ export { startOllamaSim } from "./ollama.ts";
 export { startHfSim } from "./hf.ts";
 export { GEMINI_MODELS, geminiErrorBody, startGeminiSim } from "./gemini.ts";
 export type { GeminiModelInfo, GeminiSimOptions } from "./gemini.ts";
+export { startAzureSim } from "./azure.ts";
+export type { AzureSimOptions } from "./azure.ts";
 export {
   anthropicTokens,
   encodingForModel,

@@ -11,7 +11,7 @@ import { type HandlerContext, SimCore } from "./core.ts";
 import type { RateSnapshot } from "./rate_window.ts";
 import { encodingForModel, getTokenizer, openAIChatTokens, type SimTokenizer } from "./tokens.ts";
 import type { CountMessage } from "./tokens.ts";
-import type { Fault, SimOptions, Simulator } from "./types.ts";
+import type { Fault, SimOptions, SimRequest, Simulator } from "./types.ts";
 import {
   applyStop,
   contentText,
@@ -126,6 +126,17 @@ function ollamaCompatBody(status: number, message: string): unknown {
   return { error: { message, type, param: null, code: null } };
 }
 
+/** Azure's `x-ratelimit-{limit,remaining}-{requests,tokens}` (Azure sends no reset headers). */
+export function azureRateHeaders(headers: Headers, snap: RateSnapshot | undefined): void {
+  if (!snap) return;
+  headers.set("x-ratelimit-limit-requests", String(snap.limitRequests));
+  headers.set("x-ratelimit-remaining-requests", String(snap.remainingRequests));
+  if (snap.limitTokens !== undefined) {
+    headers.set("x-ratelimit-limit-tokens", String(snap.limitTokens));
+    headers.set("x-ratelimit-remaining-tokens", String(snap.remainingTokens));
+  }
+}
+
 /** `x-ratelimit-*` headers from a snapshot. */
 export function openAIRateHeaders(headers: Headers, snap: RateSnapshot | undefined): void {
   if (!snap) return;
@@ -139,10 +150,10 @@ export function openAIRateHeaders(headers: Headers, snap: RateSnapshot | undefin
   }
 }
 
-/** How the Ollama simulator customises the chat handler. */
+/** How the Ollama and Azure simulators customise the chat handler. */
 export interface ChatHooks {
-  /** `openai` or `ollama` shapes. */
-  flavor: "openai" | "ollama";
+  /** `openai`, `ollama` or `azure` shapes. */
+  flavor: "openai" | "ollama" | "azure";
   /** Whether the model is accepted. */
   hasModel(model: string): boolean;
   /** Prompt tokens (and Ollama truncation). */
@@ -156,16 +167,85 @@ export interface ChatHooks {
   onCall?(model: string, numCtx: number | undefined): void;
 }
 
-interface Ctx {
+/** Azure's extras for one request. */
+export interface AzureRender {
+  /** Deployment name (`x-ms-deployment-name`). */
+  deployment: string;
+  /** The newer `/openai/v1/` route (it adds `x-ms-client-request-id`). */
+  v1: boolean;
+  /** The completion was filtered: this category is reported `filtered: true`. */
+  filter?: { category: string; severity: string };
+}
+
+/** Per-request rendering context. */
+export interface Ctx {
   core: SimCore;
   hooks: ChatHooks;
   fingerprint: string;
   started: number;
   requestId: string;
+  azure?: AzureRender;
+}
+
+/** A rendering context for one request. */
+export function chatCtx(core: SimCore, hooks: ChatHooks): Ctx {
+  return {
+    core,
+    hooks,
+    fingerprint: hooks.flavor === "ollama" ? "fp_ollama" : fingerprintOf(core),
+    started: Date.now(),
+    requestId: `req_${randomHex(32)}`,
+  };
+}
+
+/** Azure's content filter verdicts: everything safe, except `filter` when given. */
+export function azureFilterResults(
+  kind: "prompt" | "completion" | "stream",
+  filter?: { category: string; severity: string },
+): Record<string, unknown> {
+  const safe = { filtered: false, severity: "safe" };
+  const out: Record<string, unknown> = kind === "prompt"
+    ? {
+      hate: safe,
+      jailbreak: { filtered: false, detected: false },
+      self_harm: safe,
+      sexual: safe,
+      violence: safe,
+    }
+    : kind === "completion"
+    ? {
+      hate: safe,
+      protected_material_code: { filtered: false, detected: false },
+      protected_material_text: { filtered: false, detected: false },
+      self_harm: safe,
+      sexual: safe,
+      violence: safe,
+    }
+    : { hate: safe, self_harm: safe, sexual: safe, violence: safe };
+  if (filter) {
+    out[filter.category] = filter.category.startsWith("protected_material") || filter.category === "jailbreak"
+      ? { filtered: true, detected: true }
+      : { filtered: true, severity: filter.severity };
+  }
+  return out;
 }
 
 function headersFor(c: Ctx, contentType: string): Headers {
   const h = new Headers({ "content-type": contentType });
+  if (c.azure) {
+    h.set("apim-request-id", crypto.randomUUID());
+    h.set("x-request-id", crypto.randomUUID());
+    h.set("x-ms-region", "East US");
+    h.set("x-ms-deployment-name", c.azure.deployment);
+    h.set("x-ms-rai-invoked", "true");
+    h.set("azureml-model-session", "d070-20250922222629");
+    h.set("x-accel-buffering", "no");
+    h.set("x-content-type-options", "nosniff");
+    h.set("strict-transport-security", "max-age=31536000; includeSubDomains; preload");
+    if (c.azure.v1) h.set("x-ms-client-request-id", "Not-Set");
+    azureRateHeaders(h, c.core.window?.snapshot());
+    return h;
+  }
   if (c.hooks.flavor === "openai") {
     h.set("x-request-id", c.requestId);
     h.set("openai-version", "2020-10-01");
@@ -176,30 +256,37 @@ function headersFor(c: Ctx, contentType: string): Headers {
   return h;
 }
 
-function errorResponse(c: Ctx, status: number, body: unknown, extra?: Record<string, string>): Response {
+/** A JSON error response with the flavor's headers. */
+export function errorResponse(
+  c: Ctx,
+  status: number,
+  body: unknown,
+  extra?: Record<string, string>,
+): Response {
   const h = headersFor(
     c,
-    c.hooks.flavor === "openai" ? "application/json" : "application/json; charset=utf-8",
+    c.hooks.flavor === "ollama" ? "application/json; charset=utf-8" : "application/json",
   );
   for (const [k, v] of Object.entries(extra ?? {})) h.set(k, v);
   return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: h });
 }
 
-function vendorError(
+/** An error in the flavor's shape (OpenAI body for openai and azure, Ollama's compat body for ollama). */
+export function vendorError(
   c: Ctx,
   status: number,
   code?: string,
   message?: string,
   extra?: Record<string, string>,
 ): Response {
-  const body = c.hooks.flavor === "openai"
+  const body = c.hooks.flavor !== "ollama"
     ? openAIStatusBody(status, code, message)
     : ollamaCompatBody(status, message ?? (status === 404 ? "model not found" : "server error"));
   return errorResponse(c, status, body, extra);
 }
 
 /** Answer a `status` fault. */
-function statusFault(c: Ctx, fault: Extract<Fault, { type: "status" }>): Response {
+export function statusFault(c: Ctx, fault: Extract<Fault, { type: "status" }>): Response {
   if (fault.body !== undefined) return errorResponse(c, fault.status, fault.body, fault.headers);
   return vendorError(c, fault.status, fault.code, fault.message, fault.headers);
 }
@@ -224,73 +311,45 @@ function maskKey(key: string): string {
     : "***";
 }
 
+/** The outcome of {@linkcode prepareChat}: an answer to render, or a vendor error to send. */
+export type ChatPrep =
+  | { ok: true; reply: Reply; body: Record<string, unknown>; stream: boolean; maxTokens?: number }
+  | { ok: false; status: number; body: unknown; code?: string; message?: string };
+
+const err = (status: number, body: unknown): ChatPrep => ({ ok: false, status, body });
+
 /**
- * Handle `POST /v1/chat/completions` (OpenAI, or Ollama's compatible endpoint).
+ * Validate a chat request body, count its prompt and build the answer (no faults, auth or rate window: the caller
+ * applies those). Used by the HTTP handlers and by the Batch API, which answers each line the same way.
  *
  * @example
  * ```ts ignore
- * return chatCompletions(core, ctx, hooks);
+ * const prep = await prepareChat(core, hooks, log, true);
  * ```
  */
-export async function chatCompletions(
+export async function prepareChat(
   core: SimCore,
-  ctx: HandlerContext,
   hooks: ChatHooks,
-): Promise<Response> {
-  const { log, signal } = ctx;
-  const c: Ctx = {
-    core,
-    hooks,
-    fingerprint: hooks.flavor === "openai" ? fingerprintOf(core) : "fp_ollama",
-    started: Date.now(),
-    requestId: `req_${randomHex(32)}`,
-  };
-  const fault = core.beginModelCall(log);
-  const early = await core.prelude(log, fault, signal);
-  if (early) return early;
-  if (fault?.type === "status") return statusFault(c, fault);
-
-  const auth = checkBearer(core.options, ctx.request.headers);
-  if (auth === "missing") {
-    return vendorError(
-      c,
-      401,
-      undefined,
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-    );
-  }
-  if (auth === "invalid") {
-    const given = (ctx.request.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "");
-    return vendorError(
-      c,
-      401,
-      "invalid_api_key",
-      `Incorrect API key provided: ${
-        maskKey(given)
-      }. You can find your API key at https://platform.openai.com/account/api-keys.`,
-    );
-  }
-
+  log: SimRequest,
+  json: boolean,
+  model: string | undefined = undefined,
+): Promise<ChatPrep> {
   const body = log.body;
-  if (!ctx.json || !isRecord(body)) {
-    return vendorError(
-      c,
-      400,
-      undefined,
-      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
-    );
+  if (!json || !isRecord(body)) {
+    return {
+      ok: false,
+      status: 400,
+      body: undefined,
+      message:
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+    };
   }
-  const model = body.model;
+  model ??= typeof body.model === "string" ? body.model : undefined;
   if (typeof model !== "string" || model === "") {
-    return errorResponse(
-      c,
-      400,
-      openAIErrorBody("you must provide a model parameter", "invalid_request_error"),
-    );
+    return err(400, openAIErrorBody("you must provide a model parameter", "invalid_request_error"));
   }
   if (!Array.isArray(body.messages)) {
-    return errorResponse(
-      c,
+    return err(
       400,
       openAIErrorBody(
         "Missing required parameter: 'messages'.",
@@ -301,8 +360,7 @@ export async function chatCompletions(
     );
   }
   if (body.messages.length === 0) {
-    return errorResponse(
-      c,
+    return err(
       400,
       openAIErrorBody(
         "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
@@ -313,19 +371,24 @@ export async function chatCompletions(
     );
   }
   if (!hooks.hasModel(model)) {
-    return hooks.flavor === "openai"
-      ? vendorError(
-        c,
-        404,
-        "model_not_found",
-        `The model \`${model}\` does not exist or you do not have access to it.`,
-      )
-      : vendorError(c, 404, undefined, `model "${model}" not found, try pulling it first`);
+    return hooks.flavor === "ollama"
+      ? {
+        ok: false,
+        status: 404,
+        body: undefined,
+        message: `model "${model}" not found, try pulling it first`,
+      }
+      : {
+        ok: false,
+        status: 404,
+        body: undefined,
+        code: "model_not_found",
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      };
   }
-  if (hooks.flavor === "openai" && isReasoningModel(model)) {
+  if (hooks.flavor !== "ollama" && isReasoningModel(model)) {
     if (body.max_tokens !== undefined && body.max_tokens !== null) {
-      return errorResponse(
-        c,
+      return err(
         400,
         openAIErrorBody(
           "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
@@ -336,8 +399,7 @@ export async function chatCompletions(
       );
     }
     if (typeof body.temperature === "number" && body.temperature !== 1) {
-      return errorResponse(
-        c,
+      return err(
         400,
         openAIErrorBody(
           `Unsupported value: 'temperature' does not support ${body.temperature} with this model. Only the default (1) value is supported.`,
@@ -350,8 +412,7 @@ export async function chatCompletions(
   }
   const stream = body.stream === true;
   if (body.stream_options != null && !stream) {
-    return errorResponse(
-      c,
+    return err(
       400,
       openAIErrorBody(
         "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
@@ -378,31 +439,13 @@ export async function chatCompletions(
   if (counted.truncated) log.truncated = true;
   if (counted.numCtx !== undefined) log.numCtx = counted.numCtx;
   const window = core.options.contextWindow;
-  if (hooks.flavor === "openai" && window !== undefined && promptTokens + (maxTokens ?? 0) > window) {
+  if (hooks.flavor !== "ollama" && window !== undefined && promptTokens + (maxTokens ?? 0) > window) {
     const message = maxTokens
       ? `This model's maximum context length is ${window} tokens. However, you requested ${
         promptTokens + maxTokens
       } tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`
       : `This model's maximum context length is ${window} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`;
-    return vendorError(c, 400, "context_length_exceeded", message);
-  }
-
-  if (core.window) {
-    const decision = core.window.acquire(promptTokens + (maxTokens ?? 0));
-    if (!decision.ok) {
-      return rateLimited(
-        c,
-        model,
-        decision.snapshot,
-        decision.limitedBy ?? "requests",
-        promptTokens + (maxTokens ?? 0),
-      );
-    }
-  }
-  hooks.onCall?.(model, counted.numCtx);
-
-  if (fault?.type === "error-event" && !stream) {
-    return vendorError(c, errorEventStatus(fault.errorType), undefined, undefined);
+    return { ok: false, status: 400, body: undefined, code: "context_length_exceeded", message };
   }
 
   const tok = await getTokenizer(encodingForModel(model), core.options.tokenizer);
@@ -415,13 +458,82 @@ export async function chatCompletions(
   }
   const reasoning = hooks.reasoning?.(model, body);
   const completionTokens = tok.count(text) + (reasoning ? tok.count(reasoning) : 0);
-  const reported = hooks.flavor === "openai" ? (OPENAI_SNAPSHOTS[model] ?? model) : model;
+  const reported = hooks.flavor === "ollama" ? model : (OPENAI_SNAPSHOTS[model] ?? model);
   const reply: Reply = { model: reported, text, finish, promptTokens, completionTokens, reasoning, tok };
+  return { ok: true, reply, body, stream, maxTokens };
+}
+
+/**
+ * Handle `POST /v1/chat/completions` (OpenAI, or Ollama's compatible endpoint).
+ *
+ * @example
+ * ```ts ignore
+ * return chatCompletions(core, ctx, hooks);
+ * ```
+ */
+export async function chatCompletions(
+  core: SimCore,
+  ctx: HandlerContext,
+  hooks: ChatHooks,
+): Promise<Response> {
+  const { log, signal } = ctx;
+  const c = chatCtx(core, hooks);
+  const fault = core.beginModelCall(log);
+  const early = await core.prelude(log, fault, signal);
+  if (early) return early;
+  if (fault?.type === "status") return statusFault(c, fault);
+
+  const auth = checkBearer(core.options, ctx.request.headers);
+  if (auth === "missing") {
+    return vendorError(
+      c,
+      401,
+      undefined,
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+    );
+  }
+  if (auth === "invalid") {
+    const given = (ctx.request.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "");
+    return vendorError(
+      c,
+      401,
+      "invalid_api_key",
+      `Incorrect API key provided: ${
+        maskKey(given)
+      }. You can find your API key at https://platform.openai.com/account/api-keys.`,
+    );
+  }
+
+  const prep = await prepareChat(core, hooks, log, ctx.json);
+  if (!prep.ok) {
+    return prep.body !== undefined
+      ? errorResponse(c, prep.status, prep.body)
+      : vendorError(c, prep.status, prep.code, prep.message);
+  }
+  const { reply, body, stream, maxTokens } = prep;
+  if (core.window) {
+    const decision = core.window.acquire(reply.promptTokens + (maxTokens ?? 0));
+    if (!decision.ok) {
+      return rateLimited(
+        c,
+        body.model as string,
+        decision.snapshot,
+        decision.limitedBy ?? "requests",
+        reply.promptTokens + (maxTokens ?? 0),
+      );
+    }
+  }
+  hooks.onCall?.(body.model as string, log.numCtx);
+
+  if (fault?.type === "error-event" && !stream) {
+    return vendorError(c, errorEventStatus(fault.errorType), undefined, undefined);
+  }
   if (stream) return streamChat(c, reply, body, fault, signal);
   return plainChat(c, reply, fault, signal);
 }
 
-interface Reply {
+/** An answer ready to render. */
+export interface Reply {
   model: string;
   text: string;
   finish: string;
@@ -439,7 +551,7 @@ function fingerprintOf(core: SimCore): string {
 }
 
 function newId(c: Ctx): string {
-  return c.hooks.flavor === "openai"
+  return c.hooks.flavor !== "ollama"
     ? `chatcmpl-${randomString(29)}`
     : `chatcmpl-${Math.floor(Math.random() * 1000)}`;
 }
@@ -463,25 +575,53 @@ function usageOf(c: Ctx, r: Reply): Record<string, unknown> {
   };
 }
 
-function plainChat(c: Ctx, r: Reply, fault: Fault | undefined, signal: AbortSignal): Response {
+/**
+ * The body of a plain chat completion (OpenAI or Azure shape).
+ *
+ * @example
+ * ```ts ignore
+ * const body = chatCompletionBody(chatCtx(core, hooks), reply);
+ * ```
+ */
+export function chatCompletionBody(c: Ctx, r: Reply): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    id: newId(c),
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model: r.model,
+    choices: [{
+      index: 0,
+      message: {
+        role: "assistant",
+        content: r.finish === "content_filter" ? null : r.text,
+        refusal: null,
+        annotations: [],
+      },
+      logprobs: null,
+      finish_reason: r.finish,
+    }],
+    usage: usageOf(c, r),
+    service_tier: "default",
+    system_fingerprint: c.fingerprint,
+  };
+  if (c.azure) {
+    delete body.service_tier;
+    (body.choices as Record<string, unknown>[])[0].content_filter_results = azureFilterResults(
+      "completion",
+      c.azure.filter,
+    );
+    body.prompt_filter_results = [{ prompt_index: 0, content_filter_results: azureFilterResults("prompt") }];
+    if (isReasoningModel(String(r.model))) body.system_fingerprint = null;
+  }
+  return body;
+}
+
+/** Answer a plain (non-streamed) chat completion in the flavor's shape. */
+export function plainChat(c: Ctx, r: Reply, fault: Fault | undefined, signal: AbortSignal): Response {
   const created = Math.floor(Date.now() / 1000);
   let body: Record<string, unknown>;
-  if (c.hooks.flavor === "openai") {
-    body = {
-      id: newId(c),
-      object: "chat.completion",
-      created,
-      model: r.model,
-      choices: [{
-        index: 0,
-        message: { role: "assistant", content: r.text, refusal: null, annotations: [] },
-        logprobs: null,
-        finish_reason: r.finish,
-      }],
-      usage: usageOf(c, r),
-      service_tier: "default",
-      system_fingerprint: c.fingerprint,
-    };
+  if (c.hooks.flavor !== "ollama") {
+    body = chatCompletionBody(c, r);
   } else {
     const message: Record<string, unknown> = { role: "assistant", content: r.text };
     if (r.reasoning) message.reasoning = r.reasoning;
@@ -495,7 +635,7 @@ function plainChat(c: Ctx, r: Reply, fault: Fault | undefined, signal: AbortSign
       usage: usageOf(c, r),
     };
   }
-  const ct = c.hooks.flavor === "openai" ? "application/json" : "application/json; charset=utf-8";
+  const ct = c.hooks.flavor !== "ollama" ? "application/json" : "application/json; charset=utf-8";
   return plainResponse(
     c.core,
     { status: 200, headers: headersFor(c, ct), text: JSON.stringify(body), fault },
@@ -503,7 +643,8 @@ function plainChat(c: Ctx, r: Reply, fault: Fault | undefined, signal: AbortSign
   );
 }
 
-function streamChat(
+/** Answer a streamed chat completion in the flavor's shape. */
+export function streamChat(
   c: Ctx,
   r: Reply,
   req: Record<string, unknown>,
@@ -513,11 +654,21 @@ function streamChat(
   const id = newId(c);
   const created = Math.floor(Date.now() / 1000);
   const includeUsage = isRecord(req.stream_options) && req.stream_options.include_usage === true;
-  const openai = c.hooks.flavor === "openai";
+  const openai = c.hooks.flavor !== "ollama";
+  const azure = c.azure;
   const size = c.core.options.chunkSize ?? 8;
   const frames: Frame[] = [];
   const chunk = (choices: unknown[], usage?: unknown): string => {
-    const o: Record<string, unknown> = openai
+    const o: Record<string, unknown> = azure
+      ? {
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model: r.model,
+        system_fingerprint: isReasoningModel(r.model) ? null : c.fingerprint,
+        choices,
+      }
+      : openai
       ? {
         id,
         object: "chat.completion.chunk",
@@ -540,10 +691,26 @@ function streamChat(
     if (openai) o.obfuscation = randomString(1 + Math.floor(Math.random() * 15));
     return JSON.stringify(o);
   };
-  const choice = (delta: Record<string, unknown>, finish: string | null) =>
-    openai
+  const choice = (delta: Record<string, unknown>, finish: string | null, filter?: Record<string, unknown>) =>
+    azure
+      ? { content_filter_results: filter ?? {}, index: 0, delta, logprobs: null, finish_reason: finish }
+      : openai
       ? { index: 0, delta, logprobs: null, finish_reason: finish }
       : { index: 0, delta, finish_reason: finish };
+  if (azure) {
+    // Azure's first event: the prompt's filter verdicts, with empty id / model / object and no choices.
+    frames.push({
+      kind: "head",
+      data: JSON.stringify({
+        choices: [],
+        created: 0,
+        id: "",
+        model: "",
+        object: "",
+        prompt_filter_results: [{ prompt_index: 0, content_filter_results: azureFilterResults("prompt") }],
+      }),
+    });
+  }
   if (openai) {
     frames.push({
       kind: "head",
@@ -563,12 +730,26 @@ function streamChat(
   for (const piece of splitPieces(r.text, size)) {
     frames.push({
       kind: "delta",
-      data: chunk([choice(openai ? { content: piece } : { role: "assistant", content: piece }, null)]),
+      data: chunk([
+        choice(
+          openai ? { content: piece } : { role: "assistant", content: piece },
+          null,
+          azure ? azureFilterResults("stream") : undefined,
+        ),
+      ]),
     });
   }
   frames.push({
     kind: "tail",
-    data: chunk([choice(openai ? {} : { role: "assistant", content: "" }, r.finish)]),
+    data: chunk([
+      choice(
+        openai ? {} : { role: "assistant", content: "" },
+        r.finish,
+        azure?.filter
+          ? { [azure.filter.category]: azureFilterResults("stream", azure.filter)[azure.filter.category] }
+          : undefined,
+      ),
+    ]),
   });
   if (includeUsage) frames.push({ kind: "tail", data: chunk([], usageOf(c, r)) });
   frames.push({ kind: "tail", data: "[DONE]" });

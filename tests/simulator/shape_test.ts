@@ -11,9 +11,12 @@
  * Gemini: every capture is replayed (same path, same request body). `usageMetadata.serviceTier` is in the newest
  * capture (2026) and not in the 2025 ones: the simulator sends it, and it is the one key allowed beyond the older
  * captures.
+ *
+ * Azure: every capture is replayed likewise. `choices[].message.annotations` is in the captures from November 2025
+ * on and not in the March 2025 one (chat-completion-gpt-4o.json): the one key allowed beyond that capture.
  */
 import assert from "node:assert/strict";
-import { startAnthropicSim, startGeminiSim, startOllamaSim, startOpenAISim } from "./mod.ts";
+import { startAnthropicSim, startAzureSim, startGeminiSim, startOllamaSim, startOpenAISim } from "./mod.ts";
 
 const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const readText = (path: string) => Deno.readTextFile(new URL(path, CAPTURES));
@@ -333,5 +336,70 @@ Deno.test("shape: Gemini errors equal the captures (API_KEY_INVALID 400, NOT_FOU
     assert.equal(res.status, 404, name);
     assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0], name);
     assert.deepEqual(JSON.parse(await res.text()), await readJson(`gemini/${name}.json`), name);
+  }
+});
+
+/** Replay one Azure capture against the simulator: same path, query and body. */
+async function replayAzure(url: string, name: string): Promise<Response> {
+  const meta = await readJson(`azure/${name}.meta.json`);
+  const uri = new URL(meta.request_uri);
+  return await postJson(`${url}${uri.pathname}${uri.search}`, meta.request_body, { "api-key": "azure-test" });
+}
+
+Deno.test("shape: Azure plain completions on both routes match the captures' keys", async () => {
+  await using sim = await startAzureSim();
+  for (
+    const name of ["chat-completion-gpt-4o-mini", "v1-chat-completion-gpt-5-mini", "chat-completion-gpt-4o"]
+  ) {
+    const meta = await readJson(`azure/${name}.meta.json`);
+    const res = await replayAzure(sim.url, name);
+    assert.equal(res.status, 200, name);
+    assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0], name);
+    if (meta.headers["x-ms-deployment-name"]) {
+      assert.equal(res.headers.get("x-ms-deployment-name"), meta.headers["x-ms-deployment-name"][0]);
+    }
+    const mine = await res.json();
+    const cap = await readJson(`azure/${name}.json`);
+    const skip = name === "chat-completion-gpt-4o"
+      ? (p: string) => p === "choices[].message.annotations"
+      : undefined;
+    assert.deepEqual(union([mine], skip), union([cap]), name);
+    assert.equal(
+      mine.system_fingerprint === null,
+      cap.system_fingerprint === null,
+      `${name}: null fingerprint`,
+    );
+    assert.equal(mine.model.split("-20")[0], cap.model.split("-20")[0], `${name}: the underlying model`);
+  }
+});
+
+Deno.test("shape: Azure streams on both routes match the captures' chunk keys and order", async () => {
+  await using sim = await startAzureSim({ respond: () => "4200 + 42 equals 4242." });
+  for (const name of ["stream-gpt-4o-mini", "v1-stream-gpt-5-mini"]) {
+    const meta = await readJson(`azure/${name}.meta.json`);
+    const res = await replayAzure(sim.url, name);
+    assert.equal(res.headers.get("content-type"), meta.headers["content-type"][0], name);
+    const mine = parseSse(await res.text());
+    const cap = parseSse(await readText(`azure/${name}.sse`));
+    assert.equal(mine[mine.length - 1].data, "[DONE]");
+    const data = (events: { data: unknown }[]) => events.slice(0, -1).map((e) => e.data);
+    assert.deepEqual(union(data(mine)), union(data(cap)), name);
+    // First event: the prompt's filter verdicts alone; then the role chunk.
+    assert.deepEqual(union([data(mine)[0]]), union([data(cap)[0]]), `${name}: first event`);
+    assert.deepEqual(union([data(mine)[1]]), union([data(cap)[1]]), `${name}: role chunk`);
+  }
+});
+
+Deno.test("shape: Azure errors equal the captures (content filter 400, v1 unknown model 400)", async () => {
+  await using sim = await startAzureSim({
+    deployments: { "gpt-4o-mini": "gpt-4o-mini", "gpt-5-mini": "gpt-5-mini" },
+    contentFilter: (
+      req,
+    ) => (String(req.body.messages[0].content).includes("fentanyl") ? { on: "prompt" } : undefined),
+  });
+  for (const name of ["error-400-content-filter", "v1-error-400-unknown-model"]) {
+    const res = await replayAzure(sim.url, name);
+    assert.equal(res.status, 400, name);
+    assert.deepEqual(await res.json(), await readJson(`azure/${name}.json`), name);
   }
 });
