@@ -35,3 +35,10 @@ export {
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";
 export { type PlanPrices, planRun, type RunPlan } from "./generate/plan.ts";
 export { type ModelReport, readRunLogs, type RunLogEntry, summarizeRunLog } from "./generate/report.ts";
+export {
+  markUniqueResolves,
+  repoOf,
+  type RepoScore,
+  type ScoredModel,
+  scoreModel,
+} from "./generate/scored_report.ts";

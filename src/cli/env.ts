@@ -40,6 +40,7 @@ export const ENV_VARS: readonly string[] = [
   "SWEBENCH_MODEL",
   "SWEBENCH_CONFIG",
   "SWEBENCH_CACHE_DIR",
+  "SWEBENCH_PYTHON",
   "XDG_CONFIG_HOME",
   "XDG_CACHE_HOME",
   "HOME",

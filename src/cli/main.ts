@@ -16,6 +16,7 @@ import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { validateCommand } from "./validate.ts";
+import { evaluateCommand } from "./evaluate.ts";
 
 /** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
 export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {
@@ -49,6 +50,7 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
   program.addCommand(compareCommand(setExit));
   program.addCommand(reportCommand(setExit));
   program.addCommand(validateCommand(setExit));
+  program.addCommand(evaluateCommand(setExit));
   const override = (c: Command<unknown[], Record<string, unknown>>) => {
     c.exitOverride();
     for (const sub of c.commands) override(sub as Command<unknown[], Record<string, unknown>>);

@@ -6,9 +6,10 @@
 import { SwebenchError } from "../core/mod.ts";
 import { type ModelReport, readRunLogs, summarizeRunLog } from "../generate/report.ts";
 import type { GlobalFlags } from "./options.ts";
-import { out, warn } from "./output.ts";
+import { info, out, warn } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderHtmlReport } from "./report_html.ts";
+import { loadScored, scoredJson, type ScoredReport, scoredTables } from "./report_scored.ts";
 import { renderTable } from "./table.ts";
 
 /** The side-by-side table of model reports. */
@@ -49,16 +50,24 @@ export function reportTable(models: ModelReport[]): string {
 }
 
 /** Write the HTML report atomically. */
-export async function writeHtmlReport(path: string, models: ModelReport[], title?: string): Promise<void> {
+export async function writeHtmlReport(
+  path: string,
+  models: ModelReport[],
+  title?: string,
+  evaluation?: ScoredReport,
+): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(tmp, renderHtmlReport(models, { title, generatedAt: new Date().toISOString() }));
+  await Deno.writeTextFile(
+    tmp,
+    renderHtmlReport(models, { title, generatedAt: new Date().toISOString(), evaluation }),
+  );
   await Deno.rename(tmp, path);
 }
 
 /** `report`. */
 export async function reportAction(
   paths: string[],
-  flags: { html?: string; json?: true },
+  flags: { html?: string; json?: true; results?: string[] },
   _globals: GlobalFlags,
 ): Promise<number> {
   let loaded;
@@ -79,11 +88,17 @@ export async function reportAction(
   }
   if (loaded.badLines) warn(`${loaded.badLines} malformed line(s) skipped`);
   const models = summarizeRunLog(loaded.records);
-  if (flags.html) await writeHtmlReport(flags.html, models);
+  const evaluation = await loadScored(paths, models, flags.results ?? []);
+  if (!flags.json) { for (const n of evaluation.notes) info(n); }
+  if (flags.html) await writeHtmlReport(flags.html, models, undefined, evaluation);
   if (flags.json) {
     out(
       JSON.stringify(
-        { models: models.map(({ perInstance: _p, ...m }) => m), html: flags.html ?? null },
+        {
+          models: models.map(({ perInstance: _p, ...m }) => m),
+          evaluation: evaluation.scored.map(scoredJson),
+          html: flags.html ?? null,
+        },
         null,
         2,
       ),
@@ -91,6 +106,7 @@ export async function reportAction(
     return 0;
   }
   out(reportTable(models));
+  if (evaluation.scored.length) out("\n" + scoredTables(evaluation.scored));
   if (flags.html) out(`Report: ${flags.html}`);
   return 0;
 }

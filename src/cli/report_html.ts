@@ -5,10 +5,10 @@
  * @module
  */
 import type { ModelReport } from "../generate/report.ts";
+import { escapeHtml as esc } from "./html_escape.ts";
 import { formatUsd } from "./progress.ts";
-
-const esc = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+import { EVALUATION_CSS, evaluationSections } from "./report_html_scored.ts";
+import type { ScoredReport } from "./report_scored.ts";
 const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"];
 const OUTCOME_COLORS: Record<string, string> = {
   valid: "#59a14f",
@@ -132,7 +132,7 @@ function svg(W: number, H: number, body: string, yLabel: string, xLabel: string,
  */
 export function renderHtmlReport(
   models: ModelReport[],
-  options: { title?: string; generatedAt?: string } = {},
+  options: { title?: string; generatedAt?: string; evaluation?: ScoredReport } = {},
 ): string {
   const title = options.title ?? "swebench-runner report";
   const legend = models.map((m, i) =>
@@ -157,6 +157,7 @@ td:first-child{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
 h2{margin-top:28px;font-size:16px}svg text{font-size:11px;fill:#444}
 .key{margin-right:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
+${EVALUATION_CSS}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${models.length} model(s)${
@@ -165,6 +166,7 @@ h2{margin-top:28px;font-size:16px}svg text{font-size:11px;fill:#444}
 <table><thead><tr><th>model</th><th>instances</th><th>patches</th><th>valid</th><th>repaired</th><th>empty</th>
 <th>invalid</th><th>failed</th><th>cost</th><th>tokens</th><th>p50 ms</th><th>p95 ms</th><th>retries</th></tr></thead>
 <tbody>${rows}</tbody></table>
+${options.evaluation ? evaluationSections(models, options.evaluation) : ""}
 <h2>Outcomes per model</h2>${outcomesChart(models)}
 <h2>Cost per instance</h2>${costChart(models)}
 <h2>Latency distribution</h2>${latencyChart(models)}

@@ -1,6 +1,6 @@
 /**
  * The SWE-bench data side: instances, datasets (Hugging Face, local files, the bundled sample), selection,
- * prompts, and the predictions file with its run log.
+ * prompts, the predictions file with its run log, and the official harness (running it, reading its reports).
  *
  * @module
  */
@@ -13,3 +13,5 @@ export * from "./prompt.ts";
 export * from "./predictions.ts";
 export * from "./patch.ts";
 export * from "./validate.ts";
+export * from "./harness.ts";
+export * from "./harness_results.ts";
