@@ -65,9 +65,13 @@ async function checkPredictions(
   only: readonly string[] | undefined,
 ): Promise<Checked> {
   const report = await validatePredictions(path, { instanceIds: datasetIds });
-  const problems = report.errors.map((p) => `${path}${p.line !== undefined ? `:${p.line}` : ""}: ${p.message}`);
+  // A patch `git apply` rejects stops nothing: the harness tries it (then `patch --fuzz`) and counts that one
+  // instance as an error. Everything else validate calls an error would abort the run or misfile it.
+  const badPatches = report.errors.filter((p) => p.code.startsWith("patch-"));
+  const blocking = report.errors.filter((p) => !p.code.startsWith("patch-"));
+  const problems = blocking.map((p) => `${path}${p.line !== undefined ? `:${p.line}` : ""}: ${p.message}`);
   let c: Checked | undefined;
-  if (report.errors.length === 0) {
+  if (blocking.length === 0) {
     const preds = await readAccepted(path);
     c = {
       path,
@@ -78,7 +82,9 @@ async function checkPredictions(
       emptyPatches: report.emptyPatches,
     };
     const unknown = (only ?? []).filter((id) => !c!.ids.has(id));
-    if (unknown.length) problems.push(`-i names instance(s) with no prediction in ${path}: ${unknown.join(", ")}`);
+    if (unknown.length) {
+      problems.push(`-i names instance(s) with no prediction in ${path}: ${unknown.join(", ")}`);
+    }
   }
   if (problems.length || !c) {
     throw new SwebenchError(
@@ -87,9 +93,19 @@ async function checkPredictions(
         problems.slice(0, 10).join("\n  ") +
         (problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ""),
       {
-        hint: `Fix the file (or pass the dataset it was made for with -d/--split); \`swebench validate ${path}\` ` +
+        hint:
+          `Fix the file (or pass the dataset it was made for with -d/--split); \`swebench validate ${path}\` ` +
           "lists every problem.",
       },
+    );
+  }
+  const rejected = new Set(badPatches.map((p) => p.instanceId ?? p.line));
+  if (rejected.size) {
+    warn(
+      `${path}: ${rejected.size} patch(es) that \`git apply\` rejects (${
+        [...rejected].slice(0, 3).join(", ")
+      }${rejected.size > 3 ? ", ..." : ""}): the harness will count them as errors; ` +
+        `\`swebench validate ${path}\` says why`,
     );
   }
   const other = report.warnings.filter((w) => w.code !== "empty-patch");

@@ -114,10 +114,9 @@ Deno.test("evaluate: resolved, unresolved, a patch that does not apply and an em
   const preds = await readJsonl(`${dir}/${PRED}`);
   const byId = Object.fromEntries(preds.map((p) => [p.instance_id as string, p]));
   // The run log stays as generate wrote it; the predictions are edited to cover every outcome.
-  byId["sympy__sympy-20212"].model_patch = (byId["sympy__sympy-20212"].model_patch as string).replace(
-    "\n+",
-    "\n+ ",
-  );
+  // A patch that applies but is not the fix (a changed added line), one `git apply` rejects, an empty one.
+  byId["sympy__sympy-20212"].model_patch = (byId["sympy__sympy-20212"].model_patch as string)
+    .replace(/\n\+(?!\+\+)/, "\n+ ");
   byId["sphinx-doc__sphinx-8721"].model_patch = "I could not find the bug.\n";
   byId["pylint-dev__pylint-5859"].model_patch = "";
   await Deno.writeTextFile(`${dir}/${PRED}`, preds.map((p) => JSON.stringify(p)).join("\n") + "\n");
@@ -132,6 +131,10 @@ Deno.test("evaluate: resolved, unresolved, a patch that does not apply and an em
     /2 of 5 resolved \(40\.0%\); 1 unresolved, 1 empty, 1 error \(patch did not apply: 1\)/,
   );
   assert.match(r.stderr, /1 empty: not run/);
+  assert.match(
+    r.stderr,
+    /1 patch\(es\) that `git apply` rejects \(sphinx-doc__sphinx-8721\): the harness will count them as errors/,
+  );
   const rep = await runCli(["report", `${PRED}.runlog.jsonl`], { cwd: dir });
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /Resolved \(SWE-bench harness\):/);
@@ -162,7 +165,7 @@ Deno.test("evaluate twice resumes the same run (the harness skips what it has); 
   assert.equal(id(runs[0].argv), id(runs[1].argv));
   // An edited file (here one patch changed) is a different run: its results are not the old patches'.
   const text = await Deno.readTextFile(`${dir}/${PRED}`);
-  await Deno.writeTextFile(`${dir}/${PRED}`, text.replace("\\n+", "\\n+ "));
+  await Deno.writeTextFile(`${dir}/${PRED}`, text.replace(/\\n\+(?!\+\+)/, "\\n+ "));
   assert.equal((await runCli(["evaluate", PRED], { cwd: dir, env })).code, 0);
   const third = (await harnessRuns(log))[2];
   assert.notEqual(id(third.argv), id(runs[0].argv));
@@ -220,7 +223,8 @@ Deno.test("evaluate: bad predictions are refused before the harness runs (exit 2
   );
   const r = await runCli(["evaluate", "bad__sample__test.jsonl"], { cwd: dir, env });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /bad__sample__test\.jsonl:1: django__django-99999 is not in the dataset/);
+  assert.match(r.stderr, /bad__sample__test\.jsonl:1: django__django-99999: not an instance of the dataset/);
+  assert.match(r.stderr, /`swebench validate bad__sample__test\.jsonl` lists every problem/);
   // Two models in one file.
   await Deno.writeTextFile(
     `${dir}/two__sample__test.jsonl`,
@@ -228,7 +232,10 @@ Deno.test("evaluate: bad predictions are refused before the harness runs (exit 2
   );
   const two = await runCli(["evaluate", "two__sample__test.jsonl"], { cwd: dir, env });
   assert.equal(two.code, 2);
-  assert.match(two.stderr, /2 models \(other, gold\)/);
+  assert.match(
+    two.stderr,
+    /two__sample__test\.jsonl:2: a second model name "gold" .* split the file by model/,
+  );
   // -i naming an instance without a prediction; a missing file; a bad run id.
   const i = await runCli(["evaluate", PRED, "-i", "astropy__astropy-12907"], { cwd: dir, env });
   assert.equal(i.code, 2);
