@@ -87,10 +87,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     return 0;
   }
   const budget = createSharedBudget(flags.maxCost);
-  const { controller, stopController, onSigint } = interruptHandlers();
-  try {
-    Deno.addSignalListener("SIGINT", onSigint);
-  } catch { /* ignore */ }
+  const { controller, stopController, listen } = interruptHandlers();
+  const stopListening = listen();
   const summaries: RunSummary[] = [];
   let code = 0;
   try {
@@ -134,9 +132,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       }
     }
   } finally {
-    try {
-      Deno.removeSignalListener("SIGINT", onSigint);
-    } catch { /* ignore */ }
+    stopListening();
   }
   const logs = outputs.slice(0, summaries.length).map((o) => `${o}.runlog.jsonl`);
   const { records } = await readRunLogs(logs);

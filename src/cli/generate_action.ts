@@ -103,7 +103,9 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   }
   let summary: RunSummary;
   const knownTokens = new Map<string, number>();
-  const { controller, stopController, onSigint } = interruptHandlers();
+  // From here on the lock is held: SIGINT, SIGTERM and SIGHUP stop the run cleanly (files closed, lock released).
+  const { controller, stopController, listen } = interruptHandlers();
+  const stopListening = listen();
   try {
     const todo = instances.filter((i) => !writer.done.has(i.instance_id));
     if (!isGold && todo.length > 0) {
@@ -128,9 +130,6 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       if (!go) return 0;
     }
     const { call, stats } = buildCall({ primary: target, fallbacks, flags, budget });
-    try {
-      Deno.addSignalListener("SIGINT", onSigint);
-    } catch { /* no signal support */ }
     const progress = createProgress();
     try {
       summary = await runBatch({
@@ -155,9 +154,6 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       });
     } finally {
       progress.close();
-      try {
-        Deno.removeSignalListener("SIGINT", onSigint);
-      } catch { /* ignore */ }
     }
     const extra = stats();
     const code = exitCodeOf(summary);
@@ -175,6 +171,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     }
     return code;
   } finally {
+    stopListening();
     await writer.close();
   }
 }
@@ -184,30 +181,59 @@ export function datasetFiles(ref: DatasetRef): { path: string; what: string }[] 
   return ref.kind === "local" && ref.path ? [{ path: ref.path, what: "dataset file" }] : [];
 }
 
+/** The signals that stop a run the way Ctrl-C does: Ctrl-C, `kill`/`docker stop`/`timeout`/CI cancel, a closed terminal. */
+export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /**
- * Ctrl-C once: start nothing new, let the calls in flight finish and be written (their tokens are paid for).
- * Twice: abandon the calls in flight, close the files, exit 130. Three times: quit at once.
+ * Ctrl-C (or SIGTERM, or SIGHUP) once: start nothing new, let the calls in flight finish and be written (their
+ * tokens are paid for), close the files, release the lock, exit 130. Twice: abandon the calls in flight, close the
+ * files, exit 130. Three times: quit at once.
  */
 export function interruptHandlers(): {
   controller: AbortController;
   stopController: AbortController;
-  onSigint: () => void;
+  /** Listen for {@linkcode STOP_SIGNALS}; returns the function that stops listening. */
+  listen: () => () => void;
 } {
   const controller = new AbortController();
   const stopController = new AbortController();
-  const onSigint = () => {
+  const say = (line: string) => {
+    try {
+      info(line);
+    } catch { /* the terminal may be gone (SIGHUP): the files matter, not this line */ }
+  };
+  const onSignal = (signal: Deno.Signal) => {
+    const what = signal === "SIGINT" ? "interrupted" : `${signal} received`;
+    const again = signal === "SIGINT" ? "Ctrl-C" : `${signal} or Ctrl-C`;
     if (controller.signal.aborted) Deno.exit(130);
     if (stopController.signal.aborted) {
-      info("\nabandoning the calls in flight and closing the files");
+      say(`\n${what} again: abandoning the calls in flight and closing the files`);
       controller.abort(new SwebenchError("interrupted", "interrupted"));
       return;
     }
-    info(
-      "\ninterrupted: starting nothing new; the calls in flight finish and are saved (Ctrl-C again to abandon them)",
+    say(
+      `\n${what}: starting nothing new; the calls in flight finish and are saved (${again} again to abandon them)`,
     );
     stopController.abort(new SwebenchError("interrupted", "interrupted"));
   };
-  return { controller, stopController, onSigint };
+  const listen = () => {
+    const installed: [Deno.Signal, () => void][] = [];
+    for (const sig of STOP_SIGNALS) {
+      const handler = () => onSignal(sig);
+      try {
+        Deno.addSignalListener(sig, handler);
+        installed.push([sig, handler]);
+      } catch { /* not supported here (Windows has no SIGTERM/SIGHUP listeners) */ }
+    }
+    return () => {
+      for (const [sig, handler] of installed) {
+        try {
+          Deno.removeSignalListener(sig, handler);
+        } catch { /* ignore */ }
+      }
+    };
+  };
+  return { controller, stopController, listen };
 }
 
 /** Exit code of a finished run (DESIGN §6). */

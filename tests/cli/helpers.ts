@@ -14,11 +14,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `swebench <args>` as a subprocess; `env` replaces the environment (plus HOME/PATH/NO_COLOR). */
-export async function runCli(
-  args: string[],
-  options: { env?: Record<string, string>; stdin?: string; cwd?: string; permissions?: string[] } = {},
-): Promise<CliResult> {
+/** Options of {@linkcode runCli} and {@linkcode spawnCli}. */
+export interface CliOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  cwd?: string;
+  permissions?: string[];
+}
+
+/** Start `swebench <args>` as a subprocess (stdout/stderr piped); `env` replaces the environment. */
+export async function spawnCli(args: string[], options: CliOptions = {}): Promise<Deno.ChildProcess> {
   const home = options.env?.HOME ?? await Deno.makeTempDir({ prefix: "swebench-home-" });
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["run", ...(options.permissions ?? ["-A"]), MAIN, ...args],
@@ -43,12 +48,22 @@ export async function runCli(
     await w.write(new TextEncoder().encode(options.stdin));
     await w.close();
   }
+  return child;
+}
+
+/** Wait for a spawned CLI to end and decode what it printed. */
+export async function cliResult(child: Deno.ChildProcess): Promise<CliResult> {
   const r = await child.output();
   return {
     code: r.code,
     stdout: new TextDecoder().decode(r.stdout),
     stderr: new TextDecoder().decode(r.stderr),
   };
+}
+
+/** Run `swebench <args>` as a subprocess; `env` replaces the environment (plus HOME/PATH/NO_COLOR). */
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return await cliResult(await spawnCli(args, options));
 }
 
 /** Read a JSON Lines file into objects. */
