@@ -16,7 +16,15 @@ import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
 import { reportTable, writeHtmlReport } from "./report_action.ts";
-import { confirmSpend, describePlan, loadSelection, planFor, setupTarget, type Target } from "./run_setup.ts";
+import {
+  checkMaxTokens,
+  confirmSpend,
+  describePlan,
+  loadSelection,
+  planFor,
+  setupTarget,
+  type Target,
+} from "./run_setup.ts";
 import { checkPriced, createSharedBudget } from "./budget_setup.ts";
 
 /** Run `compare`; returns the exit code. */
@@ -34,6 +42,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     targets.push(await setupTarget(s.provider, { config, model: s.model, requireKey: !flags.dryRun }));
   }
   checkPriced(targets, flags.maxCost !== undefined);
+  checkMaxTokens(targets, flags.maxTokens);
   const { ref, instances } = await loadSelection(flags);
   const label = (t: Target) => `${t.resolved.name}:${t.model}`;
   const outputs = targets.map((t) =>

@@ -21,7 +21,14 @@ import { info, out, style, ui, warn } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import { checkPriced, createSharedBudget } from "./budget_setup.ts";
-import { confirmSpend, describePlan, loadSelection, planFor, setupTarget } from "./run_setup.ts";
+import {
+  checkMaxTokens,
+  confirmSpend,
+  describePlan,
+  loadSelection,
+  planFor,
+  setupTarget,
+} from "./run_setup.ts";
 
 /** Run `generate`; returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): Promise<number> {
@@ -42,6 +49,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     fallbacks.push(await setupTarget(f.provider, { config, model: f.model, requireKey: !flags.dryRun }));
   }
   checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
+  checkMaxTokens([target, ...fallbacks], flags.maxTokens);
   const budget = createSharedBudget(flags.maxCost);
   const { ref, instances } = await loadSelection(flags);
   const isGold = target.resolved.kind === "gold";

@@ -81,6 +81,37 @@ export async function setupTarget(
   };
 }
 
+/**
+ * `--max-tokens` must fit every model of the run: at most the model's output limit, and below its context window
+ * (the prompt needs room too). Checked before anything is sent; a model the catalog does not know is not checked.
+ */
+export function checkMaxTokens(targets: readonly Target[], maxTokens: number): void {
+  const n = (x: number) => x.toLocaleString("en-US");
+  for (const t of targets) {
+    const out = t.entry?.maxOutputTokens;
+    const window = t.entry?.contextWindow;
+    const model = `${t.resolved.name}:${t.model}`;
+    const limits = [
+      out !== undefined ? `at most ${n(out)} output tokens` : undefined,
+      window !== undefined ? `context window ${n(window)} tokens` : undefined,
+    ].filter(Boolean).join(", ");
+    const tooLong = out !== undefined && maxTokens > out;
+    if (tooLong || (window !== undefined && maxTokens >= window)) {
+      const most = Math.min(out ?? Infinity, window !== undefined ? window - 1 : Infinity);
+      throw new SwebenchError(
+        "usage",
+        `--max-tokens ${n(maxTokens)} is more than ${model} allows (${limits})`,
+        {
+          hint: `Use --max-tokens ${most} or less (the default is 4096); ` +
+            (tooLong
+              ? "no call was sent."
+              : "the prompt needs room in the context window too; no call was sent."),
+        },
+      );
+    }
+  }
+}
+
 /** Selection flags shared by `generate` and `compare`. */
 export interface SelectionFlags {
   dataset: string;

@@ -19,8 +19,10 @@
  *   Both files are inspected before either is changed.
  * - Resume: an instance is done when it has a prediction line. A failed instance gets no prediction line (only a run
  *   log record); without `retryFailed` it counts as done too (not sent again), with `retryFailed` it is redone.
- *   The same holds for instances skipped because the prompt does not fit. Records with error kind `interrupted` do
- *   not count as failed. An `ok` call whose patch is empty still gets a prediction line with `model_patch: ""`
+ *   Records with a run-level error kind ({@linkcode RUN_LEVEL_KINDS}: interrupted, a bad key, a request the
+ *   settings made invalid, ...) do not count as failed. An instance skipped because its prompt does not fit is
+ *   never done: the skip follows from the settings (`--max-tokens`, the model, `--context`), costs no call, and is
+ *   decided again by the next run, so a corrected re-run does the work. An `ok` call whose patch is empty still gets a prediction line with `model_patch: ""`
  *   (the harness accepts it and counts it unresolved), so it is not retried forever.
  * - One writer per file: `<predictions>.lock` holds the writer's pid and an OS lock (`FsFile.tryLock`), so a second
  *   writer gets a clear usage error while a lock left behind by a killed process is taken over. The lock and the
@@ -34,11 +36,14 @@ import type { FinishReason, TokenUsage } from "../core/response.ts";
 
 /**
  * Failures that say nothing about the instance (the run was stopped, the key or account or permissions were
- * wrong, a wait for a rate-limit reset was too long): the instance is not done, and a re-run sends it again
- * without `--retry-failed`.
+ * wrong, a wait for a rate-limit reset was too long, the provider rejected a request the settings made, such as
+ * a `--max-tokens` above the model's limit): the instance is not done, and a re-run sends it again without
+ * `--retry-failed`. None of them was billed.
  */
 export const RUN_LEVEL_KINDS: ReadonlySet<string> = new Set([
   "interrupted",
+  "invalid_request",
+  "context_length",
   "authentication",
   "config",
   "permission",
@@ -119,7 +124,7 @@ export interface RunLogRecord {
 export interface OpenPredictionsOptions {
   /** Start fresh: empty both files (`--overwrite`). */
   overwrite?: boolean;
-  /** Redo failed (and skipped) instances (`--retry-failed`). */
+  /** Redo failed instances (`--retry-failed`). */
   retryFailed?: boolean;
   /** fsync every line, not only at close (default false: a written line already survives `kill -9`). */
   sync?: boolean;
@@ -147,13 +152,16 @@ export interface PredictionsWriter extends AsyncDisposable {
   readonly path: string;
   /** Run log path. */
   readonly runLogPath: string;
-  /** Instances not to run again: those with a prediction line, plus failed and skipped ones unless retryFailed. */
+  /** Instances not to run again: those with a prediction line, plus failed ones unless retryFailed. */
   readonly done: Set<string>;
   /** Instances with a prediction line. */
   readonly predicted: Set<string>;
   /** Instances whose last attempt failed and that have no prediction line. */
   readonly failed: Set<string>;
-  /** Instances whose last attempt was skipped (prompt too long) and that have no prediction line. */
+  /**
+   * Instances whose last attempt was skipped (prompt too long for the settings) and that have no prediction line:
+   * never done, the next run decides again.
+   */
   readonly skipped: Set<string>;
   /** `model_name_or_path` values found in the file at open (the CLI may warn when they differ from the run's). */
   readonly models: Set<string>;
@@ -749,7 +757,6 @@ export async function openPredictions(
     }
     if (!options.retryFailed) {
       for (const id of writer.failed) writer.done.add(id);
-      for (const id of writer.skipped) writer.done.add(id);
     }
     return writer;
   } catch (e) {

@@ -204,7 +204,7 @@ Deno.test("a non-interactive run above the confirmation threshold needs --yes or
       "-o",
       `${dir}/p.jsonl`,
       "--max-tokens",
-      "200000",
+      "32768", // gpt-4.1's output limit: 4 calls may cost up to $1.05
     ],
     { env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` } },
   );

@@ -152,7 +152,7 @@ Deno.test("predictions: a damaged line in the middle is a usage error naming it"
   assert.equal(w.done.size, 0);
 });
 
-Deno.test("predictions: failed and skipped are done unless retryFailed; interrupted is never failed", async () => {
+Deno.test("predictions: failed is done unless retryFailed; skipped never (settings decide it); interrupted is never failed", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/p.jsonl`;
   {
@@ -164,6 +164,9 @@ Deno.test("predictions: failed and skipped are done unless retryFailed; interrup
     );
     await w.writeRunLog(rec("skip1", "skipped", { reason: "prompt needs 9000 tokens" }));
     await w.writeRunLog(rec("int1", "failed", { error: { kind: "interrupted", message: "SIGINT" } }));
+    // a request the settings made invalid (an impossible max tokens) is not the instance's failure
+    await w.writeRunLog(rec("bad1", "failed", { error: { kind: "invalid_request", message: "max_tokens" } }));
+    await w.writeRunLog(rec("ctx1", "failed", { error: { kind: "context_length", message: "too long" } }));
     // failed first, then ok on a later attempt: done
     await w.writeRunLog(rec("later", "failed", { error: { kind: "server", message: "500" } }));
     await w.writePrediction(pred("later"));
@@ -178,7 +181,7 @@ Deno.test("predictions: failed and skipped are done unless retryFailed; interrup
     assert.deepEqual(w.predicted, new Set(["ok1", "later"]));
     assert.deepEqual(w.failed, new Set(["fail1"]));
     assert.deepEqual(w.skipped, new Set(["skip1"]));
-    assert.deepEqual(w.done, new Set(["ok1", "later", "fail1", "skip1"]));
+    assert.deepEqual(w.done, new Set(["ok1", "later", "fail1"]), "a skip is decided again by the next run");
   }
   {
     await using w = await openPredictions(path, { retryFailed: true });
