@@ -5,19 +5,50 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import { Budget } from "../resilience/budget.ts";
+import type { Spend } from "../swebench/predictions.ts";
+import { formatUsd } from "./progress.ts";
 import type { Target } from "./run_setup.ts";
 
-/** The global budget, or undefined when no `--max-cost` was given. */
-export function createSharedBudget(maxUsd: number | undefined): Budget | undefined {
-  return maxUsd === undefined ? undefined : new Budget({ maxUsd, name: "--max-cost" });
+/**
+ * The global budget, or undefined when no `--max-cost` was given. `before` is what earlier runs of the same
+ * predictions file(s) spent (from their run logs): `--max-cost` covers every run of the file, not one process.
+ */
+export function createSharedBudget(maxUsd: number | undefined, before?: Spend): Budget | undefined {
+  return maxUsd === undefined ? undefined : new Budget({ maxUsd, name: "--max-cost", spentUsd: before?.usd });
 }
 
-/** A provider's own budget (`maxCost` in the config file), inside the global one. */
-export function providerBudget(target: Target, global: Budget | undefined): Budget | undefined {
+/** A provider's own budget (`maxCost` in the config file), inside the global one; earlier runs count too. */
+export function providerBudget(
+  target: Target,
+  global: Budget | undefined,
+  before?: Spend,
+): Budget | undefined {
   const max = target.resolved.maxCost;
-  return max === undefined
-    ? undefined
-    : new Budget({ maxUsd: max, name: target.resolved.name, parent: global });
+  return max === undefined ? undefined : new Budget({
+    maxUsd: max,
+    name: target.resolved.name,
+    parent: global,
+    spentUsd: before?.byProvider[target.resolved.name],
+  });
+}
+
+/** Add up what several run logs spent (a `compare` writes one predictions file per model). */
+export function addSpends(spends: readonly Spend[]): Spend {
+  const total: Spend = { usd: 0, byProvider: {}, keptUsd: 0, unpriced: 0 };
+  for (const s of spends) {
+    total.usd += s.usd;
+    total.keptUsd += s.keptUsd;
+    total.unpriced += s.unpriced;
+    for (const [k, v] of Object.entries(s.byProvider)) total.byProvider[k] = (total.byProvider[k] ?? 0) + v;
+  }
+  return total;
+}
+
+/** The plan's budget line when earlier runs spent something (stderr), e.g. before a resume. */
+export function describeEarlierSpend(budget: Budget | undefined, file: string): string | undefined {
+  if (budget === undefined || budget.spentBeforeUsd === 0) return undefined;
+  return `  budget: --max-cost ${formatUsd(budget.maxUsd)} covers every run of ${file}: ` +
+    `${formatUsd(budget.spentBeforeUsd)} spent before, ${formatUsd(budget.remaining)} left`;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Budget } from "../resilience/budget.ts";
 import type { CallFn } from "../resilience/call.ts";
 import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
 import { type ChainEntry, createResilientCall, type ResilienceStats } from "../resilience/resilient_call.ts";
+import type { Spend } from "../swebench/predictions.ts";
 import { providerBudget } from "./budget_setup.ts";
 import { env } from "./env.ts";
 import { parseProviderModel } from "./options.ts";
@@ -69,10 +70,13 @@ export function resilienceLines(s: ResilienceStats): string[] {
     }
   }
   if (s.budget) {
+    const b = s.budget;
     lines.push(
-      `Budget: ${formatUsd(s.budget.spentUsd)} spent of ${formatUsd(s.budget.maxUsd)}, ` +
-        `${formatUsd(s.budget.remainingUsd)} left` +
-        (s.budget.refused ? `, ${s.budget.refused} call(s) refused` : ""),
+      `Budget: ${formatUsd(b.spentBeforeUsd)} spent before, ${formatUsd(b.spentThisRunUsd)} this run, ` +
+        `${formatUsd(b.remainingUsd)} left of ${
+          formatUsd(b.maxUsd)
+        } (--max-cost covers every run of this file)` +
+        (b.refused ? `; ${b.refused} call(s) refused` : ""),
     );
   }
   return lines;
@@ -84,6 +88,8 @@ export function buildCall(options: {
   fallbacks: Target[];
   flags: { rpm?: number; tpm?: number };
   budget?: Budget;
+  /** What earlier runs of the predictions file spent (per-provider budgets count it too). */
+  spentBefore?: Spend;
   onNotice?: (message: string) => void;
 }): { call: CallFn; stats: () => { lines: string[]; stats: ResilienceStats } } {
   const targets = [options.primary, ...options.fallbacks];
@@ -91,7 +97,7 @@ export function buildCall(options: {
   const perProvider = new Map<string, Budget | undefined>();
   const budgetOf = (t: Target) => {
     if (!perProvider.has(t.resolved.name)) {
-      perProvider.set(t.resolved.name, providerBudget(t, options.budget));
+      perProvider.set(t.resolved.name, providerBudget(t, options.budget, options.spentBefore));
     }
     return perProvider.get(t.resolved.name);
   };

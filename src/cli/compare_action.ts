@@ -7,7 +7,13 @@ import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
 import { readRunLogs, summarizeRunLog } from "../generate/report.ts";
 import { runBatch } from "../generate/runner.ts";
-import { defaultPredictionsPath, openPredictions } from "../swebench/predictions.ts";
+import {
+  checkPredictionsPath,
+  defaultPredictionsPath,
+  openPredictions,
+  readRunLog,
+  spendOf,
+} from "../swebench/predictions.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
@@ -25,7 +31,7 @@ import {
   setupTarget,
   type Target,
 } from "./run_setup.ts";
-import { checkPriced, createSharedBudget } from "./budget_setup.ts";
+import { addSpends, checkPriced, createSharedBudget } from "./budget_setup.ts";
 
 /** Run `compare`; returns the exit code. */
 export async function compareAction(flags: CompareFlags, globals: GlobalFlags): Promise<number> {
@@ -95,7 +101,14 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   ) {
     return 0;
   }
-  const budget = createSharedBudget(flags.maxCost);
+  // One budget for every model of the comparison, across runs: what earlier runs of these files spent counts.
+  const before = [];
+  for (const o of outputs) {
+    const { logPath } = await checkPredictionsPath(o, { protect: datasetFiles(ref) });
+    if (!flags.overwrite) before.push(spendOf(await readRunLog(logPath).catch(() => [])));
+  }
+  const spentBefore = addSpends(before);
+  const budget = createSharedBudget(flags.maxCost, spentBefore);
   const { controller, stopController, listen } = interruptHandlers();
   const stopListening = listen();
   const summaries: RunSummary[] = [];
@@ -110,7 +123,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       });
       const progress = createProgress();
       try {
-        const { call } = buildCall({ primary: t, fallbacks: [], flags: {}, budget });
+        const { call } = buildCall({ primary: t, fallbacks: [], flags: {}, budget, spentBefore });
         const s = await runBatch({
           instances,
           call,

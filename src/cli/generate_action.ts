@@ -12,6 +12,8 @@ import {
   defaultPredictionsPath,
   openPredictions,
   readPredictions,
+  readRunLog,
+  spendOf,
 } from "../swebench/predictions.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { env } from "./env.ts";
@@ -20,7 +22,7 @@ import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui, warn } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
-import { checkPriced, createSharedBudget } from "./budget_setup.ts";
+import { checkPriced, createSharedBudget, describeEarlierSpend } from "./budget_setup.ts";
 import {
   checkMaxTokens,
   confirmSpend,
@@ -50,7 +52,6 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   }
   checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
   checkMaxTokens([target, ...fallbacks], flags.maxTokens);
-  const budget = createSharedBudget(flags.maxCost);
   const { ref, instances } = await loadSelection(flags);
   const isGold = target.resolved.kind === "gold";
   const modelLabel = isGold ? "gold" : target.model;
@@ -58,7 +59,9 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const protect = datasetFiles(ref);
 
   if (flags.dryRun) {
-    await checkPredictionsPath(output, { protect });
+    const { logPath } = await checkPredictionsPath(output, { protect });
+    const before = flags.overwrite ? undefined : spendOf(await readRunLog(logPath).catch(() => []));
+    const dryBudget = createSharedBudget(flags.maxCost, before);
     const predicted = await readPredictions(output).then((p) => new Set(p.map((x) => x.instance_id))).catch(
       () => new Set<string>(),
     );
@@ -74,11 +77,14 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       alreadyDone: instances.length - todo.length,
       output,
       maxCostUsd: flags.maxCost ?? null,
+      spentBeforeUsd: dryBudget?.spentBeforeUsd ?? null,
       ...plan,
     };
     if (flags.json) out(JSON.stringify(doc, null, 2));
     else {
       for (const l of describePlan(`${target.resolved.name}:${target.model}`, plan, doc.alreadyDone)) out(l);
+      const earlier = describeEarlierSpend(dryBudget, output);
+      if (earlier) out(earlier);
       out(`  predictions: ${output}`);
       out("Dry run: nothing sent.");
     }
@@ -109,6 +115,8 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       },
     );
   }
+  // --max-cost covers every run of this file: what earlier runs spent (run log) is booked from the start.
+  const budget = createSharedBudget(flags.maxCost, writer.priorSpend);
   let summary: RunSummary;
   const knownTokens = new Map<string, number>();
   // From here on the lock is held: SIGINT, SIGTERM and SIGHUP stop the run cleanly (files closed, lock released).
@@ -128,6 +136,8 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         ) {
           info(l);
         }
+        const earlier = describeEarlierSpend(budget, output);
+        if (earlier) info(earlier);
       }
       const go = await confirmSpend(plan.worstUsd, {
         yes: flags.yes,
@@ -137,7 +147,13 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       });
       if (!go) return 0;
     }
-    const { call, stats } = buildCall({ primary: target, fallbacks, flags, budget });
+    const { call, stats } = buildCall({
+      primary: target,
+      fallbacks,
+      flags,
+      budget,
+      spentBefore: writer.priorSpend,
+    });
     const progress = createProgress();
     try {
       summary = await runBatch({
@@ -174,7 +190,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         ),
       );
     } else {
-      printSummary(summary, output, writer.runLogPath, extra.stats.budget?.spentUsd);
+      printSummary(summary, output, writer.runLogPath);
       for (const line of extra.lines) out(line);
     }
     return code;
@@ -252,7 +268,7 @@ export function exitCodeOf(s: RunSummary): number {
 }
 
 /** Print the human summary of a run. */
-export function printSummary(s: RunSummary, output: string, runLog: string, budgetSpentUsd?: number): void {
+export function printSummary(s: RunSummary, output: string, runLog: string): void {
   const patches = Object.entries(s.patches).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
   out(
     `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
@@ -263,7 +279,7 @@ export function printSummary(s: RunSummary, output: string, runLog: string, budg
   out(
     `Tokens: ${s.promptTokens} prompt + ${s.completionTokens} completion; cost ${
       s.costUnknown ? `${formatUsd(s.costUsd)} + unknown (unpriced model)` : formatUsd(s.costUsd)
-    }` + (s.maxCostUsd !== undefined ? ` of ${formatUsd(s.maxCostUsd)} budget` : ""),
+    }` + (s.maxCostUsd !== undefined ? " this run" : ""),
   );
   if (s.ok > 0) out(`Latency: p50 ${Math.round(s.latencyP50Ms)} ms, p95 ${Math.round(s.latencyP95Ms)} ms`);
   if (s.retries) out(`Retries: ${s.retries}`);
@@ -271,12 +287,10 @@ export function printSummary(s: RunSummary, output: string, runLog: string, budg
   if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
   out(`Predictions: ${output}`);
   if (s.stoppedBy === "budget") {
+    // The figures (spent before, this run, left) are on the Budget line below.
     out(style.yellow(
-      // The budget's books include attempts that may have been billed without an answer.
-      `Stopped: budget reached (${formatUsd(budgetSpentUsd ?? s.costUsd)} spent of ${
-        formatUsd(s.maxCostUsd)
-      }). ` +
-        `${s.notStarted} instance(s) left undone; raise --max-cost and re-run to go on.`,
+      `Stopped: budget reached. ${s.notStarted} instance(s) left undone; --max-cost covers every run of this ` +
+        "file: raise it and re-run the same command to go on.",
     ));
   } else if (s.stoppedBy === "interrupted") {
     out(style.yellow(`Interrupted: ${s.notStarted} instance(s) left; re-run the same command to resume.`));

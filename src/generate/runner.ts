@@ -207,6 +207,9 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       extra: options.includeGold ? { ...options.extra, goldPatch: inst.patch ?? null } : options.extra,
     };
     let retries = 0;
+    // Budget reservations booked whole because the cost is unknown (see CallContext.onKept): recorded in the run
+    // log so that the next run's budget counts them.
+    let keptUsd = 0;
     // Errors after the call returned come from writing the files: they stop the run (see runOne), they do not
     // fail the instance.
     let called = false;
@@ -215,6 +218,10 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         instanceId: inst.instance_id,
         promptTokens: prompt.promptTokens,
         signal: inner.signal,
+        stopSignal: options.stopSignal,
+        onKept: (usd) => {
+          keptUsd += usd;
+        },
         stream: options.stream ?? false,
         onRetry: ({ attempt, error, waitMs }) => {
           retries++;
@@ -254,6 +261,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         usage: r.usage,
         costUsd: r.costUsd,
         latencyMs: r.latencyMs,
+        ...(keptUsd > 0 ? { keptUsd } : {}),
         attempts: result.attempts,
         finishReason: r.finishReason,
         rawFinishReason: r.rawFinishReason,
@@ -279,6 +287,17 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         // Not a failure of the instance: it is simply not done; the next run resumes it.
         summary.attempted--;
         summary.notStarted++;
+        if (keptUsd > 0) {
+          // An abandoned call may have been billed: the record (kind interrupted, not done) keeps it on the books.
+          await options.writer.writeRunLog({
+            ...base,
+            status: "failed",
+            error: { kind: "interrupted", message: err.message },
+            keptUsd,
+            attempts: (e as { attempts?: number }).attempts ?? retries + 1,
+            finishedAt: new Date().toISOString(),
+          } as RunLogRecord);
+        }
         emit({ type: "instance-cancelled", instanceId: inst.instance_id, reason: "interrupted" });
         return;
       }
@@ -297,6 +316,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         ...base,
         status: "failed",
         error: { kind: err.kind, message: err.message, status: err.status, code: err.code },
+        ...(keptUsd > 0 ? { keptUsd } : {}),
         attempts,
         finishedAt: new Date().toISOString(),
       } as RunLogRecord);

@@ -2,6 +2,9 @@
  * The budget (DESIGN §4.1): reserve a call's worst-case cost before it starts, settle to the billed cost after.
  * A call whose reservation would pass the ceiling is never started, so the total spend never passes `--max-cost`
  * (LiteLLM and SWE-bench's own script check after the call and overshoot by one request; this does not).
+ * A reservation that does not fit while other calls are in flight waits for them to settle
+ * ({@linkcode Budget.reserveWhenFree}): their worst cases are usually far above what they bill, so the room comes
+ * back; the run stops only when nothing in flight can free enough room.
  *
  * Accounting is in integer units of 1e-10 USD (reservations and actual costs rounded up, the ceiling rounded to
  * the nearest unit), so sums carry no floating-point drift.
@@ -42,6 +45,11 @@ export interface BudgetOptions {
    * settled or released in both.
    */
   parent?: Budget;
+  /**
+   * USD already spent before this budget was made (earlier runs of the same predictions file, from its run log):
+   * booked as spent from the start, so `maxUsd` holds across resumes.
+   */
+  spentUsd?: number;
 }
 
 /** State of a {@linkcode Reservation}. */
@@ -122,10 +130,12 @@ export class Budget {
   #maxUnits: number;
   #maxUsd: number;
   #spent = 0;
+  #prior = 0;
   #reserved = 0;
   #overrun = 0;
   #refused = 0;
   #open = 0;
+  #waiters: Array<() => void> = [];
 
   /** Create a budget of `options.maxUsd`. */
   constructor(options: BudgetOptions) {
@@ -133,13 +143,24 @@ export class Budget {
     this.#maxUnits = toUnits(this.#maxUsd, Math.round);
     this.name = options.name ?? "budget";
     this.parent = options.parent;
+    this.#prior = toUnits(validAmount(options.spentUsd ?? 0, "earlier spend"), Math.ceil);
+    this.#spent = this.#prior;
+  }
+
+  /** USD spent before this budget was made (see {@linkcode BudgetOptions.spentUsd}). */
+  get spentBeforeUsd(): number {
+    return this.#prior * UNIT;
+  }
+  /** USD spent by this run (spent minus spent before). */
+  get spentThisRunUsd(): number {
+    return (this.#spent - this.#prior) * UNIT;
   }
 
   /** The ceiling in USD. */
   get maxUsd(): number {
     return this.#maxUsd;
   }
-  /** USD spent (settled calls, and kept reservations of calls that may have been billed). */
+  /** USD spent (earlier runs, settled calls, and kept reservations of calls that may have been billed). */
   get spent(): number {
     return this.#spent * UNIT;
   }
@@ -196,6 +217,62 @@ export class Budget {
     return new Reservation(usd, label, { units, state: "open", budget: this, parent });
   }
 
+  /**
+   * Reserve `usd`, waiting while it does not fit but calls in flight may free room: when a reservation that
+   * blocks it settles below its worst case (or is released), it is tried again. Throws the refusal (kind
+   * `budget`) only when nothing in flight can free enough room — what is already spent plus `usd` passes the
+   * ceiling (spent never goes down). Rejects with `signal`'s reason when `signal` aborts while waiting.
+   *
+   * @example
+   * ```ts
+   * import { Budget } from "./budget.ts";
+   * const b = new Budget({ maxUsd: 1 });
+   * const first = b.reserve(0.8, "a");
+   * const second = b.reserveWhenFree(0.5, "b"); // waits: 0.8 is reserved, but may settle lower
+   * b.settle(first, 0.1);
+   * console.log((await second).usd); // 0.5
+   * ```
+   */
+  async reserveWhenFree(usd: number, label?: string, signal?: AbortSignal): Promise<Reservation> {
+    const units = toUnits(validAmount(usd, "reservation"), Math.ceil);
+    while (true) {
+      signal?.throwIfAborted();
+      const blocker = this.#firstBlocker(units);
+      // Nothing in flight can make room: the spent part alone leaves too little (reserve throws the refusal).
+      if (blocker === undefined || blocker.#spent + units > blocker.#maxUnits || blocker.#open === 0) {
+        return this.reserve(usd, label);
+      }
+      await blocker.#nextChange(signal);
+    }
+  }
+
+  /** Resolves at the next settle or release of this budget; rejects when `signal` aborts. */
+  #nextChange(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== wake);
+        reject(signal?.reason);
+      };
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.#waiters.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #changed(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Calls waiting in {@linkcode Budget.reserveWhenFree} for room in this budget. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   #firstBlocker(units: number): Budget | undefined {
     const up = this.parent === undefined ? undefined : this.parent.#firstBlocker(units);
     if (up !== undefined) return up;
@@ -208,9 +285,9 @@ export class Budget {
       "budget",
       `${this.name} budget: the next call${what} may cost up to ${
         formatUsd(usd)
-      }, which would pass the ceiling of ${formatUsd(this.maxUsd)} (${formatUsd(this.spent)} spent, ${
-        formatUsd(this.reserved)
-      } reserved by calls in flight).`,
+      }, which would pass the ceiling of ${formatUsd(this.maxUsd)} (${formatUsd(this.spent)} spent${
+        this.#prior > 0 ? `, ${formatUsd(this.spentBeforeUsd)} of it by earlier runs of this file` : ""
+      }, ${formatUsd(this.reserved)} reserved by calls in flight).`,
       {
         hint:
           "Raise --max-cost (or the provider's maxCost in the config file); finished predictions are kept and the next run resumes.",
@@ -235,6 +312,7 @@ export class Budget {
     this.#open--;
     r.state = "settled";
     if (r.parent) this.parent?.settle(r.parent, actualUsd);
+    this.#changed();
   }
 
   /** Book the whole reservation as spent: the call may have been billed and its usage is unknown. */
@@ -250,6 +328,7 @@ export class Budget {
     this.#open--;
     r.state = "released";
     if (r.parent) this.parent?.release(r.parent);
+    this.#changed();
   }
 
   /** A JSON summary (for the run summary). */
@@ -258,6 +337,8 @@ export class Budget {
       name: this.name,
       maxUsd: this.maxUsd,
       spentUsd: this.spent,
+      spentBeforeUsd: this.spentBeforeUsd,
+      spentThisRunUsd: this.spentThisRunUsd,
       reservedUsd: this.reserved,
       remainingUsd: this.remaining,
       overrunUsd: this.overrunUsd,
@@ -281,8 +362,12 @@ export interface BudgetSummary {
   name: string;
   /** Ceiling. */
   maxUsd: number;
-  /** Spent so far. */
+  /** Spent so far (earlier runs included). */
   spentUsd: number;
+  /** Spent by earlier runs of the same predictions file (from its run log). */
+  spentBeforeUsd: number;
+  /** Spent by this run. */
+  spentThisRunUsd: number;
   /** Reserved by calls in flight. */
   reservedUsd: number;
   /** Neither spent nor reserved. */

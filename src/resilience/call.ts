@@ -15,6 +15,17 @@ export interface CallContext {
   signal: AbortSignal;
   /** Stream the response (the partial stream is never used: a failed stream is retried whole). */
   stream: boolean;
+  /**
+   * Aborted when the run starts nothing new (first Ctrl-C, SIGTERM, SIGHUP): the attempt in flight finishes, but
+   * no retry and no wait for budget room starts another one (they end as `interrupted`).
+   */
+  stopSignal?: AbortSignal;
+  /**
+   * Told when a budget reservation of `usd` is booked whole as spent because the attempt's cost is unknown (it may
+   * have been billed: a dropped connection, a cut stream, an answer without usage). The run log records the sum,
+   * so that the next run's budget counts it.
+   */
+  onKept?: (usd: number) => void;
   /** Report a retry (for progress). */
   onRetry?: (info: { attempt: number; error: SwebenchError; waitMs: number }) => void;
   /** Report a notice (breaker state changes, long waits, fallbacks). */

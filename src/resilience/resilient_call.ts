@@ -286,13 +286,17 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
     return breaker;
   };
 
-  /** Reserve the worst case of one attempt; undefined when no budget applies. */
-  const reserve = (
+  /**
+   * Reserve the worst case of one attempt; undefined when no budget applies. While it does not fit but other calls
+   * are in flight, wait for them to settle (see {@linkcode Budget.reserveWhenFree}); a stop (first Ctrl-C) or an
+   * abort ends the wait as `interrupted`.
+   */
+  const reserve = async (
     state: EntryState,
     provider: Provider,
     context: CallContext,
     maxTokens: number | undefined,
-  ): { budget: Budget; reservation: Reservation } | undefined => {
+  ): Promise<{ budget: Budget; reservation: Reservation } | undefined> => {
     const budget = state.entry.budget ?? options.budget;
     if (budget === undefined || LOCAL_KINDS.has(provider.kind)) return undefined;
     const model = state.entry.model;
@@ -326,10 +330,16 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
         },
       );
     }
-    return {
-      budget,
-      reservation: budget.reserve(estimate, `${context.instanceId}, ${provider.name}:${model}`),
-    };
+    const waitSignal = context.stopSignal
+      ? AbortSignal.any([context.signal, context.stopSignal])
+      : context.signal;
+    try {
+      const label = `${context.instanceId}, ${provider.name}:${model}`;
+      return { budget, reservation: await budget.reserveWhenFree(estimate, label, waitSignal) };
+    } catch (e) {
+      if (waitSignal.aborted) throw interruptedError(waitSignal, "wait for budget room");
+      throw e;
+    }
   };
 
   /** One attempt with one key. */
@@ -341,11 +351,13 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
   ): Promise<UnifiedResponse> => {
     const { provider, limiter } = key;
     const maxTokens = request.maxTokens ?? state.entry.maxOutputTokens;
-    const booked = reserve(state, provider, context, maxTokens);
+    const booked = await reserve(state, provider, context, maxTokens);
     const unbook = (billed: boolean) => {
       if (booked === undefined) return;
-      if (billed) booked.budget.keep(booked.reservation);
-      else booked.budget.release(booked.reservation);
+      if (billed) {
+        booked.budget.keep(booked.reservation);
+        context.onKept?.(booked.reservation.usd);
+      } else booked.budget.release(booked.reservation);
     };
     let permit;
     try {
@@ -387,7 +399,11 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       throw err;
     }
     breaker.success(admission);
-    if (booked) booked.budget.settle(booked.reservation, response.costUsd);
+    if (booked) {
+      booked.budget.settle(booked.reservation, response.costUsd);
+      // An answer without a cost is booked at its worst case: the run log must say so for the next run's budget.
+      if (response.costUsd === undefined) context.onKept?.(booked.reservation.usd);
+    }
     limiter.observe(response.rateLimit, permit);
     state.pool.succeeded(key);
     return response;
@@ -430,6 +446,8 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       if (err.code === "circuit_open" && index + 1 < entries.length) throw err; // fall back at once
       const decision = decideRetry(err, tries, { policy, random: options.random });
       if (!decision.retry) throw decision.error;
+      // Stopping (first Ctrl-C, SIGTERM): no new attempt starts; the instance is not done and the next run sends it.
+      if (context.stopSignal?.aborted) throw interruptedError(context.stopSignal, "retry");
       stats.retries++;
       context.onRetry?.({ attempt: count.attempts, error: err, waitMs: decision.waitMs });
       await wait(decision.waitMs, context.signal);
@@ -466,6 +484,11 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       } catch (e) {
         const err = toSwebenchError(e);
         const next = fallbackFrom(index, err, context);
+        if (next !== undefined && context.stopSignal?.aborted && !context.signal.aborted) {
+          // Stopping: no attempt on another model starts; the instance is not done and the next run sends it.
+          stats.failed++;
+          throw Object.assign(interruptedError(context.stopSignal, "fallback"), { attempts: count.attempts });
+        }
         if (next === undefined || context.signal.aborted) {
           stats.failed++;
           throw Object.assign(err, { attempts: count.attempts });

@@ -98,6 +98,12 @@ export interface RunLogRecord {
   usage?: TokenUsage;
   /** Cost in USD (absent when the model is unpriced). */
   costUsd?: number;
+  /**
+   * USD a budget booked for this instance at the worst case because the cost of an attempt is unknown (a dropped
+   * connection, a cut stream, an abandoned call, an answer without usage): it may have been billed. Counted
+   * against `--max-cost` by later runs of the same file.
+   */
+  keptUsd?: number;
   /** Latency of the successful call in milliseconds. */
   latencyMs?: number;
   /** Attempts made (1 = first try). */
@@ -169,12 +175,64 @@ export interface PredictionsWriter extends AsyncDisposable {
   readonly repairs: { predictions: number; runLog: number };
   /** Notes about the files (e.g. unreadable run-log lines that were ignored). */
   readonly warnings: string[];
+  /** What earlier runs of this file spent, from its run log at open (zero with `overwrite`). */
+  readonly priorSpend: Spend;
   /** Append one prediction line (whole, synced). */
   writePrediction(prediction: Prediction): Promise<void>;
   /** Append one run-log record (whole, synced). */
   writeRunLog(record: RunLogRecord): Promise<void>;
   /** Wait for pending writes, close both files, release the lock. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * What a run log says was spent: billed costs, plus budget reservations booked whole because an attempt's cost
+ * is unknown (`keptUsd`).
+ *
+ * @example
+ * ```ts
+ * import type { Spend } from "@swebench/runner";
+ * const s: Spend = { usd: 0.0042, byProvider: { openai: 0.0042 }, keptUsd: 0.001, unpriced: 0 };
+ * ```
+ */
+export interface Spend {
+  /** Total USD: billed costs plus kept reservations. */
+  usd: number;
+  /** USD per provider that answered (kept reservations count for the record's provider). */
+  byProvider: Record<string, number>;
+  /** Of `usd`, reservations kept at their worst case (cost unknown). */
+  keptUsd: number;
+  /** Answers recorded without any cost (an unpriced model): their spend is unknown, not counted. */
+  unpriced: number;
+}
+
+/**
+ * Sum what run-log records say was spent (see {@linkcode Spend}): every attempt's record counts, so earlier runs,
+ * resumes and `--retry-failed` re-runs of one predictions file add up.
+ *
+ * @example
+ * ```ts
+ * import { spendOf } from "@swebench/runner";
+ * spendOf([
+ *   { instance_id: "a", status: "ok", provider: "openai", costUsd: 0.002, startedAt: "", finishedAt: "" },
+ *   { instance_id: "b", status: "failed", provider: "openai", keptUsd: 0.003, startedAt: "", finishedAt: "" },
+ * ]).usd; // 0.005
+ * ```
+ */
+export function spendOf(records: Iterable<RunLogRecord>): Spend {
+  const spend: Spend = { usd: 0, byProvider: {}, keptUsd: 0, unpriced: 0 };
+  const finite = (x: unknown): number => typeof x === "number" && Number.isFinite(x) && x > 0 ? x : 0;
+  for (const r of records) {
+    const cost = finite(r.costUsd);
+    const kept = finite(r.keptUsd);
+    if (r.status === "ok" && r.costUsd === undefined && kept === 0) spend.unpriced++;
+    if (cost + kept === 0) continue;
+    const by = r.answeredBy?.provider ?? r.provider ?? "";
+    spend.usd += cost + kept;
+    spend.keptUsd += kept;
+    spend.byProvider[by] = (spend.byProvider[by] ?? 0) + cost + kept;
+  }
+  return spend;
 }
 
 /**
@@ -551,6 +609,7 @@ class JsonLinesWriter implements PredictionsWriter {
   readonly models: Set<string> = new Set();
   readonly repairs: { predictions: number; runLog: number } = { predictions: 0, runLog: 0 };
   readonly warnings: string[] = [];
+  priorSpend: Spend = spendOf([]);
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing?: Promise<void>;
@@ -682,6 +741,7 @@ export async function openPredictions(
     const lastStatus = new Map<string, RunLogRecord>();
     let repairs = { predictions: 0, runLog: 0 };
     const warnings: string[] = [];
+    const records: RunLogRecord[] = [];
     // Look at both files before changing either: a file swebench did not write is refused untouched.
     const preds = await inspectFile(file, isPredictionRecord);
     const log = await inspectFile(logPath, isRunLogRecord);
@@ -713,6 +773,7 @@ export async function openPredictions(
       for (const { value } of log.lines) {
         const rec = value as RunLogRecord;
         lastStatus.set(rec.instance_id, rec);
+        records.push(rec);
       }
       if (preds.cut > 0) await cutTornLine(file, preds.keep);
       if (log.cut > 0) await cutTornLine(logPath, log.keep);
@@ -745,6 +806,7 @@ export async function openPredictions(
     writer.repairs.predictions = repairs.predictions;
     writer.repairs.runLog = repairs.runLog;
     writer.warnings.push(...warnings);
+    writer.priorSpend = spendOf(records);
     for (const m of models) writer.models.add(m);
     for (const id of predicted) {
       writer.predicted.add(id);

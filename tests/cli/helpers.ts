@@ -66,6 +66,17 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   return await cliResult(await spawnCli(args, options));
 }
 
+/** `generate -p <provider> -m <model> -d <data> -o <out> ...rest`: the arguments most CLI tests start from. */
+export function generateArgs(
+  provider: string,
+  model: string,
+  data: string,
+  out: string,
+  ...rest: string[]
+): string[] {
+  return ["generate", "-p", provider, "-m", model, "-d", data, "-o", out, ...rest];
+}
+
 /** Read a JSON Lines file into objects. */
 export async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
   const text = await Deno.readTextFile(path);

@@ -292,3 +292,186 @@ Deno.test("property: a budget smaller than any call stops the run with kind budg
     { numRuns: 50 },
   );
 });
+
+// ------------------------------------------------------------------ waiting for room (issue 11, item 3)
+
+Deno.test("budget: a reservation that does not fit waits for calls in flight, and is refused only when none can make room", async () => {
+  const b = new Budget({ maxUsd: 1 });
+  const first = b.reserve(0.8, "a");
+  let got: unknown;
+  const waiting = b.reserveWhenFree(0.5, "b").then((r) => (got = r));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(got, undefined, "still waiting while the 0.8 reservation is open");
+  assert.equal(b.waiting, 1);
+  b.settle(first, 0.1); // the worst case was far above the bill: room comes back
+  await waiting;
+  assert.equal(b.reserved.toFixed(6), "0.500000");
+  // Spent 0.1 + 0.5 reserved; 0.95 cannot fit even if the 0.5 settles at 0: refused at once, no wait.
+  await assert.rejects(
+    b.reserveWhenFree(0.95, "c"),
+    (e) => e instanceof SwebenchError && e.kind === "budget",
+  );
+  // An abort ends a wait with the signal's reason.
+  const ac = new AbortController();
+  const aborted = b.reserveWhenFree(0.6, "d", ac.signal);
+  ac.abort(new SwebenchError("interrupted", "stop"));
+  await assert.rejects(aborted, (e) => e instanceof SwebenchError && e.kind === "interrupted");
+  assert.equal(b.waiting, 0);
+});
+
+Deno.test("budget: earlier spend counts from the start; the summary splits before and this run", () => {
+  const b = new Budget({ maxUsd: 0.005, spentUsd: 0.0031 });
+  assert.equal(b.spent.toFixed(6), "0.003100");
+  assert.equal(b.spentBeforeUsd.toFixed(6), "0.003100");
+  assert.throws(
+    () => b.reserve(0.002, "x"),
+    (e) => e instanceof SwebenchError && /earlier runs of this file/.test(e.message),
+  );
+  b.settle(b.reserve(0.0015, "y"), 0.001);
+  const j = b.toJSON();
+  assert.equal(j.spentThisRunUsd.toFixed(6), "0.001000");
+  assert.equal(j.remainingUsd.toFixed(6), "0.000900");
+  // A ceiling below what was already spent leaves nothing, never a negative amount.
+  assert.equal(new Budget({ maxUsd: 0.001, spentUsd: 0.002 }).remaining, 0);
+});
+
+Deno.test("property: at any concurrency, a call is refused only when spent + its worst case passes the ceiling; never an overshoot", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        maxUsd: fc.double({ min: 0.001, max: 0.5, noNaN: true }),
+        spentBefore: fc.double({ min: 0, max: 0.2, noNaN: true }),
+        input: fc.double({ min: 0.1, max: 20, noNaN: true }),
+        output: fc.double({ min: 0.1, max: 80, noNaN: true }),
+        calls: fc.array(
+          fc.record({
+            promptTokens: fc.integer({ min: 0, max: 8000 }),
+            maxTokens: fc.integer({ min: 1, max: 4000 }),
+            // What the call really bills, as a share of its worst case (usually far below it).
+            share: fc.double({ min: 0, max: 1, noNaN: true }),
+            cut: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        concurrency: fc.integer({ min: 1, max: 32 }),
+      }),
+      async ({ maxUsd, spentBefore, input, output, calls, concurrency }) => {
+        const prices = { input, output };
+        const byPrompt = new Map<string, (typeof calls)[number]>();
+        const provider = fakeProvider({
+          prices,
+          script: (_n, req) => {
+            const c = byPrompt.get(req.prompt)!;
+            const completionTokens = Math.floor(c.maxTokens * c.share);
+            const promptTokens = Math.floor(c.promptTokens * c.share);
+            return c.cut
+              ? { type: "cut", promptTokens, completionTokens }
+              : { type: "ok", promptTokens, completionTokens };
+          },
+        });
+        const budget = new Budget({ maxUsd, spentUsd: spentBefore });
+        // Observe every refusal at the moment it is decided.
+        const refusals: { spent: number; worst: number }[] = [];
+        const reserve = budget.reserve.bind(budget);
+        budget.reserve = (usd: number, label?: string) => {
+          const spent = budget.spent;
+          try {
+            return reserve(usd, label);
+          } catch (e) {
+            refusals.push({ spent, worst: usd });
+            throw e;
+          }
+        };
+        const call = createResilientCall({
+          chain: [{ provider, model: "m", estimateCost: (p, m) => priceOf(prices, p, m) }],
+          budget,
+          retry: { maxAttempts: 1 },
+          breaker: { threshold: 1000 },
+        });
+        let next = 0;
+        let stopped = false;
+        const worker = async () => {
+          while (next < calls.length && !stopped) {
+            const i = next++;
+            const c = calls[i];
+            byPrompt.set(`instance ${i}`, c);
+            try {
+              await call(
+                { model: "m", prompt: `instance ${i}`, maxTokens: c.maxTokens },
+                context(`i${i}`, c.promptTokens),
+              );
+            } catch (e) {
+              assert.ok(e instanceof SwebenchError);
+              if (e.kind === "budget") stopped = true;
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        // Never past the ceiling, earlier spend included (an earlier spend above it allows nothing more).
+        const room = Math.max(0, maxUsd - spentBefore);
+        assert.ok(provider.billed <= room * (1 + 1e-9) + 1e-9, `billed ${provider.billed} > ${room} left`);
+        assert.ok(budget.spent <= Math.max(maxUsd, spentBefore) + 1e-9);
+        assert.equal(budget.reserved, 0);
+        assert.equal(budget.waiting, 0, "no call is left waiting");
+        // Never early: each refusal had no room even if every call in flight had settled at nothing.
+        for (const r of refusals) {
+          assert.ok(
+            r.spent + r.worst > maxUsd - 1e-9,
+            `refused with room: spent ${r.spent} + ${r.worst} <= ${maxUsd}`,
+          );
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("property: when what all calls bill plus the largest worst case fits, every call runs at any concurrency", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          promptTokens: fc.integer({ min: 100, max: 8000 }),
+          maxTokens: fc.integer({ min: 256, max: 4096 }),
+        }),
+        { minLength: 1, maxLength: 50 },
+      ),
+      fc.integer({ min: 1, max: 32 }),
+      async (calls, concurrency) => {
+        const prices = { input: 3, output: 15 };
+        // Each call bills its prompt and 30 output tokens: far below its worst case, as a patch usually is.
+        const bill = (c: (typeof calls)[number]) => priceOf(prices, c.promptTokens, 30);
+        const worst = (c: (typeof calls)[number]) => priceOf(prices, c.promptTokens, c.maxTokens);
+        const maxUsd = calls.reduce((s, c) => s + bill(c), 0) + Math.max(...calls.map(worst)) + 1e-6;
+        const byPrompt = new Map(calls.map((c, i) => [`instance ${i}`, c]));
+        const provider = fakeProvider({
+          prices,
+          script: (_n, req) => ({
+            type: "ok",
+            promptTokens: byPrompt.get(req.prompt)!.promptTokens,
+            completionTokens: 30,
+          }),
+        });
+        const call = createResilientCall({
+          chain: [{ provider, model: "m", estimateCost: (p, m) => priceOf(prices, p, m) }],
+          budget: new Budget({ maxUsd }),
+        });
+        let next = 0;
+        let done = 0;
+        const worker = async () => {
+          while (next < calls.length) {
+            const i = next++;
+            await call(
+              { model: "m", prompt: `instance ${i}`, maxTokens: calls[i].maxTokens },
+              context(`i${i}`, calls[i].promptTokens),
+            );
+            done++;
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        assert.equal(done, calls.length);
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
