@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { LongContextPricing, ModelEntry } from "../src/providers/catalog.ts";
+import { type LongContextPricing, MODEL_ENTRY_FIELDS, type ModelEntry } from "../src/providers/catalog.ts";
 
 /** One LiteLLM table row (the fields used here). */
 export interface LiteLLMRow {
@@ -175,24 +175,7 @@ function sameFigures(a: ModelEntry, b: ModelEntry): boolean {
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
-const KEY_ORDER: (keyof ModelEntry)[] = [
-  "id",
-  "provider",
-  "aliases",
-  "contextWindow",
-  "maxOutputTokens",
-  "inputPerMTok",
-  "outputPerMTok",
-  "cacheReadPerMTok",
-  "cacheWrite5mPerMTok",
-  "cacheWrite1hPerMTok",
-  "longContext",
-  "deprecationDate",
-  "mode",
-  "verification",
-  "source",
-  "notes",
-];
+const KEY_ORDER = MODEL_ENTRY_FIELDS;
 
 /** Fixed key order; drops undefined fields and empty lists so the JSON stays small and stable. */
 function compact(entry: ModelEntry): ModelEntry {

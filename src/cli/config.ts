@@ -6,6 +6,7 @@
 import { type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
 import { BUILTIN_PROVIDERS } from "../providers/registry.ts";
+import { checkConfig } from "./config_check.ts";
 import { env } from "./env.ts";
 
 /** One provider's entry in the config file. */
@@ -61,14 +62,43 @@ export function configPath(flag?: string): string {
   return flag ?? env("SWEBENCH_CONFIG") ?? defaultConfigPath();
 }
 
-/** Read the config file; a missing file is an empty config, a malformed one a config error (exit 3). */
+/** Which setting chose the config path, for messages. */
+function pathOrigin(path: string): string {
+  return env("SWEBENCH_CONFIG") === path ? " (from SWEBENCH_CONFIG)" : "";
+}
+
+/**
+ * Read the config file; a missing file is an empty config. A file that cannot be read (a directory, no
+ * permission), is not JSON or has a field of the wrong type is a config error (exit 3) naming the field and the
+ * fix; its text is never shown (it may hold keys). Unknown fields are warned about.
+ */
 export async function loadConfig(path: string): Promise<ConfigFile> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
-    throw e;
+    if (
+      e instanceof Deno.errors.IsADirectory || (await Deno.stat(path).catch(() => undefined))?.isDirectory
+    ) {
+      throw new SwebenchError("config", `config file ${path}${pathOrigin(path)} is a directory`, {
+        hint:
+          `Point --config or SWEBENCH_CONFIG at a JSON file (e.g. ${
+            path.replace(/\/+$/, "")
+          }/config.json), ` +
+          "or unset it to use the default.",
+      });
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new SwebenchError(
+        "config",
+        `cannot read the config file ${path}${pathOrigin(path)}: permission denied`,
+        {
+          hint: `Make it readable by this user (chmod 600 ${path}), or point --config elsewhere.`,
+        },
+      );
+    }
+    throw e; // Deno's NotCapable: the CLI names the --allow-read flag
   }
   try {
     const mode = (await Deno.stat(path)).mode;
@@ -80,16 +110,99 @@ export async function loadConfig(path: string): Promise<ConfigFile> {
       );
     }
   } catch { /* stat is best effort */ }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error("not an object");
-    }
-    return parsed as ConfigFile;
-  } catch (e) {
-    throw new SwebenchError("config", `config file ${path} is not valid JSON: ${(e as Error).message}`, {
-      hint: `Fix or delete ${path}, then run \`swebench provider init <name>\`.`,
+    parsed = JSON.parse(text);
+  } catch {
+    // JSON.parse's message can quote the text around the error (a key): say where, never what.
+    throw new SwebenchError(
+      "config",
+      `config file ${path}${pathOrigin(path)} is not valid JSON: ${
+        text.trim() === "" ? "the file is empty" : await jsonErrorAt(text)
+      }`,
+      {
+        hint: `${
+          text.trim() === ""
+            ? "Write {} into it"
+            : "Fix that spot (the file's text is not shown: it may hold keys)"
+        }, or delete ${path} and run \`swebench provider init <name>\` again.`,
+      },
+    );
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new SwebenchError("config", `config file ${path}${pathOrigin(path)} must hold a JSON object`, {
+      hint: `Write it as {"providers": {...}}, or delete ${path}.`,
     });
+  }
+  configWarnings.push(...checkConfig(parsed as Record<string, unknown>, path));
+  return parsed as ConfigFile;
+}
+
+const JSON_ERRORS: Record<string, string> = {
+  InvalidSymbol: "unexpected character",
+  InvalidNumberFormat: "malformed number",
+  PropertyNameExpected: "a property name in double quotes is expected (a trailing comma?)",
+  ValueExpected: "a value is expected",
+  ColonExpected: "':' is expected",
+  CommaExpected: "',' is expected",
+  CloseBraceExpected: "'}' is expected",
+  CloseBracketExpected: "']' is expected",
+  EndOfFileExpected: "nothing may follow the JSON value",
+  InvalidCommentToken: "comments are not allowed",
+  UnexpectedEndOfComment: "unterminated comment",
+  UnexpectedEndOfString: "unterminated string",
+  UnexpectedEndOfNumber: "unterminated number",
+  InvalidUnicode: "invalid \\u escape",
+  InvalidEscapeCharacter: "invalid escape character",
+  InvalidCharacter: "invalid character in a string",
+};
+
+/** Where strict JSON parsing of `text` fails, as "line L, column C: what" (located with jsonc-parser). */
+async function jsonErrorAt(text: string): Promise<string> {
+  const { parse, printParseErrorCode } = await import("jsonc-parser");
+  const errors: import("jsonc-parser").ParseError[] = [];
+  parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first === undefined) return "it could not be parsed";
+  const before = text.slice(0, first.offset);
+  const line = before.split("\n").length;
+  const column = first.offset - before.lastIndexOf("\n");
+  const code = printParseErrorCode(first.error);
+  return `line ${line}, column ${column}: ${JSON_ERRORS[code] ?? code}`;
+}
+
+/** How long `updateConfig` waits for another process's update of the same file. */
+const CONFIG_LOCK_WAIT_MS = 10_000;
+
+/**
+ * Read-modify-write the config file under an exclusive OS lock on `<path>.lock`, so that concurrent updates (three
+ * `provider init` at once) each see the others' entries: the file is re-read under the lock, `change` edits that
+ * fresh copy, and the result is written atomically before the lock is released. Waits at most 10 s for another
+ * update (then a config error); an update killed midway leaves its lock to the OS, which releases it.
+ */
+export async function updateConfig(
+  path: string,
+  change: (config: ConfigFile) => void,
+): Promise<ConfigFile> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = await Deno.open(`${path}.lock`, { read: true, write: true, create: true, mode: 0o600 });
+  try {
+    const deadline = Date.now() + CONFIG_LOCK_WAIT_MS;
+    for (let wait = 10; !(await lock.tryLock(true)); wait = Math.min(200, wait * 2)) {
+      if (Date.now() > deadline) {
+        throw new SwebenchError("config", `config file ${path} is being updated by another process`, {
+          hint: `Wait for the other \`swebench provider init\` to finish, then run this one again.`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    const config = await loadConfig(path);
+    change(config);
+    await saveConfig(path, config);
+    return config;
+  } finally {
+    lock.close(); // releases the lock
   }
 }
 

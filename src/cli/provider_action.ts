@@ -3,7 +3,13 @@
  *
  * @module
  */
-import { type ProviderKind, stripControl, SwebenchError, type UnifiedResponse } from "../core/mod.ts";
+import {
+  type ProviderKind,
+  stripControl,
+  SwebenchError,
+  toSwebenchError,
+  type UnifiedResponse,
+} from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
 import { createProvider } from "../providers/registry.ts";
@@ -13,9 +19,10 @@ import {
   knownProviderNames,
   loadConfig,
   missingKeyError,
+  type ProviderConfig,
   type ResolvedProvider,
   resolveProvider,
-  saveConfig,
+  updateConfig,
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui, write } from "./output.ts";
@@ -130,21 +137,24 @@ export async function providerInit(
       hint: `Example: swebench provider init ${name} --base-url http://127.0.0.1:8000/v1 --model <id>`,
     });
   }
-  const entry = {
-    ...existing,
+  // Only what this init sets is written back (over the file as it is then, under its lock).
+  const changes: ProviderConfig = {
     ...(builtin ? {} : { kind: (flags.kind ?? existing.kind ?? "openai") as ProviderKind }),
     ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}),
     ...(flags.model ? { model: flags.model } : {}),
   };
+  const entry: ProviderConfig = { ...existing, ...changes };
+  // A base URL generate would reject is never saved: checked as generate checks it.
+  checkBaseUrl(name, entry.kind ?? (name as ProviderKind), flags.baseUrl);
   const interactive = Deno.stdin.isTerminal() && !flags.apiKeyStdin;
   const draft: ConfigFile = { ...config, providers: { ...config.providers, [name]: entry } };
   let resolved = resolveProvider(name, { config: draft });
   if (flags.apiKeyStdin) {
     const key = await readStdin();
     if (!key) throw new SwebenchError("usage", "--api-key-stdin: standard input was empty");
-    entry.apiKey = key;
+    entry.apiKey = changes.apiKey = key;
   } else if (interactive) {
-    return await initWizard(name, entry, draft, path, flags.test);
+    return await initWizard(name, { entry, changes }, draft, path, flags.test);
   } else if (resolved.needsKey && !entry.apiKey) {
     throw new SwebenchError("usage", "standard input is not a terminal, so no key can be asked for", {
       hint: `Pipe it: echo "$KEY" | swebench provider init ${name} --api-key-stdin`,
@@ -159,8 +169,7 @@ export async function providerInit(
     test = await smallCall(resolved, draft);
     if (!flags.json) info(`${style.green("ok")}: ${describeCall(test)}`);
   }
-  if (!draft.defaultProvider) draft.defaultProvider = name;
-  await saveConfig(path, draft);
+  await saveEntry(path, name, changes);
   if (flags.json) {
     out(JSON.stringify(
       {
@@ -183,9 +192,30 @@ export async function providerInit(
   return 0;
 }
 
+/** Store one provider's changed fields (and make it the default when there is none), under the config lock. */
+async function saveEntry(path: string, name: string, changes: ProviderConfig): Promise<void> {
+  await updateConfig(path, (fresh) => {
+    fresh.providers = { ...fresh.providers, [name]: { ...fresh.providers?.[name], ...changes } };
+    fresh.defaultProvider ??= name;
+  });
+}
+
+/** A `--base-url` that `generate` would reject, refused before anything is saved (usage, exit 2). */
+function checkBaseUrl(name: string, kind: ProviderKind, baseUrl: string | undefined): void {
+  if (baseUrl === undefined) return;
+  try {
+    createProvider({ kind: kind === "gold" ? "openai" : kind, name, baseUrl });
+  } catch (e) {
+    const err = toSwebenchError(e);
+    throw new SwebenchError("usage", `--base-url: ${err.message.replace(/\.$/, "")} (nothing was saved)`, {
+      hint: err.hint,
+    });
+  }
+}
+
 async function initWizard(
   name: string,
-  entry: NonNullable<ConfigFile["providers"]>[string],
+  { entry, changes }: { entry: ProviderConfig; changes: ProviderConfig },
   draft: ConfigFile,
   path: string,
   runTest: boolean,
@@ -204,7 +234,7 @@ async function initWizard(
       p.cancel("Nothing saved.");
       return 130;
     }
-    if (key) entry.apiKey = key.trim();
+    if (key) entry.apiKey = changes.apiKey = key.trim();
   }
   resolved = resolveProvider(name, { config: draft });
   if (entry.apiKey) resolved = { ...resolved, apiKey: entry.apiKey };
@@ -236,14 +266,14 @@ async function initWizard(
       p.cancel("Nothing saved.");
       return 130;
     }
-    entry.model = choice as string;
+    entry.model = changes.model = choice as string;
   } else {
     const typed = await p.text({ message: "Default model", initialValue: resolved.model });
     if (cancelled(typed)) {
       p.cancel("Nothing saved.");
       return 130;
     }
-    entry.model = typed;
+    entry.model = changes.model = typed;
   }
   resolved = { ...resolveProvider(name, { config: draft }), apiKey: entry.apiKey ?? resolved.apiKey };
   if (runTest) {
@@ -260,8 +290,7 @@ async function initWizard(
       }
     }
   }
-  if (!draft.defaultProvider) draft.defaultProvider = name;
-  await saveConfig(path, draft);
+  await saveEntry(path, name, changes);
   p.outro(`Saved ${name} to ${path} (mode 0600)${entry.apiKey ? `, key ${maskKey(entry.apiKey)}` : ""}.`);
   return 0;
 }

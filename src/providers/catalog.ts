@@ -72,6 +72,34 @@ export interface ModelEntry {
 }
 
 /**
+ * Every field of a {@linkcode ModelEntry}, in the order the catalog data writes them.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_ENTRY_FIELDS } from "./catalog.ts";
+ * MODEL_ENTRY_FIELDS.includes("inputPerMTok"); // true
+ * ```
+ */
+export const MODEL_ENTRY_FIELDS: readonly (keyof ModelEntry)[] = [
+  "id",
+  "provider",
+  "aliases",
+  "contextWindow",
+  "maxOutputTokens",
+  "inputPerMTok",
+  "outputPerMTok",
+  "cacheReadPerMTok",
+  "cacheWrite5mPerMTok",
+  "cacheWrite1hPerMTok",
+  "longContext",
+  "deprecationDate",
+  "mode",
+  "verification",
+  "source",
+  "notes",
+];
+
+/**
  * A model catalog.
  *
  * @example
@@ -213,14 +241,9 @@ export function catalogWithOverrides(base: Catalog, overrides: ModelEntry[]): Ca
   return buildCatalog([...added, ...merged]);
 }
 
-const PRICE_FIELDS = new Set([
-  "inputPerMTok",
-  "outputPerMTok",
-  "cacheReadPerMTok",
-  "cacheWrite5mPerMTok",
-  "cacheWrite1hPerMTok",
-  "longContext",
-]);
+const PRICE_FIELDS = new Set<string>(
+  MODEL_ENTRY_FIELDS.filter((f) => f.endsWith("PerMTok") || f === "longContext"),
+);
 
 /** Providers that run models locally (no list price). */
 const LOCAL_KINDS = new Set(["ollama", "gold"]);

@@ -56,9 +56,15 @@ export function normalizeHttpBaseUrl(
     });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new SwebenchError("config", `${name}: the base URL must be http(s), got ${url.protocol}`, {
-      provider: name,
-    });
+    // "localhost:8000/v1" parses as the scheme "localhost:": name the missing http:// rather than that scheme.
+    const schemeless = !/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed);
+    throw new SwebenchError(
+      "config",
+      schemeless
+        ? `${name}: the base URL ${JSON.stringify(trimmed)} has no http:// or https://`
+        : `${name}: the base URL must be http(s), got ${url.protocol}`,
+      { provider: name, hint: schemeless ? `Write it as http://${trimmed}` : options.invalidHint },
+    );
   }
   if (url.username !== "" || url.password !== "") {
     throw new SwebenchError("config", `${name}: the base URL must not contain credentials.`, {
