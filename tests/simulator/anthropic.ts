@@ -306,45 +306,193 @@ function resolveModel(state: State, model: string): string | undefined {
   return known?.id ?? model;
 }
 
+/** The API version a request is answered under. */
+export const ANTHROPIC_VERSION_2026 = "2026-10-21";
+
+/** An error to answer in Anthropic's format. */
+interface Refusal {
+  status: number;
+  type: string;
+  message: string;
+}
+
+const refuse = (message: string, status = 400, type = "invalid_request_error"): Refusal => ({
+  status,
+  type,
+  message,
+});
+
+/**
+ * The rules of API version 2026-10-21 (what `@anthropic-ai/sdk` 1.x sends): no sampling parameters (even at their
+ * defaults), no `document` block in an assistant message, no citations on a user text block.
+ */
+function version2026(body: Record<string, unknown>): Refusal | undefined {
+  for (const name of ["temperature", "top_p", "top_k"]) {
+    if (name in body) return refuse(`${name}: Extra inputs are not permitted`);
+  }
+  const list = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    if (!isRecord(m) || !Array.isArray(m.content)) continue;
+    for (let j = 0; j < m.content.length; j++) {
+      const block = m.content[j];
+      if (!isRecord(block)) continue;
+      if (m.role === "assistant" && block.type === "document") {
+        return refuse(`messages.${i}.content.${j}: document blocks are not allowed in assistant messages`);
+      }
+      if (
+        m.role === "user" && block.type === "text" && Array.isArray(block.citations) && block.citations.length
+      ) {
+        return refuse(`messages.${i}.content.${j}.text.citations: Extra inputs are not permitted`);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Check a Messages (or count_tokens) body under `version`; the body, or why it is refused. */
+function checkBody(
+  state: State,
+  body: unknown,
+  json: boolean,
+  needMaxTokens: boolean,
+  version: string,
+): Refusal | Record<string, unknown> {
+  if (!json || !isRecord(body)) return refuse("Invalid JSON in request body");
+  if (typeof body.model !== "string" || body.model === "") return refuse("model: Field required");
+  if (!Array.isArray(body.messages)) return refuse("messages: Field required");
+  if (needMaxTokens && (typeof body.max_tokens !== "number" || !Number.isInteger(body.max_tokens))) {
+    return refuse("max_tokens: Field required");
+  }
+  if (needMaxTokens && (body.max_tokens as number) < 1) {
+    return refuse("max_tokens: Input should be greater than or equal to 1");
+  }
+  if (version === ANTHROPIC_VERSION_2026) {
+    const no = version2026(body);
+    if (no) return no;
+  } else if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) {
+    return refuse("temperature: Input should be less than or equal to 1");
+  }
+  if (resolveModel(state, body.model) === undefined) {
+    return refuse(`model: ${body.model}`, 404, "not_found_error");
+  }
+  return body;
+}
+
+function isRefusal(x: Refusal | Record<string, unknown>): x is Refusal {
+  return typeof (x as Refusal).status === "number" && typeof (x as Refusal).message === "string" &&
+    !("messages" in x);
+}
+
 function validate(
   state: State,
   log: SimRequest,
   json: boolean,
   needMaxTokens: boolean,
+  version: string,
 ): Response | Record<string, unknown> {
-  const body = log.body;
-  if (!json || !isRecord(body)) {
-    return errorResponse(state, 400, "invalid_request_error", "Invalid JSON in request body");
+  const checked = checkBody(state, log.body, json, needMaxTokens, version);
+  return isRefusal(checked) ? errorResponse(state, checked.status, checked.type, checked.message) : checked;
+}
+
+/** A request that passed the checks: its model, prompt accounting and max tokens. */
+interface Prepared {
+  model: string;
+  maxTokens: number;
+  acc: Accounting;
+  tok: SimTokenizer;
+}
+
+/** Count the prompt (applying the cache) and check the context window. */
+async function prepare(
+  state: State,
+  body: Record<string, unknown>,
+  log: SimRequest,
+): Promise<Prepared | Refusal> {
+  const { core } = state;
+  const model = resolveModel(state, body.model as string) as string;
+  const tok = await getTokenizer("o200k_base", core.options.tokenizer);
+  const acc = account(tok, promptBlocks(body), state.cache, core.options.cacheMinTokens ?? 0);
+  log.promptTokens = acc.total;
+  const window = core.options.contextWindow;
+  if (window !== undefined && acc.total > window) {
+    return refuse(`prompt is too long: ${acc.total} tokens > ${window} maximum`);
   }
-  if (typeof body.model !== "string" || body.model === "") {
-    return errorResponse(state, 400, "invalid_request_error", "model: Field required");
+  return { model, maxTokens: body.max_tokens as number, acc, tok };
+}
+
+/** The answer of a prepared request. */
+interface Answer {
+  model: string;
+  id: string;
+  text: string;
+  stopReason: string;
+  stopSequence: string | null;
+  outputTokens: number;
+  usage: Record<string, unknown>;
+  acc: Accounting;
+}
+
+function generate(
+  state: State,
+  log: SimRequest,
+  body: Record<string, unknown>,
+  p: Prepared,
+  tier: "standard" | "batch",
+): Answer {
+  const stopped = applyStop((state.core.options.respond ?? (() => DEFAULT_REPLY))(log), body.stop_sequences);
+  let text = stopped.text;
+  let stopReason = stopped.stop !== undefined ? "stop_sequence" : "end_turn";
+  if (p.tok.count(text) > p.maxTokens) {
+    text = p.tok.truncate(text, p.maxTokens);
+    stopReason = "max_tokens";
   }
-  if (!Array.isArray(body.messages)) {
-    return errorResponse(state, 400, "invalid_request_error", "messages: Field required");
-  }
-  if (needMaxTokens && (typeof body.max_tokens !== "number" || !Number.isInteger(body.max_tokens))) {
-    return errorResponse(state, 400, "invalid_request_error", "max_tokens: Field required");
-  }
-  if (needMaxTokens && (body.max_tokens as number) < 1) {
-    return errorResponse(
-      state,
-      400,
-      "invalid_request_error",
-      "max_tokens: Input should be greater than or equal to 1",
-    );
-  }
-  if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) {
-    return errorResponse(
-      state,
-      400,
-      "invalid_request_error",
-      "temperature: Input should be less than or equal to 1",
-    );
-  }
-  if (resolveModel(state, body.model) === undefined) {
-    return errorResponse(state, 404, "not_found_error", `model: ${body.model}`);
-  }
-  return body;
+  const stopSequence = stopReason === "stop_sequence" ? stopped.stop ?? null : null;
+  const outputTokens = p.tok.count(text);
+  const { acc } = p;
+  const usage = {
+    input_tokens: acc.input,
+    cache_creation_input_tokens: acc.cacheWrite,
+    cache_read_input_tokens: acc.cacheRead,
+    cache_creation: {
+      ephemeral_5m_input_tokens: acc.cacheWrite - acc.cacheWrite1h,
+      ephemeral_1h_input_tokens: acc.cacheWrite1h,
+    },
+    output_tokens: outputTokens,
+    service_tier: tier,
+    inference_geo: "not_available",
+  };
+  return {
+    model: p.model,
+    id: `msg_01${randomString(22)}`,
+    text,
+    stopReason,
+    stopSequence,
+    outputTokens,
+    usage,
+    acc,
+  };
+}
+
+/** The Message object of an answer (field order as the API: model first, then id). */
+function messageObject(a: Answer): Record<string, unknown> {
+  return {
+    model: a.model,
+    id: a.id,
+    type: "message",
+    role: "assistant",
+    content: [{ type: "text", text: a.text }],
+    stop_reason: a.stopReason,
+    stop_sequence: a.stopSequence,
+    usage: a.usage,
+  };
+}
+
+/** The version header (the request is refused earlier when it is missing). */
+function versionOf(ctx: HandlerContext): string {
+  const v = ctx.request.headers.get("anthropic-version") ?? "";
+  ctx.log.apiVersion = v;
+  return v;
 }
 
 async function messages(state: State, ctx: HandlerContext): Promise<Response> {
@@ -373,22 +521,11 @@ async function messages(state: State, ctx: HandlerContext): Promise<Response> {
   }
   const bad = checkHeaders(state, ctx.request.headers);
   if (bad) return bad;
-  const body = validate(state, log, ctx.json, true);
+  const body = validate(state, log, ctx.json, true, versionOf(ctx));
   if (body instanceof Response) return body;
-  const model = resolveModel(state, body.model as string) as string;
-  const maxTokens = body.max_tokens as number;
-  const tok = await getTokenizer("o200k_base", core.options.tokenizer);
-  const acc = account(tok, promptBlocks(body), state.cache, core.options.cacheMinTokens ?? 0);
-  log.promptTokens = acc.total;
-  const window = core.options.contextWindow;
-  if (window !== undefined && acc.total > window) {
-    return errorResponse(
-      state,
-      400,
-      "invalid_request_error",
-      `prompt is too long: ${acc.total} tokens > ${window} maximum`,
-    );
-  }
+  const prep = await prepare(state, body, log);
+  if ("status" in prep) return errorResponse(state, prep.status, prep.type, prep.message);
+  const { acc, maxTokens } = prep;
   if (core.window) {
     const decision = core.window.acquire(acc.total + maxTokens);
     if (!decision.ok) {
@@ -402,44 +539,14 @@ async function messages(state: State, ctx: HandlerContext): Promise<Response> {
     const status = type === "overloaded_error" ? 529 : type === "rate_limit_error" ? 429 : 500;
     return errorResponse(state, status, type, messageForType(type));
   }
-  const stopped = applyStop((core.options.respond ?? (() => DEFAULT_REPLY))(log), body.stop_sequences);
-  let text = stopped.text;
-  let stopReason = stopped.stop !== undefined ? "stop_sequence" : "end_turn";
-  if (tok.count(text) > maxTokens) {
-    text = tok.truncate(text, maxTokens);
-    stopReason = "max_tokens";
-  }
-  const stopSequence = stopReason === "stop_sequence" ? stopped.stop ?? null : null;
-  const outputTokens = tok.count(text);
+  const answer = generate(state, log, body, prep, "standard");
+  const { model, id, text, stopReason, stopSequence, outputTokens, usage } = answer;
   const requestId = newRequestId();
-  const id = `msg_01${randomString(22)}`;
-  const usage = {
-    input_tokens: acc.input,
-    cache_creation_input_tokens: acc.cacheWrite,
-    cache_read_input_tokens: acc.cacheRead,
-    cache_creation: {
-      ephemeral_5m_input_tokens: acc.cacheWrite - acc.cacheWrite1h,
-      ephemeral_1h_input_tokens: acc.cacheWrite1h,
-    },
-    output_tokens: outputTokens,
-    service_tier: "standard",
-    inference_geo: "not_available",
-  };
   if (!stream) {
-    const message = {
-      model,
-      id,
-      type: "message",
-      role: "assistant",
-      content: [{ type: "text", text }],
-      stop_reason: stopReason,
-      stop_sequence: stopSequence,
-      usage,
-    };
     return plainResponse(core, {
       status: 200,
       headers: jsonHeaders(state, requestId),
-      text: JSON.stringify(message),
+      text: JSON.stringify(messageObject(answer)),
       fault,
     }, signal);
   }
@@ -516,7 +623,7 @@ async function messages(state: State, ctx: HandlerContext): Promise<Response> {
 async function countTokens(state: State, ctx: HandlerContext): Promise<Response> {
   const bad = checkHeaders(state, ctx.request.headers);
   if (bad) return bad;
-  const body = validate(state, ctx.log, ctx.json, false);
+  const body = validate(state, ctx.log, ctx.json, false, versionOf(ctx));
   if (body instanceof Response) return body;
   const tok = await getTokenizer("o200k_base", state.core.options.tokenizer);
   const acc = account(tok, promptBlocks(body), undefined, 0);

@@ -300,3 +300,116 @@ Deno.test("anthropic sim: context window -> prompt is too long", async () => {
     },
   );
 });
+
+Deno.test("anthropic sim: @anthropic-ai/sdk 1.x sends anthropic-version 2026-10-21 and the key as Bearer", async () => {
+  await using sim = await startAnthropicSim({ apiKey: "sk-ant-right" });
+  await client(sim.url, "sk-ant-right").messages.create({ model: MODEL, max_tokens: 5, messages: hello });
+  const h = sim.requests[0].headers;
+  assert.equal(h.get("anthropic-version"), "2026-10-21");
+  assert.equal(h.get("authorization"), "Bearer sk-ant-right");
+  assert.equal(h.get("x-api-key"), null);
+  assert.equal(sim.requests[0].apiVersion, "2026-10-21");
+});
+
+Deno.test("anthropic sim: under 2026-10-21 temperature, top_p and top_k are refused (even at defaults)", async () => {
+  await using sim = await startAnthropicSim();
+  const c = client(sim.url);
+  for (const extra of [{ temperature: 1 }, { temperature: 0 }, { top_p: 0.9 }, { top_k: 40 }]) {
+    const name = Object.keys(extra)[0];
+    // The 1.x types have no sampling parameters: a caller that still sends one builds the body itself.
+    const params = {
+      model: MODEL,
+      max_tokens: 5,
+      messages: hello,
+      ...extra,
+    } as Anthropic.MessageCreateParamsNonStreaming;
+    await assert.rejects(c.messages.create(params), (e: unknown) => {
+      assert.ok(e instanceof Anthropic.BadRequestError, name);
+      assert.equal((e.error as { error: { type: string } }).error.type, "invalid_request_error");
+      assert.match(e.message, new RegExp(`${name}: Extra inputs are not permitted`));
+      return true;
+    });
+    const counted = await fetch(`${sim.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "x-api-key": "k", "anthropic-version": "2026-10-21" },
+      body: JSON.stringify({ model: MODEL, messages: hello, ...extra }),
+    });
+    assert.equal(counted.status, 400, `count_tokens refuses ${name} too`);
+    await counted.body?.cancel();
+  }
+  const ok = await c.messages.create({ model: MODEL, max_tokens: 5, messages: hello });
+  assert.equal(ok.type, "message");
+});
+
+Deno.test("anthropic sim: under 2026-10-21 a document in an assistant message and user citations are refused", async () => {
+  await using sim = await startAnthropicSim();
+  const doc = { type: "document", source: { type: "text", media_type: "text/plain", data: "README" } };
+  const cited = {
+    type: "text",
+    text: "as the doc says",
+    citations: [{
+      type: "char_location",
+      cited_text: "R",
+      document_index: 0,
+      start_char_index: 0,
+      end_char_index: 1,
+    }],
+  };
+  const cases: [string, unknown[]][] = [
+    ["document", [{ role: "user", content: "hi" }, { role: "assistant", content: [doc] }, {
+      role: "user",
+      content: "go",
+    }]],
+    ["citations", [{ role: "user", content: [cited] }]],
+  ];
+  for (const [what, messages] of cases) {
+    for (const version of ["2026-10-21", "2023-06-01"]) {
+      const res = await post(sim.url, { model: MODEL, max_tokens: 5, messages }, {
+        "anthropic-version": version,
+      });
+      const body = await res.json();
+      if (version === "2026-10-21") {
+        assert.equal(res.status, 400, `${what} under ${version}`);
+        assert.equal(body.error.type, "invalid_request_error");
+        assert.match(
+          body.error.message,
+          what === "document" ? /^messages\.1\.content\.0: document/ : /citations/,
+        );
+      } else {
+        assert.equal(res.status, 200, `${what} under ${version}: behaves as before`);
+      }
+    }
+  }
+  // A document in a user message and empty citations stay fine under the new version.
+  const fine = await post(sim.url, {
+    model: MODEL,
+    max_tokens: 5,
+    messages: [{ role: "user", content: [doc, { type: "text", text: "x", citations: [] }] }],
+  }, { "anthropic-version": "2026-10-21" });
+  assert.equal(fine.status, 200);
+  await fine.body?.cancel();
+});
+
+Deno.test("anthropic sim: under 2023-06-01 sampling parameters work as before (SDK with the old version header)", async () => {
+  await using sim = await startAnthropicSim({ respond: () => "ok" });
+  const old = new Anthropic({
+    baseURL: sim.url,
+    apiKey: "k",
+    maxRetries: 0,
+    defaultHeaders: { "anthropic-version": "2023-06-01" },
+  });
+  const params = {
+    model: MODEL,
+    max_tokens: 5,
+    messages: hello,
+    temperature: 0.2,
+    top_k: 5,
+  } as Anthropic.MessageCreateParamsNonStreaming;
+  const r = await old.messages.create(params);
+  assert.deepEqual(r.content, [{ type: "text", text: "ok" }]);
+  assert.equal(sim.requests[0].headers.get("anthropic-version"), "2023-06-01");
+  assert.equal(sim.requests[0].body.temperature, 0.2);
+  const tooHot = await post(sim.url, { model: MODEL, max_tokens: 5, messages: hello, temperature: 1.5 });
+  assert.equal(tooHot.status, 400, "the 0..1 range check of 2023-06-01 is unchanged");
+  await tooHot.body?.cancel();
+});
