@@ -10,7 +10,8 @@ import { type Frame, plainResponse, streamResponse } from "./body.ts";
 import { type HandlerContext, SimCore } from "./core.ts";
 import type { RateSnapshot } from "./rate_window.ts";
 import { getTokenizer, type SimTokenizer } from "./tokens.ts";
-import type { SimOptions, SimRequest, Simulator } from "./types.ts";
+import type { BatchSimulator, Fault, SimOptions, SimRequest } from "./types.ts";
+import { AnthropicBatchApi } from "./anthropic_batch.ts";
 import { applyStop, DEFAULT_REPLY, isRecord, randomString, splitText } from "./util.ts";
 
 /** Known models: dated id, alias, display name, creation date. */
@@ -80,7 +81,7 @@ export function anthropicErrorBody(
   return { type: "error", error: { type, message }, request_id: requestId };
 }
 
-function newRequestId(): string {
+export function newRequestId(): string {
   return `req_011C${randomString(20)}`;
 }
 
@@ -122,7 +123,7 @@ export function anthropicStatusError(status: number): { type: string; message: s
   }
 }
 
-function messageForType(type: string): string {
+export function messageForType(type: string): string {
   if (type === "overloaded_error") return "Overloaded";
   if (type === "rate_limit_error") return RATE_MESSAGE;
   if (type === "api_error") return "Internal server error";
@@ -208,7 +209,7 @@ interface CacheEntry {
   expires: number;
 }
 
-interface Accounting {
+export interface Accounting {
   total: number;
   input: number;
   cacheRead: number;
@@ -260,18 +261,18 @@ function account(
   return result;
 }
 
-interface State {
+export interface State {
   core: SimCore;
   cache: Map<string, CacheEntry>;
 }
 
-function jsonHeaders(state: State, requestId: string, contentType = "application/json"): Headers {
+export function jsonHeaders(state: State, requestId: string, contentType = "application/json"): Headers {
   const h = new Headers({ "content-type": contentType, "request-id": requestId });
   anthropicRateHeaders(h, state.core.window?.snapshot());
   return h;
 }
 
-function errorResponse(
+export function errorResponse(
   state: State,
   status: number,
   type: string,
@@ -286,7 +287,7 @@ function errorResponse(
 }
 
 /** Check x-api-key and anthropic-version; an error response when they are wrong. */
-function checkHeaders(state: State, headers: Headers): Response | undefined {
+export function checkHeaders(state: State, headers: Headers): Response | undefined {
   // Recent official SDKs send the API key as `Authorization: Bearer`; older ones as `x-api-key`.
   const key = headers.get("x-api-key") ?? /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
   if (!key) return errorResponse(state, 401, "authentication_error", "x-api-key header is required");
@@ -310,7 +311,7 @@ function resolveModel(state: State, model: string): string | undefined {
 export const ANTHROPIC_VERSION_2026 = "2026-10-21";
 
 /** An error to answer in Anthropic's format. */
-interface Refusal {
+export interface Refusal {
   status: number;
   type: string;
   message: string;
@@ -351,7 +352,7 @@ function version2026(body: Record<string, unknown>): Refusal | undefined {
 }
 
 /** Check a Messages (or count_tokens) body under `version`; the body, or why it is refused. */
-function checkBody(
+export function checkBody(
   state: State,
   body: unknown,
   json: boolean,
@@ -379,7 +380,7 @@ function checkBody(
   return body;
 }
 
-function isRefusal(x: Refusal | Record<string, unknown>): x is Refusal {
+export function isRefusal(x: Refusal | Record<string, unknown>): x is Refusal {
   return typeof (x as Refusal).status === "number" && typeof (x as Refusal).message === "string" &&
     !("messages" in x);
 }
@@ -396,7 +397,7 @@ function validate(
 }
 
 /** A request that passed the checks: its model, prompt accounting and max tokens. */
-interface Prepared {
+export interface Prepared {
   model: string;
   maxTokens: number;
   acc: Accounting;
@@ -404,7 +405,7 @@ interface Prepared {
 }
 
 /** Count the prompt (applying the cache) and check the context window. */
-async function prepare(
+export async function prepare(
   state: State,
   body: Record<string, unknown>,
   log: SimRequest,
@@ -422,7 +423,7 @@ async function prepare(
 }
 
 /** The answer of a prepared request. */
-interface Answer {
+export interface Answer {
   model: string;
   id: string;
   text: string;
@@ -433,7 +434,7 @@ interface Answer {
   acc: Accounting;
 }
 
-function generate(
+export function generate(
   state: State,
   log: SimRequest,
   body: Record<string, unknown>,
@@ -475,7 +476,7 @@ function generate(
 }
 
 /** The Message object of an answer (field order as the API: model first, then id). */
-function messageObject(a: Answer): Record<string, unknown> {
+export function messageObject(a: Answer): Record<string, unknown> {
   return {
     model: a.model,
     id: a.id,
@@ -488,8 +489,28 @@ function messageObject(a: Answer): Record<string, unknown> {
   };
 }
 
+/** Answer a `status` fault in Anthropic's format (or with the fault's own body). */
+export function statusFaultResponse(state: State, fault: Extract<Fault, { type: "status" }>): Response {
+  if (fault.body !== undefined) {
+    const h = jsonHeaders(state, newRequestId());
+    for (const [k, v] of Object.entries(fault.headers ?? {})) h.set(k, v);
+    return new Response(typeof fault.body === "string" ? fault.body : JSON.stringify(fault.body), {
+      status: fault.status,
+      headers: h,
+    });
+  }
+  const d = anthropicStatusError(fault.status);
+  return errorResponse(
+    state,
+    fault.status,
+    fault.code ?? d.type,
+    fault.message ?? (fault.code ? messageForType(fault.code) : d.message),
+    fault.headers,
+  );
+}
+
 /** The version header (the request is refused earlier when it is missing). */
-function versionOf(ctx: HandlerContext): string {
+export function versionOf(ctx: HandlerContext): string {
   const v = ctx.request.headers.get("anthropic-version") ?? "";
   ctx.log.apiVersion = v;
   return v;
@@ -501,24 +522,7 @@ async function messages(state: State, ctx: HandlerContext): Promise<Response> {
   const fault = core.beginModelCall(log);
   const early = await core.prelude(log, fault, signal);
   if (early) return early;
-  if (fault?.type === "status") {
-    if (fault.body !== undefined) {
-      const h = jsonHeaders(state, newRequestId());
-      for (const [k, v] of Object.entries(fault.headers ?? {})) h.set(k, v);
-      return new Response(typeof fault.body === "string" ? fault.body : JSON.stringify(fault.body), {
-        status: fault.status,
-        headers: h,
-      });
-    }
-    const d = anthropicStatusError(fault.status);
-    return errorResponse(
-      state,
-      fault.status,
-      fault.code ?? d.type,
-      fault.message ?? (fault.code ? messageForType(fault.code) : d.message),
-      fault.headers,
-    );
-  }
+  if (fault?.type === "status") return statusFaultResponse(state, fault);
   const bad = checkHeaders(state, ctx.request.headers);
   if (bad) return bad;
   const body = validate(state, log, ctx.json, true, versionOf(ctx));
@@ -705,12 +709,15 @@ function models(state: State, ctx: HandlerContext): Response {
  * console.log(msg.content); // [{ type: "text", text: "Hi!" }]
  * ```
  */
-export async function startAnthropicSim(options: SimOptions = {}): Promise<Simulator> {
+export async function startAnthropicSim(options: SimOptions = {}): Promise<BatchSimulator> {
   const core = new SimCore(options);
   const state: State = { core, cache: new Map() };
+  const batchApi = new AnthropicBatchApi(state);
   await core.start((ctx) => {
     const path = ctx.url.pathname.replace(/\/+$/, "");
     const method = ctx.request.method;
+    const batch = batchApi.handle(ctx);
+    if (batch) return batch;
     if (path === "/v1/messages" && method === "POST") return messages(state, ctx);
     if (path === "/v1/messages/count_tokens" && method === "POST") return countTokens(state, ctx);
     if ((path === "/v1/models" || path.startsWith("/v1/models/")) && method === "GET") {
@@ -718,5 +725,5 @@ export async function startAnthropicSim(options: SimOptions = {}): Promise<Simul
     }
     return errorResponse(state, 404, "not_found_error", "Not Found");
   });
-  return core.simulator();
+  return Object.assign(core.simulator(), { batches: batchApi.store.control() });
 }

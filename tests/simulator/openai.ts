@@ -11,7 +11,8 @@ import { type HandlerContext, SimCore } from "./core.ts";
 import type { RateSnapshot } from "./rate_window.ts";
 import { encodingForModel, getTokenizer, openAIChatTokens, type SimTokenizer } from "./tokens.ts";
 import type { CountMessage } from "./tokens.ts";
-import type { Fault, SimOptions, SimRequest, Simulator } from "./types.ts";
+import type { BatchSimulator, Fault, SimOptions, SimRequest } from "./types.ts";
+import { OpenAIBatchApi } from "./openai_batch.ts";
 import {
   applyStop,
   contentText,
@@ -826,7 +827,7 @@ function modelObject(id: string): Record<string, unknown> {
  * console.log(r.choices[0].message.content); // "Hi!"
  * ```
  */
-export async function startOpenAISim(options: SimOptions = {}): Promise<Simulator> {
+export async function startOpenAISim(options: SimOptions = {}): Promise<BatchSimulator> {
   const core = new SimCore(options);
   const hooks: ChatHooks = {
     flavor: "openai",
@@ -836,12 +837,15 @@ export async function startOpenAISim(options: SimOptions = {}): Promise<Simulato
       return { tokens: openAIChatTokens(tok, messages) };
     },
   };
+  const batchApi = new OpenAIBatchApi(core, hooks);
   await core.start((ctx) => {
     const { url, request } = ctx;
     const path = url.pathname.replace(/\/+$/, "");
     if (path === "/v1/chat/completions" && request.method === "POST") {
       return chatCompletions(core, ctx, hooks);
     }
+    const batch = batchApi.handle(ctx);
+    if (batch) return batch;
     if (request.method === "GET" && (path === "/v1/models" || path.startsWith("/v1/models/"))) {
       const c: Ctx = { core, hooks, fingerprint: "", started: Date.now(), requestId: `req_${randomHex(32)}` };
       const auth = checkBearer(core.options, request.headers);
@@ -872,5 +876,5 @@ export async function startOpenAISim(options: SimOptions = {}): Promise<Simulato
       openAIErrorBody(`Invalid URL (${request.method} ${url.pathname})`, "invalid_request_error"),
     );
   });
-  return core.simulator();
+  return Object.assign(core.simulator(), { batches: batchApi.store.control() });
 }

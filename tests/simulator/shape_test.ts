@@ -14,6 +14,9 @@
  *
  * Azure: every capture is replayed likewise. `choices[].message.annotations` is in the captures from November 2025
  * on and not in the March 2025 one (chat-completion-gpt-4o.json): the one key allowed beyond that capture.
+ *
+ * Batches: the lines of an OpenAI output file and of an Anthropic results file have the captures' keys (batch
+ * objects themselves were not found recorded anywhere; their shape follows the SDK types, see the research note).
  */
 import assert from "node:assert/strict";
 import { startAnthropicSim, startAzureSim, startGeminiSim, startOllamaSim, startOpenAISim } from "./mod.ts";
@@ -402,4 +405,61 @@ Deno.test("shape: Azure errors equal the captures (content filter 400, v1 unknow
     assert.equal(res.status, 400, name);
     assert.deepEqual(await res.json(), await readJson(`azure/${name}.json`), name);
   }
+});
+
+Deno.test("shape: OpenAI batch output lines and Anthropic batch results match the captures' keys", async () => {
+  await using oa = await startOpenAISim({ respond: () => "Hello! How can I assist you today? ".repeat(3) });
+  const lines = [1, 2].map((i) =>
+    JSON.stringify({
+      custom_id: `request-${i}`,
+      method: "POST",
+      url: "/v1/chat/completions",
+      body: { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello world!" }], max_tokens: 10 },
+    })
+  );
+  const form = new FormData();
+  form.set("purpose", "batch");
+  form.set("file", new File([lines.join("\n")], "in.jsonl"));
+  const file = await (await fetch(`${oa.url}/v1/files`, { method: "POST", body: form })).json();
+  const batch = await (await postJson(`${oa.url}/v1/batches`, {
+    input_file_id: file.id,
+    endpoint: "/v1/chat/completions",
+    completion_window: "24h",
+  })).json();
+  oa.batches.finish(batch.id);
+  const done = await (await fetch(`${oa.url}/v1/batches/${batch.id}`)).json();
+  const out = ndjson(await (await fetch(`${oa.url}/v1/files/${done.output_file_id}/content`)).text());
+  const cap = ndjson(await readText("openai-batch/output-gpt-4o-mini.jsonl"));
+  assert.deepEqual(union(out), union(cap));
+  assert.equal(
+    out[0].response.body.choices[0].finish_reason,
+    "length",
+    "max_tokens 10 cuts the answer, as request-2",
+  );
+
+  await using an = await startAnthropicSim({ respond: () => "Hello! How can I help you today?" });
+  const created = await (await postJson(`${an.url}/v1/messages/batches`, {
+    requests: ["my-first-request", "my-second-request"].map((custom_id) => ({
+      custom_id,
+      params: {
+        model: "claude-sonnet-4-5",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: "Hello" }],
+      },
+    })),
+  }, ANTHROPIC_HEADERS)).json();
+  an.batches.finish(created.id);
+  const res = await fetch(`${an.url}/v1/messages/batches/${created.id}/results`, {
+    headers: ANTHROPIC_HEADERS,
+  });
+  const mine = ndjson(await res.text());
+  const capA = ndjson(await readText("anthropic-batch/results-claude-sonnet-4-5.jsonl"));
+  assert.deepEqual(union(mine), union(capA));
+  assert.deepEqual(
+    Object.keys(mine[0].result.message),
+    Object.keys(capA[0].result.message),
+    "model first, then id",
+  );
+  assert.equal(mine[0].result.message.usage.service_tier, "batch");
+  assert.equal(mine[0].result.message.model, capA[0].result.message.model);
 });

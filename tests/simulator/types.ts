@@ -274,6 +274,21 @@ export interface Simulator<O extends SimOptions = SimOptions> extends AsyncDispo
 }
 
 /**
+ * A simulator that also serves a batch API (OpenAI Files + Batches, Anthropic Message Batches).
+ *
+ * @example
+ * ```ts
+ * import { startOpenAISim } from "./mod.ts";
+ * await using sim = await startOpenAISim();
+ * console.log(sim.batches.list()); // []
+ * ```
+ */
+export interface BatchSimulator<O extends SimOptions = SimOptions> extends Simulator<O> {
+  /** Test control of the batches. */
+  readonly batches: BatchControl;
+}
+
+/**
  * One dataset served by the Hugging Face simulator.
  *
  * @example
