@@ -13,6 +13,7 @@ import {
   type SwebenchInstance,
 } from "../../main.ts";
 import type { PredictionsWriter } from "../../src/swebench/predictions.ts";
+import { SwebenchError } from "../../src/core/errors.ts";
 
 const instances = SAMPLE_INSTANCES.map((i) => ({ ...i })) as SwebenchInstance[];
 
@@ -87,4 +88,34 @@ Deno.test("a writer error stops the run: no further call is made", async () => {
   assert.match(s.stopMessage ?? "", /No space left/);
   assert.equal(calls, 1, "the run stopped after the first failed write");
   assert.equal(writes, 1);
+});
+
+Deno.test("a call abandoned with a kept reservation leaves a record the next run's budget counts (not done)", async () => {
+  const dir = await Deno.makeTempDir();
+  const writer = await openPredictions(`${dir}/p.jsonl`, {});
+  const abort = new AbortController();
+  const s = await runBatch({
+    instances: instances.slice(0, 1),
+    // The call reached the provider (its worst case is kept), then the user abandoned it (second Ctrl-C).
+    call: (_r, c) => {
+      c.onKept?.(0.0125);
+      abort.abort(new SwebenchError("interrupted", "interrupted"));
+      return Promise.reject(new SwebenchError("interrupted", "interrupted"));
+    },
+    providerName: "openai",
+    model: "m",
+    modelNameOrPath: "m",
+    writer,
+    concurrency: 1,
+    maxTokens: 1024,
+    countTokens: (t) => Math.ceil(t.length / 4),
+    signal: abort.signal,
+  });
+  await writer.close();
+  assert.equal(s.stoppedBy, "interrupted");
+  const again = await openPredictions(`${dir}/p.jsonl`, {});
+  await again.close();
+  assert.equal(again.priorSpend.usd, 0.0125);
+  assert.equal(again.priorSpend.keptUsd, 0.0125);
+  assert.equal(again.done.size, 0, "the abandoned instance is sent again");
 });
