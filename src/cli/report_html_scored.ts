@@ -128,7 +128,7 @@ function uniqueList(scored: readonly ScoredModel[]): string {
       m.onlyResolvedHere.length ? ": " + m.onlyResolvedHere.map(esc).join(", ") : ""
     }</li>`
   ).join("");
-  return `<h2>Resolved by only one model</h2><ul>${items}</ul>`;
+  return `<h2>Resolved by only one model</h2><p>Of the instances the other models were also judged on.</p><ul>${items}</ul>`;
 }
 
 function instanceRows(models: readonly ModelReport[], ev: ScoredReport): string {

@@ -216,7 +216,7 @@ export function scoredTables(models: readonly ScoredModel[]): string {
     ["left", ...models.map(() => "right" as const)],
   ));
   if (models.length > 1) {
-    parts.push("", "Resolved by only one model:");
+    parts.push("", "Resolved by only one model (of the instances the others also attempted):");
     for (const m of models) {
       parts.push(
         `  ${m.label} (${m.onlyResolvedHere.length})${

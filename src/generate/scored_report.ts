@@ -53,7 +53,8 @@ export interface ScoredModel {
   byRepo: Record<string, RepoScore>;
   /** Resolved ids, sorted. */
   resolvedIds: string[];
-  /** Resolved by this model and by none of the other models scored with it (empty with one model). */
+  /** Resolved by this model, judged for at least one other model scored with it, and resolved by none of them
+   * (empty with one model; an instance no other model attempted is not counted). */
   onlyResolvedHere: string[];
   /** The harness's verdict per instance. */
   instances: Record<string, InstanceEvaluation>;
@@ -131,8 +132,9 @@ export function scoreModel(model: ModelReport, results: HarnessResults): ScoredM
 }
 
 /**
- * Fill `onlyResolvedHere` of each model: its resolved ids that no other model in the list resolved. With one
- * model there is nothing to compare and the lists stay empty.
+ * Fill `onlyResolvedHere` of each model: its resolved ids that at least one other model in the list was judged on
+ * and that none of them resolved. An instance only this model attempted says nothing about the others and is
+ * left out. With one model there is nothing to compare and the lists stay empty.
  *
  * @example
  * ```ts ignore
@@ -143,8 +145,11 @@ export function scoreModel(model: ModelReport, results: HarnessResults): ScoredM
 export function markUniqueResolves(models: ScoredModel[]): ScoredModel[] {
   if (models.length < 2) return models;
   for (const m of models) {
-    const others = new Set(models.filter((o) => o !== m).flatMap((o) => o.resolvedIds));
-    m.onlyResolvedHere = m.resolvedIds.filter((id) => !others.has(id));
+    const others = models.filter((o) => o !== m);
+    const resolvedElsewhere = new Set(others.flatMap((o) => o.resolvedIds));
+    m.onlyResolvedHere = m.resolvedIds.filter((id) =>
+      !resolvedElsewhere.has(id) && others.some((o) => o.instances[id] !== undefined)
+    );
   }
   return models;
 }

@@ -33,7 +33,7 @@ Deno.test({
     assert.match(summary, /gold:gold\t5\t5\t\s*100\.0%/);
     assert.match(summary, /openai:gpt-4o-mini\t5\t3\t\s*60\.0%\t1\t1\t0/);
     const only = await page.evaluate<string>(
-      `[...document.querySelectorAll("h2")].find((h) => h.textContent.startsWith("Resolved by only")).nextElementSibling.innerText`,
+      `[...document.querySelectorAll("h2")].find((h) => h.textContent.startsWith("Resolved by only")).parentElement.querySelector("h2 + p + ul").innerText`,
     );
     assert.match(only, /gold:gold \(2\): pylint-dev__pylint-5859, scikit-learn__scikit-learn-13584/);
     // Rows start closed: the patches are not shown.

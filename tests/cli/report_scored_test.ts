@@ -122,7 +122,7 @@ Deno.test("report --results: given explicitly (from anywhere), two models, the i
   const r = await runCli(args, { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /anthropic:claude-x\s+37\s+2\s+5\.4%/);
-  assert.match(r.stdout, /Resolved by only one model:/);
+  assert.match(r.stdout, /Resolved by only one model \(of the instances the others also attempted\):/);
   assert.match(r.stdout, /anthropic:claude-x \(1\): django__django-11001/);
   assert.match(r.stdout, /openai:glm-5\.3 \(24\): /);
   assert.ok(!/openai:glm-5\.3 \(24\):[^\n]*django__django-10914/.test(r.stdout), "both resolve 10914");
