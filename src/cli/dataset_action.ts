@@ -7,13 +7,14 @@ import {
   type ContextVariant,
   datasetCacheDir,
   datasetInfo,
+  type DatasetRef,
   fetchDataset,
   isDatasetCached,
   KNOWN_DATASETS,
 } from "../swebench/datasets.ts";
 import type { HfProgress } from "../swebench/hf.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, style, ui, write } from "./output.ts";
+import { fitLine, info, out, plural, style, ui, write } from "./output.ts";
 import { cacheDir, datasetRef } from "./paths.ts";
 import { renderTable } from "./table.ts";
 
@@ -44,27 +45,28 @@ export async function datasetList(flags: { json?: true }, _globals: GlobalFlags)
     rows.map((d) => [
       d.name,
       d.id,
-      d.splits.join(","),
-      d.contexts.join(","),
-      d.cached.join(",") || "-",
+      d.splits.join(", "),
+      d.contexts.join(", "),
+      d.cached.join(", ") || "-",
       d.description,
     ]),
   ));
-  out(
-    style.dim(
-      `Also: any Hugging Face id (org/name) or a local .jsonl/.json/.parquet file. Cache: ${cacheDir()}`,
-    ),
-  );
+  out(style.dim("Also: any Hugging Face id (org/name) or a local .jsonl/.json/.parquet file."));
+  out(style.dim(`Cache: ${cacheDir()}`));
   return 0;
 }
 
-function progressPrinter() {
+/** Download progress: a live line on a terminal, one line per finished file otherwise. */
+function progressPrinter(r: DatasetRef) {
   const tty = Deno.stderr.isTerminal() && !ui.quiet;
+  const label = `${r.id ?? r.name} (${r.split})`;
   return (p: HfProgress) => {
-    const pct = p.total ? ` ${Math.floor((p.bytes / p.total) * 100)}%` : "";
+    const size = p.total
+      ? `${mib(p.bytes)} of ${mib(p.total)}, ${Math.floor((p.bytes / p.total) * 100)}%`
+      : mib(p.bytes);
     if (tty) {
-      write("stderr", `\r\x1b[2K${p.file}: ${mib(p.bytes)}${pct}${p.done ? "\n" : ""}`);
-    } else if (p.done) info(`${p.file}: ${mib(p.bytes)}`);
+      write("stderr", `\r\x1b[2K${fitLine(`downloading ${label} ${p.file}: ${size}`)}${p.done ? "\n" : ""}`);
+    } else if (p.done) info(`downloaded ${label} ${p.file}: ${mib(p.bytes)}`);
   };
 }
 
@@ -75,14 +77,14 @@ export async function datasetFetch(
   _globals: GlobalFlags,
 ): Promise<number> {
   const r = ref(name, flags);
-  const fetched = await fetchDataset(r, { refresh: !!flags.refresh, onProgress: progressPrinter() });
+  const fetched = await fetchDataset(r, { refresh: !!flags.refresh, onProgress: progressPrinter(r) });
   if (flags.json) {
     out(JSON.stringify(fetched, null, 2));
     return 0;
   }
   out(
     `${fetched.fromCache ? "Already cached" : "Fetched"}: ${fetched.id} (${fetched.split}), ` +
-      `${fetched.files.length} file(s), ${mib(fetched.sizeBytes)}${
+      `${plural(fetched.files.length, "file")}, ${mib(fetched.sizeBytes)}${
         fetched.cachedPath ? ` in ${fetched.cachedPath}` : ""
       }`,
   );
@@ -96,7 +98,7 @@ export async function datasetInfoCommand(
   _globals: GlobalFlags,
 ): Promise<number> {
   const r = ref(name, flags);
-  const i = await datasetInfo(r, { onProgress: progressPrinter() });
+  const i = await datasetInfo(r, { onProgress: progressPrinter(r) });
   if (flags.json) {
     out(JSON.stringify({ ...i, cacheDir: datasetCacheDir(r) ?? null }, null, 2));
     return 0;

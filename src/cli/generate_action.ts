@@ -277,7 +277,9 @@ export function printSummary(s: RunSummary, output: string, runLog: string): voi
   );
   out(`Patches: ${patches}`);
   out(
-    `Tokens: ${s.promptTokens} prompt + ${s.completionTokens} completion; cost ${
+    `Tokens: ${s.promptTokens.toLocaleString("en-US")} prompt + ${
+      s.completionTokens.toLocaleString("en-US")
+    } completion; cost ${
       s.costUnknown ? `${formatUsd(s.costUsd)} + unknown (unpriced model)` : formatUsd(s.costUsd)
     }` + (s.maxCostUsd !== undefined ? " this run" : ""),
   );

@@ -26,8 +26,8 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
     .option("-v, --verbose", "more detail (provider error bodies, retries)")
     .option("-q, --quiet", "no progress output")
     .option("--no-color", "no colours (also NO_COLOR)")
-    .option("--config <path>", "config file (default $XDG_CONFIG_HOME/swebench-runner/config.json)")
-    .showHelpAfterError("(run with --help for usage)")
+    .option("--config <path>", "config file (default: swebench-runner/config.json in $XDG_CONFIG_HOME)")
+    .showHelpAfterError("(run `swebench --help` for usage)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => write("stdout", s),
@@ -51,11 +51,17 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
   program.addCommand(reportCommand(setExit));
   program.addCommand(validateCommand(setExit));
   program.addCommand(evaluateCommand(setExit));
-  const override = (c: Command<unknown[], Record<string, unknown>>) => {
+  // Every command: errors come back to runCli (exit codes), and a usage error says where the help is.
+  const override = (c: Command<unknown[], Record<string, unknown>>, path: string) => {
     c.exitOverride();
-    for (const sub of c.commands) override(sub as Command<unknown[], Record<string, unknown>>);
+    c.showHelpAfterError(`(run \`${path} --help\` for usage)`);
+    for (const sub of c.commands) {
+      override(sub as Command<unknown[], Record<string, unknown>>, `${path} ${sub.name()}`);
+    }
   };
-  for (const c of program.commands) override(c as Command<unknown[], Record<string, unknown>>);
+  for (const c of program.commands) {
+    override(c as Command<unknown[], Record<string, unknown>>, `swebench ${c.name()}`);
+  }
   return program;
 }
 

@@ -61,7 +61,8 @@ export function info(line: string): void {
 export function warn(line: string): void {
   write("stderr", style.yellow("warning: ") + line + "\n");
 }
-const stdoutIsTerminal = (() => {
+/** Standard output is a terminal (results may carry colour and boxes). */
+export const stdoutIsTerminal: boolean = (() => {
   try {
     return Deno.stdout.isTerminal();
   } catch {
@@ -70,6 +71,40 @@ const stdoutIsTerminal = (() => {
 })();
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** A count with its noun: `1 file`, `3 files`, `1,024 instances` (`many` for irregular plurals). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+}
+
+/** The text without ANSI escapes. */
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI, "");
+}
+
+/** Visible width of a string on a terminal (ANSI escapes do not count). */
+export function visibleWidth(s: string): number {
+  return [...s.replace(ANSI, "")].length;
+}
+
+/** The width of the terminal on stderr (live lines), or undefined when it cannot be known. */
+export function stderrColumns(): number | undefined {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A live line cut to fit one terminal row (a wrapped line cannot be redrawn in place with `\r`): when too wide,
+ * its colours are dropped and it ends in "…".
+ */
+export function fitLine(line: string, columns = stderrColumns()): string {
+  if (columns === undefined || visibleWidth(line) < columns) return line;
+  return [...line.replace(ANSI, "")].slice(0, Math.max(1, columns - 2)).join("") + "…";
+}
 
 /** Write a result line to stdout (colour only when stdout itself is a terminal). */
 export function out(line: string): void {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProgressEvent } from "../generate/events.ts";
-import { info, style, ui, write } from "./output.ts";
+import { fitLine, info, style, ui, write } from "./output.ts";
 
 /** Format seconds as `1h02m`, `3m05s`, `12s`. */
 export function formatDuration(ms: number): string {
@@ -44,6 +44,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
   let total = 0, done = 0, failed = 0, skipped = 0, retries = 0, inFlight = 0, cost = 0, tokens = 0;
   let costUnknown = false;
   let lastPlain = 0;
+  let lastText = "";
   const line = (): string => {
     const elapsed = performance.now() - started;
     const finished = done + failed + skipped;
@@ -59,12 +60,15 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
   const draw = (force = false) => {
     if (ui.quiet) return;
     if (tty) {
-      write("stderr", `\r\x1b[2K${line()}`);
+      write("stderr", `\r\x1b[2K${fitLine(line())}`);
     } else {
       const now = performance.now();
-      if (force || now - lastPlain >= (options.intervalMs ?? 5000)) {
+      const text = line();
+      // A plain line every few seconds, and at milestones; never the same line twice in a row.
+      if ((force || now - lastPlain >= (options.intervalMs ?? 5000)) && text !== lastText) {
         lastPlain = now;
-        info(line());
+        lastText = text;
+        info(text);
       }
     }
   };

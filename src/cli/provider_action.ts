@@ -25,7 +25,7 @@ import {
   updateConfig,
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, style, ui, write } from "./output.ts";
+import { fitLine, info, out, style, ui, write } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderTable } from "./table.ts";
 
@@ -374,8 +374,8 @@ export async function providerModels(
     ["model", "context", "max out", "in/MTok", "out/MTok", "deprecated"],
     rows.map((m) => [
       stripControl(m.id),
-      m.contextWindow ?? "?",
-      m.maxOutputTokens ?? "?",
+      m.contextWindow?.toLocaleString("en-US") ?? "?",
+      m.maxOutputTokens?.toLocaleString("en-US") ?? "?",
       usd(m.inputPerMTok),
       usd(m.outputPerMTok),
       m.deprecationDate ?? "",
@@ -408,7 +408,7 @@ export async function providerPull(
     const line = `${stripControl(String(p.status))}${pct}`;
     if (line === last) continue;
     last = line;
-    if (tty) write("stderr", `\r\x1b[2K${line}`);
+    if (tty) write("stderr", `\r\x1b[2K${fitLine(line)}`);
     else if (!p.total || p.completed === p.total) info(line);
   }
   if (tty) write("stderr", "\n");

@@ -21,7 +21,7 @@ import { parseShard, selectInstances } from "../swebench/select.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
 import { type ConfigFile, missingKeyError, type ResolvedProvider, resolveProvider } from "./config.ts";
 import { env } from "./env.ts";
-import { info, style, warn } from "./output.ts";
+import { info, plural, style, warn } from "./output.ts";
 import { cacheDir } from "./paths.ts";
 import { formatUsd } from "./progress.ts";
 
@@ -214,7 +214,7 @@ export const CONFIRM_ABOVE_USD = 1;
 export function describePlan(label: string, plan: RunPlan, alreadyDone: number): string[] {
   const priced = plan.worstUsd !== undefined;
   return [
-    `${style.bold("Plan")}: ${plan.instances} instance(s) through ${label}` +
+    `${style.bold("Plan")}: ${plural(plan.instances, "instance")} through ${label}` +
     (alreadyDone ? ` (${alreadyDone} already done)` : "") +
     (plan.skipped ? `, ${plan.skipped} too long (skipped)` : ""),
     `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${plan.countMethod})`,

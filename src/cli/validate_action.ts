@@ -6,7 +6,7 @@
 import { loadInstances } from "../swebench/datasets.ts";
 import { type Problem, validatePredictions, type ValidationReport } from "../swebench/validate.ts";
 import type { GlobalFlags } from "./options.ts";
-import { out, style, ui } from "./output.ts";
+import { out, plural, style, ui } from "./output.ts";
 import { datasetRef } from "./paths.ts";
 import type { ValidateFlags } from "./validate.ts";
 
@@ -25,10 +25,6 @@ function guessDataset(file: string): string | undefined {
   if (!m) return undefined;
   const name = m[1] === "SWE-bench" ? "full" : m[1] === "SWE-bench_Lite" ? "lite" : "verified";
   return m[2] === "test" ? `-d ${name}` : `-d ${name} --split ${m[2]}`;
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
 }
 
 /** Print problems grouped by code, at most SHOWN_PER_CODE of each unless verbose. */

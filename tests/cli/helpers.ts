@@ -14,6 +14,26 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The environment a CLI child gets: PATH, HOME and XDG dirs under `home`, this Deno cache, then `extra`. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_CACHE_HOME: `${home}/.cache`,
+    DENO_DIR,
+    ...extra,
+  };
+}
+
+/** A loopback port nothing listens on (bound, then closed). */
+export function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
 /** Options of {@linkcode runCli} and {@linkcode spawnCli}. */
 export interface CliOptions {
   env?: Record<string, string>;
@@ -29,15 +49,7 @@ export async function spawnCli(args: string[], options: CliOptions = {}): Promis
     args: ["run", ...(options.permissions ?? ["-A"]), MAIN, ...args],
     cwd: options.cwd,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: home,
-      XDG_CONFIG_HOME: `${home}/.config`,
-      XDG_CACHE_HOME: `${home}/.cache`,
-      DENO_DIR,
-      NO_COLOR: "1",
-      ...options.env,
-    },
+    env: cliEnv(home, { NO_COLOR: "1", ...options.env }),
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

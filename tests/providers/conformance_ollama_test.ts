@@ -16,6 +16,7 @@ import {
 } from "../../src/providers/ollama.ts";
 import { startOllamaSim } from "../simulator/mod.ts";
 import type { SimRequest, Simulator } from "../simulator/mod.ts";
+import { closedPort } from "../cli/helpers.ts";
 import {
   assertOneTerminal,
   assertRejectsKind,
@@ -45,13 +46,6 @@ const showCalls = (sim: Simulator): SimRequest[] => sim.requests.filter((r) => r
 
 /** A prompt of about `n` o200k tokens ("word " is one token). */
 const longPrompt = (n: number): string => "word ".repeat(n);
-
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 Deno.test("ollama: plain generate: content, usage, timings, cost 0, one chat call after one /api/show", async () => {
   await using sim = await startOllamaSim({ respond: () => CONFORMANCE_TEXT });
