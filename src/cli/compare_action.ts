@@ -32,6 +32,7 @@ import {
   type Target,
 } from "./run_setup.ts";
 import { addSpends, checkPriced, createSharedBudget } from "./budget_setup.ts";
+import { contextLine, contextReport } from "./context_advice.ts";
 
 /** Run `compare`; returns the exit code. */
 export async function compareAction(flags: CompareFlags, globals: GlobalFlags): Promise<number> {
@@ -50,6 +51,9 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   checkPriced(targets, flags.maxCost !== undefined);
   checkMaxTokens(targets, flags.maxTokens);
   const { ref, instances } = await loadSelection(flags);
+  const codeContext = contextReport(ref, instances, {
+    gold: targets.every((t) => t.resolved.kind === "gold"),
+  });
   const label = (t: Target) => `${t.resolved.name}:${t.model}`;
   const outputs = targets.map((t) =>
     `${flags.outputDir}/${
@@ -71,6 +75,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     : plans.reduce((s, p) => s + (p.worstUsd ?? 0), 0);
   if (!flags.json || flags.dryRun) {
     for (const [i, t] of targets.entries()) for (const l of describePlan(label(t), plans[i], 0)) info(l);
+    if (targets.some((t) => t.resolved.kind !== "gold")) info(contextLine(codeContext));
     info(
       `Total worst case: ${formatUsd(worst)}${
         flags.maxCost !== undefined ? `, budget ${formatUsd(flags.maxCost)}` : ""
@@ -82,6 +87,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       out(JSON.stringify(
         {
           dryRun: true,
+          ...codeContext,
           models: targets.map((t, i) => ({ model: label(t), output: outputs[i], ...plans[i] })),
           worstUsd: worst ?? null,
         },
@@ -165,6 +171,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     out(JSON.stringify(
       {
         exitCode: code,
+        ...codeContext,
         outputs,
         report: flags.report ?? null,
         models: models.map(({ perInstance: _p, ...m }) => m),

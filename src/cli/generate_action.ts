@@ -23,6 +23,7 @@ import { info, out, style, ui, warn } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import { checkPriced, createSharedBudget, describeEarlierSpend } from "./budget_setup.ts";
+import { contextLine, contextReport } from "./context_advice.ts";
 import {
   checkMaxTokens,
   confirmSpend,
@@ -57,6 +58,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const modelLabel = isGold ? "gold" : target.model;
   const output = flags.output ?? defaultPredictionsPath(modelLabel, ref.label, ref.split);
   const protect = datasetFiles(ref);
+  const codeContext = contextReport(ref, instances, { gold: isGold });
 
   if (flags.dryRun) {
     const { logPath } = await checkPredictionsPath(output, { protect });
@@ -78,11 +80,13 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       output,
       maxCostUsd: flags.maxCost ?? null,
       spentBeforeUsd: dryBudget?.spentBeforeUsd ?? null,
+      ...codeContext,
       ...plan,
     };
     if (flags.json) out(JSON.stringify(doc, null, 2));
     else {
       for (const l of describePlan(`${target.resolved.name}:${target.model}`, plan, doc.alreadyDone)) out(l);
+      if (!isGold) out(contextLine(codeContext));
       const earlier = describeEarlierSpend(dryBudget, output);
       if (earlier) out(earlier);
       out(`  predictions: ${output}`);
@@ -136,6 +140,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         ) {
           info(l);
         }
+        info(contextLine(codeContext));
         const earlier = describeEarlierSpend(budget, output);
         if (earlier) info(earlier);
       }
@@ -184,7 +189,14 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     if (flags.json) {
       out(
         JSON.stringify(
-          { output, runLog: writer.runLogPath, exitCode: code, ...summary, resilience: extra },
+          {
+            output,
+            runLog: writer.runLogPath,
+            exitCode: code,
+            ...codeContext,
+            ...summary,
+            resilience: extra,
+          },
           null,
           2,
         ),
