@@ -69,9 +69,54 @@ export function permissionError(error: unknown): SwebenchError | undefined {
       cause: error,
     });
   }
-  // Deno 2: PermissionDenied is the operating system refusing (EACCES), not a missing Deno flag.
-  return new SwebenchError("permission", `The operating system denied access: ${message}`, {
-    hint: "Check the file's owner and mode, or choose another path.",
+  // Deno 2: PermissionDenied is the operating system refusing (EACCES), not a missing Deno flag: a plain I/O
+  // error of the path (bad input, exit 2), never an --allow-* hint.
+  return new SwebenchError("usage", `The operating system denied access: ${message}`, {
+    hint:
+      "Check the owner and mode of the path named (ls -l), or choose another path; no Deno flag changes this.",
     cause: error,
   });
+}
+
+/**
+ * A file access that failed for want of permission, as the error to show: Deno's `NotCapable` (a flag not
+ * granted) is kind `permission` naming `--allow-read=<path>` / `--allow-write=<path>`; the operating system's
+ * `PermissionDenied` (EACCES, also under `-A`) is a plain I/O error naming the path (kind `usage`, exit 2), with
+ * `fix` as the last part of its hint. `undefined` for any other error.
+ *
+ * @example
+ * ```ts
+ * import { fileAccessError } from "@swebench/runner";
+ * try {
+ *   await Deno.writeTextFile("/sys/p.jsonl", "");
+ * } catch (e) {
+ *   console.log(fileAccessError(e, "/sys/p.jsonl", "write", "Choose another -o path.")?.message);
+ * }
+ * ```
+ */
+export function fileAccessError(
+  error: unknown,
+  path: string,
+  op: "read" | "write",
+  fix: string,
+): SwebenchError | undefined {
+  if (isNamed(error, "NotCapable")) {
+    return new SwebenchError("permission", `Deno denied ${op} access to ${path}.`, {
+      hint: `Run again with --allow-${op}=${shellValue(path)} (or -A to allow everything).`,
+      cause: error,
+    });
+  }
+  if (isNamed(error, "PermissionDenied")) {
+    return new SwebenchError(
+      "usage",
+      `Could not ${op} ${path}: permission denied by the operating system`,
+      {
+        hint: `The file or its directory is not ${
+          op === "write" ? "writable" : "readable"
+        } by this user (check with ls -l; no Deno flag changes this). ${fix}`,
+        cause: error,
+      },
+    );
+  }
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 import { SwebenchError } from "../core/errors.ts";
+import { fileAccessError } from "../http/permission.ts";
 import { DEFAULT_HF_ENDPOINT, downloadSplit, type HfProgress, hfSplitDir, readCachedSplit } from "./hf.ts";
 import { parseInstance, type SwebenchInstance } from "./instance.ts";
 import { SAMPLE_INSTANCES } from "./sample_data.ts";
@@ -431,12 +432,8 @@ function readError(e: unknown, path: string): SwebenchError {
       hint: "Check the path, or use a dataset name (`swebench dataset list`).",
     });
   }
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return new SwebenchError("permission", `No permission to read ${path}`, {
-      cause: e,
-      hint: `Add --allow-read=${path} (or --allow-read).`,
-    });
-  }
+  const access = fileAccessError(e, path, "read", "Or copy the dataset somewhere readable.");
+  if (access) return access;
   if (e instanceof Deno.errors.IsADirectory) {
     return new SwebenchError("usage", `${path} is a directory, not a dataset file`);
   }
@@ -478,9 +475,20 @@ async function readJsonl(path: string, add: Add): Promise<void> {
     throw readError(e, path);
   }
   let lineNo = 0;
-  let rest = "";
-  const handle = (line: string) => {
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  /** One line's bytes (without its `\n`): decoded on its own, so an invalid byte names its own line. */
+  const handle = (bytes: Uint8Array) => {
     lineNo++;
+    let line: string;
+    try {
+      line = utf8.decode(bytes);
+    } catch (e) {
+      throw new SwebenchError("usage", `${path}:${lineNo}: not valid UTF-8 text`, {
+        cause: e,
+        hint:
+          "A .jsonl dataset must be UTF-8 encoded: re-encode the file (e.g. iconv -t UTF-8) or fix that line.",
+      });
+    }
     if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
     if (line.endsWith("\r")) line = line.slice(0, -1);
     if (line.trim() === "") return;
@@ -493,33 +501,45 @@ async function readJsonl(path: string, add: Add): Promise<void> {
     }
     add(parseInstance(value, where), where);
   };
-  const reader = file.readable.pipeThrough(new TextDecoderStream("utf-8", { fatal: true })).getReader();
+  // Split on newline bytes before decoding: a decoder over whole chunks would only know the chunk, not the line.
+  let pending: Uint8Array[] = [];
+  const reader = file.readable.getReader();
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<string>;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
       } catch (e) {
-        throw new SwebenchError("usage", `${path}:${lineNo + 1}: not valid UTF-8 text`, {
-          cause: e,
-          hint: "A .jsonl dataset must be UTF-8 encoded.",
-        });
+        throw readError(e, path);
       }
       if (chunk.done) break;
-      rest += chunk.value;
-      let nl: number;
-      while ((nl = rest.indexOf("\n")) >= 0) {
-        handle(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
+      const bytes = chunk.value;
+      let start = 0;
+      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, start)) {
+        const piece = bytes.subarray(start, nl);
+        handle(pending.length === 0 ? piece : concatBytes([...pending, piece]));
+        pending = [];
+        start = nl + 1;
       }
+      if (start < bytes.length) pending.push(bytes.slice(start));
     }
-    if (rest !== "") handle(rest);
+    if (pending.length > 0) handle(concatBytes(pending));
   } catch (e) {
     await reader.cancel().catch(() => {});
     throw e;
   } finally {
     reader.releaseLock();
   }
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 async function readJsonFile(path: string, add: Add): Promise<void> {

@@ -9,6 +9,7 @@
  * @module
  */
 import { SwebenchError } from "../core/errors.ts";
+import { fileAccessError } from "../http/permission.ts";
 
 /** The public hub. */
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
@@ -381,13 +382,8 @@ function statusError(id: string, status: number, url: string, options: HfOptions
 
 function fsError(e: unknown, path: string, what: "read" | "write"): SwebenchError {
   if (e instanceof SwebenchError) return e;
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return new SwebenchError("permission", `No permission to ${what} ${path}`, {
-      cause: e,
-      hint:
-        `Add --allow-${what}=${path} (or --allow-${what}), or set SWEBENCH_CACHE_DIR to a writable directory.`,
-    });
-  }
+  const access = fileAccessError(e, path, what, "Or set SWEBENCH_CACHE_DIR to a writable directory.");
+  if (access) return access;
   return new SwebenchError(
     "unexpected",
     `Could not ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`,

@@ -32,6 +32,7 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { SwebenchError } from "../core/errors.ts";
+import { fileAccessError } from "../http/permission.ts";
 import type { FinishReason, TokenUsage } from "../core/response.ts";
 
 /**
@@ -409,12 +410,8 @@ function foreignFileError(path: string, what: "predictions" | "run log", line: n
 
 function fileError(e: unknown, path: string, what: "read" | "write"): SwebenchError {
   if (e instanceof SwebenchError) return e;
-  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return new SwebenchError("permission", `No permission to ${what} ${path}`, {
-      cause: e,
-      hint: `Add --allow-${what}=${path} (or --allow-${what}), or choose another -o path.`,
-    });
-  }
+  const access = fileAccessError(e, path, what, "Choose another -o path.");
+  if (access) return access;
   // An I/O error of the disk or the path (full disk, read-only file system, ...): bad input, exit 2.
   const detail = e instanceof Error ? e.message : String(e);
   const full = /no space left|os error 28\b|quota exceeded|os error 122\b/i.test(detail);
