@@ -5,7 +5,13 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import type { GlobalFlags } from "./options.ts";
-import { intFlag, listFlag, numberFlag } from "./options.ts";
+import { intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
+
+const RUN_TIMEOUTS = timeoutOptions({
+  connect: "default 120; Ollama 600",
+  idle: "default 300",
+  total: "default 600; Ollama 3600",
+});
 
 type SetExit = (code: number) => void;
 
@@ -37,6 +43,9 @@ export function compareCommand(setExit: SetExit) {
     .option("--temperature <t>", "sampling temperature", numberFlag("--temperature", 2), 0)
     .option("--max-cost <usd>", "one budget for all models together", numberFlag("--max-cost"))
     .option("--stream", "stream responses")
+    .addOption(RUN_TIMEOUTS[0])
+    .addOption(RUN_TIMEOUTS[1])
+    .addOption(RUN_TIMEOUTS[2])
     .option("--dry-run", "print the plans and cost estimates; send nothing")
     .option("-y, --yes", "do not ask for confirmation")
     .option("--overwrite", "start fresh instead of resuming")

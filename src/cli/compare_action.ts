@@ -17,6 +17,7 @@ import {
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
+import { resolveTimeouts } from "./timeouts.ts";
 import { datasetFiles, exitCodeOf, interruptHandlers } from "./generate_action.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
@@ -46,11 +47,13 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   }
   const targets: Target[] = [];
   for (const s of specs) {
-    targets.push(await setupTarget(s.provider, { config, model: s.model, requireKey: !flags.dryRun }));
+    targets.push(
+      await setupTarget(s.provider, { config, model: s.model, requireKey: !flags.dryRun, timeouts: flags }),
+    );
   }
   checkPriced(targets, flags.maxCost !== undefined);
   checkMaxTokens(targets, flags.maxTokens);
-  const { ref, instances } = await loadSelection(flags);
+  const { ref, instances } = await loadSelection(flags, resolveTimeouts(flags, config));
   const codeContext = contextReport(ref, instances, {
     gold: targets.every((t) => t.resolved.kind === "gold"),
   });

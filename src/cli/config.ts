@@ -29,6 +29,10 @@ export interface ProviderConfig {
   tpm?: number;
   /** Per-provider budget in USD. */
   maxCost?: number;
+  /** Network timeouts for this provider, in seconds (0 = no limit; see `swebench generate --help`). */
+  connectTimeout?: number;
+  idleTimeout?: number;
+  totalTimeout?: number;
 }
 
 /** The config file. */
@@ -42,6 +46,10 @@ export interface ConfigFile {
   fallback?: string[];
   /** Model catalog overrides and additions. */
   models?: ModelEntry[];
+  /** Network timeouts of every provider (and dataset downloads), in seconds (0 = no limit). */
+  connectTimeout?: number;
+  idleTimeout?: number;
+  totalTimeout?: number;
 }
 
 /** Warnings found while reading the config file (shown once by the CLI). */

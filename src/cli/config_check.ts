@@ -12,6 +12,9 @@
 import { SwebenchError } from "../core/mod.ts";
 import { MODEL_ENTRY_FIELDS } from "../providers/catalog.ts";
 
+/** The timeout fields (seconds; 0 = no limit), at the top level and per provider. */
+const TIMEOUT_FIELDS = ["connectTimeout", "idleTimeout", "totalTimeout"] as const;
+
 /** Fields of one provider entry (`providers.<name>`). */
 const PROVIDER_FIELDS = new Set([
   "kind",
@@ -24,6 +27,7 @@ const PROVIDER_FIELDS = new Set([
   "rpm",
   "tpm",
   "maxCost",
+  ...TIMEOUT_FIELDS,
 ]);
 
 /** Top-level fields. */
@@ -33,6 +37,7 @@ const TOP_FIELDS = new Set([
   "defaultModel",
   "fallback",
   "models",
+  ...TIMEOUT_FIELDS,
 ]);
 
 /** The numeric fields of a `models` entry. */
@@ -115,7 +120,13 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
         `{"maxCost": 5}} (edit ${path}).`,
     });
   }
+  const timeouts = (prefix: string, o: Record<string, unknown>) => {
+    for (const t of TIMEOUT_FIELDS) {
+      num(`${prefix}${t}`, o[t], 0, `${t === "totalTimeout" ? 600 : 120} (seconds; 0 = no limit)`);
+    }
+  };
   for (const key of Object.keys(parsed)) if (!TOP_FIELDS.has(key)) unknown(key, TOP_FIELDS);
+  timeouts("", parsed);
   str("defaultProvider", parsed.defaultProvider, `"openai"`);
   str("defaultModel", parsed.defaultModel, `"gpt-4o-mini"`);
   strings(
@@ -157,6 +168,7 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
       num(`${at}.rpm`, e.rpm, 1, "500 (requests per minute)");
       num(`${at}.tpm`, e.tpm, 1, "200000 (tokens per minute)");
       num(`${at}.maxCost`, e.maxCost, 0, "5 (USD for this provider)");
+      timeouts(`${at}.`, e);
     }
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import type { GlobalFlags } from "./options.ts";
+import { type GlobalFlags, numberFlag } from "./options.ts";
 
 type SetExit = (code: number) => void;
 const globalsOf = (cmd: { optsWithGlobals(): unknown }) => cmd.optsWithGlobals() as unknown as GlobalFlags;
@@ -29,6 +29,12 @@ export function datasetCommand(setExit: SetExit): Command {
     .option("--split <split>", "split", "test")
     .addOption(contextOption())
     .option("--refresh", "download again even when cached")
+    .option(
+      "--connect-timeout <s>",
+      "seconds to wait for each response's headers (default 30)",
+      numberFlag("--connect-timeout"),
+    )
+    .option("--idle-timeout <s>", "seconds a download may stall (default 60)", numberFlag("--idle-timeout"))
     .option("--json", "print JSON")
     .action(async (name, flags, cmd) => {
       const { datasetFetch } = await import("./dataset_action.ts");

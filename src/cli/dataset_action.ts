@@ -13,8 +13,10 @@ import {
   KNOWN_DATASETS,
 } from "../swebench/datasets.ts";
 import type { HfProgress } from "../swebench/hf.ts";
+import { configPath, loadConfig } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
 import { fitLine, info, out, plural, style, ui, write } from "./output.ts";
+import { resolveTimeouts } from "./timeouts.ts";
 import { cacheDir, datasetRef } from "./paths.ts";
 import { renderTable } from "./table.ts";
 
@@ -73,11 +75,27 @@ function progressPrinter(r: DatasetRef) {
 /** `dataset fetch`. */
 export async function datasetFetch(
   name: string,
-  flags: { split: string; context: ContextVariant; refresh?: true; json?: true },
-  _globals: GlobalFlags,
+  flags: {
+    split: string;
+    context: ContextVariant;
+    refresh?: true;
+    json?: true;
+    connectTimeout?: number;
+    idleTimeout?: number;
+  },
+  globals: GlobalFlags,
 ): Promise<number> {
   const r = ref(name, flags);
-  const fetched = await fetchDataset(r, { refresh: !!flags.refresh, onProgress: progressPrinter(r) });
+  const { connectTimeoutMs, idleTimeoutMs } = resolveTimeouts(
+    flags,
+    await loadConfig(configPath(globals.config)),
+  );
+  const fetched = await fetchDataset(r, {
+    refresh: !!flags.refresh,
+    onProgress: progressPrinter(r),
+    connectTimeoutMs,
+    idleTimeoutMs,
+  });
   if (flags.json) {
     out(JSON.stringify(fetched, null, 2));
     return 0;

@@ -4,7 +4,13 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import { intFlag, listFlag, numberFlag } from "./options.ts";
+import { intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
+
+const RUN_TIMEOUTS = timeoutOptions({
+  connect: "default 120; Ollama 600",
+  idle: "default 300",
+  total: "default 600; Ollama 3600",
+});
 
 /** The `generate` command (its action is loaded lazily). */
 export function generateCommand() {
@@ -47,6 +53,9 @@ export function generateCommand() {
     .option("--rpm <n>", "requests per minute limit", intFlag("--rpm"))
     .option("--tpm <n>", "tokens per minute limit", intFlag("--tpm"))
     .option("--stream", "stream responses (partial streams are never used)")
+    .addOption(RUN_TIMEOUTS[0])
+    .addOption(RUN_TIMEOUTS[1])
+    .addOption(RUN_TIMEOUTS[2])
     .option("--dry-run", "print the plan and cost estimate; send nothing")
     .option("-y, --yes", "do not ask for confirmation")
     .option("--overwrite", "start fresh instead of resuming")

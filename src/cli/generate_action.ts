@@ -16,6 +16,7 @@ import {
   spendOf,
 } from "../swebench/predictions.ts";
 import { configPath, loadConfig } from "./config.ts";
+import { resolveTimeouts } from "./timeouts.ts";
 import { env } from "./env.ts";
 import type { GenerateFlags } from "./generate.ts";
 import type { GlobalFlags } from "./options.ts";
@@ -46,14 +47,17 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     baseUrl: flags.baseUrl,
     primary: true,
     requireKey: !flags.dryRun, // a dry run sends nothing, so it needs no key
+    timeouts: flags,
   });
   const fallbacks = [];
   for (const f of fallbackSpecs) {
-    fallbacks.push(await setupTarget(f.provider, { config, model: f.model, requireKey: !flags.dryRun }));
+    fallbacks.push(
+      await setupTarget(f.provider, { config, model: f.model, requireKey: !flags.dryRun, timeouts: flags }),
+    );
   }
   checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
   checkMaxTokens([target, ...fallbacks], flags.maxTokens);
-  const { ref, instances } = await loadSelection(flags);
+  const { ref, instances } = await loadSelection(flags, resolveTimeouts(flags, config));
   const isGold = target.resolved.kind === "gold";
   const modelLabel = isGold ? "gold" : target.model;
   const output = flags.output ?? defaultPredictionsPath(modelLabel, ref.label, ref.split);

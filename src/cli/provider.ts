@@ -4,7 +4,10 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import type { GlobalFlags } from "./options.ts";
+import { type GlobalFlags, timeoutOptions } from "./options.ts";
+
+const TEST_TIMEOUTS = timeoutOptions({ connect: "default 120", idle: "default 300", total: "default 60" });
+const LIST_TIMEOUTS = timeoutOptions({ connect: "default 120", idle: "default 300", total: "default 600" });
 
 type SetExit = (code: number) => void;
 const globalsOf = (cmd: { optsWithGlobals(): unknown }) => cmd.optsWithGlobals() as unknown as GlobalFlags;
@@ -37,6 +40,9 @@ export function providerCommand(setExit: SetExit): Command {
     .argument("<name>", "provider name")
     .option("-m, --model <id>", "model")
     .option("--base-url <url>", "base URL")
+    .addOption(TEST_TIMEOUTS[0])
+    .addOption(TEST_TIMEOUTS[1])
+    .addOption(TEST_TIMEOUTS[2])
     .option("--json", "print JSON")
     .action(async (name, flags, cmd) => {
       const { providerTest } = await import("./provider_action.ts");
@@ -46,6 +52,9 @@ export function providerCommand(setExit: SetExit): Command {
     .description("List the provider's live models with context windows and prices")
     .argument("<name>", "provider name")
     .option("--base-url <url>", "base URL")
+    .addOption(LIST_TIMEOUTS[0])
+    .addOption(LIST_TIMEOUTS[1])
+    .addOption(LIST_TIMEOUTS[2])
     .option("--json", "print JSON")
     .action(async (name, flags, cmd) => {
       const { providerModels } = await import("./provider_action.ts");

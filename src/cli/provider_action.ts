@@ -28,8 +28,9 @@ import type { GlobalFlags } from "./options.ts";
 import { fitLine, info, out, style, ui, write } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderTable } from "./table.ts";
+import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 
-function providerFor(r: ResolvedProvider, config: ConfigFile) {
+function providerFor(r: ResolvedProvider, config: ConfigFile, timeouts: TimeoutFlags = {}) {
   const catalog = catalogWithOverrides(defaultCatalog(), config.models ?? []);
   return {
     catalog,
@@ -41,6 +42,7 @@ function providerFor(r: ResolvedProvider, config: ConfigFile) {
       organization: r.organization,
       project: r.project,
       cost: (model, usage) => costOf(catalog.lookup(model, r.kind), usage, r.kind),
+      timeouts: resolveTimeouts(timeouts, config, r.name),
     }),
   };
 }
@@ -100,14 +102,20 @@ async function readStdin(): Promise<string> {
   return new TextDecoder().decode(all).trim();
 }
 
-async function smallCall(r: ResolvedProvider, config: ConfigFile): Promise<UnifiedResponse> {
-  const { provider } = providerFor(r, config);
+async function smallCall(
+  r: ResolvedProvider,
+  config: ConfigFile,
+  timeouts: TimeoutFlags = {},
+): Promise<UnifiedResponse> {
+  const { provider } = providerFor(r, config, timeouts);
+  // A 16-token answer: a minute at most, unless --total-timeout (or the config file) says otherwise.
+  const set = resolveTimeouts(timeouts, config, r.name);
   return await provider.generate({
     model: r.model,
     prompt: "Reply with the single word OK.",
     maxTokens: 16,
     temperature: 0,
-  }, { totalTimeoutMs: 60_000 });
+  }, set.totalTimeoutMs === undefined ? { totalTimeoutMs: 60_000 } : {});
 }
 
 function describeCall(r: UnifiedResponse): string {
@@ -298,13 +306,13 @@ async function initWizard(
 /** `provider test <name>`. */
 export async function providerTest(
   name: string,
-  flags: { model?: string; baseUrl?: string; json?: true },
+  flags: { model?: string; baseUrl?: string; json?: true } & TimeoutFlags,
   globals: GlobalFlags,
 ): Promise<number> {
   const config = await loadConfig(configPath(globals.config));
   const r = resolveProvider(name, { config, flags });
   if (r.needsKey && !r.apiKey) throw missingKeyError(r);
-  const resp = await smallCall(r, config);
+  const resp = await smallCall(r, config, flags);
   let running: unknown[] | undefined;
   if (r.kind === "ollama") {
     const { listRunning } = await import("../providers/ollama.ts");
@@ -345,13 +353,13 @@ export async function providerTest(
 /** `provider models <name>`. */
 export async function providerModels(
   name: string,
-  flags: { baseUrl?: string; json?: true },
+  flags: { baseUrl?: string; json?: true } & TimeoutFlags,
   globals: GlobalFlags,
 ): Promise<number> {
   const config = await loadConfig(configPath(globals.config));
   const r = resolveProvider(name, { config, flags });
   if (r.needsKey && !r.apiKey) throw missingKeyError(r);
-  const { provider, catalog } = providerFor(r, config);
+  const { provider, catalog } = providerFor(r, config, flags);
   const models = (await provider.listModels?.()) ?? [];
   const rows = models.map((m) => {
     const e = catalog.lookup(m.id, r.kind);

@@ -21,6 +21,7 @@ import { parseShard, selectInstances } from "../swebench/select.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
 import { type ConfigFile, missingKeyError, type ResolvedProvider, resolveProvider } from "./config.ts";
 import { env } from "./env.ts";
+import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 import { info, plural, style, warn } from "./output.ts";
 import { cacheDir } from "./paths.ts";
 import { formatUsd } from "./progress.ts";
@@ -45,7 +46,15 @@ export interface Target {
  */
 export async function setupTarget(
   name: string,
-  options: { config: ConfigFile; model?: string; baseUrl?: string; primary?: boolean; requireKey?: boolean },
+  options: {
+    config: ConfigFile;
+    model?: string;
+    baseUrl?: string;
+    primary?: boolean;
+    requireKey?: boolean;
+    /** `--connect-timeout` / `--idle-timeout` / `--total-timeout` (over the config file's). */
+    timeouts?: TimeoutFlags;
+  },
 ): Promise<Target> {
   const resolved = resolveProvider(name, {
     config: options.config,
@@ -66,6 +75,7 @@ export async function setupTarget(
       organization: resolved.organization,
       project: resolved.project,
       cost: (model, usage) => costOf(catalog.lookup(model, resolved.kind) ?? entry, usage, resolved.kind),
+      timeouts: resolveTimeouts(options.timeouts ?? {}, options.config, name),
     })
   );
   const counter = resolved.kind === "gold" ? undefined : await getTokenCounter(resolved.model);
@@ -128,6 +138,7 @@ export interface SelectionFlags {
 /** Load the dataset and apply the selection (exit 2 on an empty selection or unknown ids). */
 export async function loadSelection(
   flags: SelectionFlags,
+  download: { connectTimeoutMs?: number; idleTimeoutMs?: number } = {},
 ): Promise<{ ref: DatasetRef; instances: SwebenchInstance[] }> {
   const shard = flags.shard ? parseShard(flags.shard) : undefined;
   const ref = resolveDataset(flags.dataset, {
@@ -137,7 +148,7 @@ export async function loadSelection(
     hfEndpoint: env("HF_ENDPOINT"),
     hfToken: env("HF_TOKEN"),
   });
-  const all = await loadInstances(ref);
+  const all = await loadInstances(ref, download);
   if (all.length === 0) {
     throw new SwebenchError(
       "usage",

@@ -20,6 +20,7 @@ export type ErrorKind =
   | "model_not_found"
   | "invalid_request"
   | "content_filter"
+  | "html_page"
   | "permission"
   | "budget"
   | "usage"
@@ -119,6 +120,15 @@ export const ERROR_KINDS: Readonly<Record<ErrorKind, ErrorKindInfo>> = {
     breaker: false,
     exitCode: 1,
     hint: "The provider refused the content.",
+  },
+  html_page: {
+    retryable: false,
+    fallback: false,
+    breaker: false,
+    exitCode: 3,
+    hint:
+      "A web page answered instead of the API (a proxy or a captive portal's login): log in to the network " +
+      "or fix the proxy, then re-run the same command (nothing was recorded as done).",
   },
   permission: {
     retryable: false,

@@ -9,7 +9,7 @@ import type { CallContext, CallFn, CallResult } from "../resilience/call.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
 import { extractPatch } from "../swebench/patch.ts";
-import type { PredictionsWriter, RunLogRecord } from "../swebench/predictions.ts";
+import { loggedOutput, type PredictionsWriter, type RunLogRecord } from "../swebench/predictions.ts";
 import { percentile, type ProgressEvent, type RunSummary } from "./events.ts";
 
 export type { CallContext, CallFn, CallResult };
@@ -82,6 +82,7 @@ const FATAL: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
   "permission",
   "quota",
   "model_not_found",
+  "html_page",
 ]);
 
 /**
@@ -268,7 +269,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
         requestId: r.requestId,
         patchStatus: extracted.status,
         patchReasons: extracted.reasons,
-        output: r.content,
+        ...loggedOutput(r.content),
         finishedAt: new Date().toISOString(),
       } as RunLogRecord);
       emit({

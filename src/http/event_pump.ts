@@ -8,7 +8,7 @@
  * @module
  */
 import { type StreamEvent, SwebenchError } from "../core/mod.ts";
-import type { TimedResponse } from "./fetch.ts";
+import { responseTooLargeError, type TimedResponse } from "./fetch.ts";
 import type { PushDecoder } from "./push_decoder.ts";
 import { createBodySniffer } from "./sniff.ts";
 import { decodeUtf8Chunks } from "./utf8.ts";
@@ -22,8 +22,25 @@ export interface EventPumpOptions {
    * fetch. Throws for an HTTP error status (the error becomes the stream's error event).
    */
   open(signal: AbortSignal): Promise<TimedResponse>;
-  /** The decoder of the body (bytes in, unified events to `emit`), built once the headers arrived. */
-  decoder(response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array>;
+  /**
+   * The decoder of the body (bytes in, unified events to `emit`), built once the headers arrived. It calls
+   * `progress` for data that is not a keep-alive (an SSE event other than `ping`, a thinking delta), where that
+   * data gives no unified event; every emitted event counts as progress anyway.
+   */
+  decoder(
+    response: Response,
+    emit: (event: StreamEvent) => void,
+    progress: () => void,
+  ): PushDecoder<Uint8Array>;
+  /**
+   * The longest time without progress while the body keeps sending only keep-alives (pings, SSE comments), in
+   * ms; absent or 0: no limit. (Silence itself is the fetch's idle timeout.) Passed: a `timeout` error.
+   */
+  idleTimeoutMs?: number;
+  /** The most body bytes read (a stream's bytes, pings included); passed: {@linkcode responseTooLargeError}. */
+  maxBytes?: number;
+  /** The origin called, for error messages. */
+  origin?: string;
   /**
    * The error the consumer sees, for a failure (thrown by `open`, the body or a decoder) and for the error of an
    * error event: the provider's name, secrets redacted, a caller abort as `interrupted`.
@@ -64,6 +81,18 @@ export function eventPump(options: EventPumpOptions): ReadableStream<StreamEvent
   /** The stream is closed: the terminal event was delivered, or the consumer cancelled. */
   let closed = false;
   let cancelled: AbortController | undefined;
+  const idleMs = options.idleTimeoutMs !== undefined && options.idleTimeoutMs > 0 &&
+      Number.isFinite(options.idleTimeoutMs)
+    ? options.idleTimeoutMs
+    : undefined;
+  /** Body bytes read so far (for `maxBytes`). */
+  let bytes = 0;
+  /** When data (not a keep-alive) last arrived; whether the decoder reported some during the current chunk. */
+  let progressAt = 0;
+  let progressed = false;
+  const progress = (): void => {
+    progressed = true;
+  };
   const accept = (event: StreamEvent): void => {
     if (ended) return;
     queue.push(event);
@@ -111,7 +140,8 @@ export function eventPump(options: EventPumpOptions): ReadableStream<StreamEvent
           if (timed.response.body === null) {
             fail(new SwebenchError("server", `${provider}: empty response body.`, { provider }));
           } else {
-            decoder = options.decoder(timed.response, emit);
+            decoder = options.decoder(timed.response, emit, progress);
+            progressAt = performance.now();
           }
         }
         // Read until an event was decoded (the consumer asked for one), or the body ended.
@@ -123,7 +153,28 @@ export function eventPump(options: EventPumpOptions): ReadableStream<StreamEvent
             fail(new SwebenchError("connection", `${provider}: the stream ended early.`, { provider }));
             break;
           }
+          bytes += value.byteLength;
+          if (options.maxBytes !== undefined && bytes > options.maxBytes) {
+            fail(responseTooLargeError({
+              provider,
+              label: provider,
+              origin: options.origin ?? "the server",
+              maxBytes: options.maxBytes,
+              status: timed.response.status,
+            }));
+            break;
+          }
+          const before = queue.length;
+          progressed = false;
           decoder!.push(value);
+          if (idleMs !== undefined) {
+            const now = performance.now();
+            if (progressed || queue.length > before) progressAt = now;
+            else if (!ended && now - progressAt > idleMs) {
+              fail(keepAliveOnlyError(provider, options.origin, idleMs));
+              break;
+            }
+          }
         }
       } catch (error) {
         if (closed) return;
@@ -143,6 +194,21 @@ export function eventPump(options: EventPumpOptions): ReadableStream<StreamEvent
   }, { highWaterMark: 0 });
 }
 
+/** The `timeout` error of a stream that sent only keep-alives for `idleMs`. */
+function keepAliveOnlyError(provider: string, origin: string | undefined, idleMs: number): SwebenchError {
+  return new SwebenchError(
+    "timeout",
+    `${provider}: the stream${origin ? ` from ${origin}` : ""} sent only keep-alive pings, no data, for ${
+      Math.round(idleMs / 1000)
+    } s (idle timeout)`,
+    {
+      provider,
+      hint: "The server holds the connection open without answering. Retried like a timeout; raise " +
+        "--idle-timeout if a model really thinks this long without sending anything.",
+    },
+  );
+}
+
 /** What {@linkcode sniffingDecoder} does with a body, once its first meaningful character is known. */
 export interface SniffingDecoderOptions {
   /** The decoder of an event stream (any body that does not start with `{`, `[` or `<`). */
@@ -152,6 +218,8 @@ export interface SniffingDecoderOptions {
    * end, with the whole text (UTF-8, a BOM dropped) and that first character. It emits the events itself.
    */
   whole(text: string, first: string): void;
+  /** Called for each chunk of a whole body (data, not keep-alives: see `EventPumpOptions.decoder`). */
+  progress?: () => void;
 }
 
 /**
@@ -192,8 +260,10 @@ export function sniffingDecoder(options: SniffingDecoderOptions): PushDecoder<Ui
   return {
     push(chunk) {
       if (inner !== undefined) inner.push(chunk);
-      else if (whole !== undefined) whole.chunks.push(chunk);
-      else {
+      else if (whole !== undefined) {
+        whole.chunks.push(chunk);
+        options.progress?.();
+      } else {
         seen.push(chunk);
         const first = sniff(chunk);
         if (first !== undefined) decide(first);

@@ -30,6 +30,11 @@ export interface FetchOptions extends CallOptions {
   fetch?: typeof fetch;
   /** Values to redact from error messages (API keys that might appear in a URL). */
   secrets?: readonly string[];
+  /**
+   * The response headers come only with the whole answer (a non-streamed generation: the server sends them when
+   * the model has finished), so the connect timeout does not apply; the total timeout bounds the wait.
+   */
+  headersWithBody?: boolean;
 }
 
 type Phase = "connect" | "total" | "idle";
@@ -177,9 +182,10 @@ export interface TimedResponse {
    * The whole body as text (UTF-8, a BOM dropped), rejected like `read()`. Without an idle timeout the body is
    * read natively at once (`Response.text()`), the total timeout and the caller's signal aborting the read;
    * with one, read by reads that are each timed (a body of known length into one buffer, no read after its last
-   * byte).
+   * byte). With `maxBytes`, a body that is (or says it is) larger fails with {@linkcode responseTooLargeError}
+   * as soon as that is known, after reading no more than `maxBytes` of it.
    */
-  text(): Promise<string>;
+  text(maxBytes?: number): Promise<string>;
   /** Stop reading: cancel the body and clear every timer and listener. Never rejects. */
   cancel(reason?: unknown): Promise<void>;
   /**
@@ -276,7 +282,7 @@ export async function fetchTimed(
   }
   const label = options.provider ?? url.host;
   const origin = url.origin;
-  const connectMs = limit(options.connectTimeoutMs);
+  const connectMs = options.headersWithBody ? undefined : limit(options.connectTimeoutMs);
   const totalMs = limit(options.totalTimeoutMs);
   const idleMs = limit(options.idleTimeoutMs);
 
@@ -320,6 +326,8 @@ export async function fetchTimed(
       hint: phase === "connect" ? options.connectionHint : undefined,
     });
   };
+  const tooLarge = (maxBytes: number, status: number): SwebenchError =>
+    responseTooLargeError({ provider: options.provider, label, origin, maxBytes, status });
   const networkError = (e: unknown, midBody: boolean): SwebenchError => {
     const detail = networkDetail(e, secrets);
     const what = midBody
@@ -486,7 +494,7 @@ export async function fetchTimed(
   if (!wrapBody || body === null || NULL_BODY.has(res.status)) {
     // Nothing to enforce on the body: it is read as it is.
     finish();
-    return {
+    const plain: TimedResponse = {
       response,
       async read() {
         if (body === null) return { done: true, value: undefined };
@@ -497,7 +505,10 @@ export async function fetchTimed(
           throw bodyFailure(e);
         }
       },
-      async text() {
+      async text(maxBytes) {
+        if (maxBytes !== undefined && !fitsKnownLength(response, maxBytes)) {
+          return await boundedText(plain, maxBytes, tooLarge);
+        }
         try {
           return await response.text();
         } catch (e) {
@@ -510,6 +521,7 @@ export async function fetchTimed(
       },
       toResponse: () => response,
     };
+    return plain;
   }
   source = body;
 
@@ -589,7 +601,10 @@ export async function fetchTimed(
   const timed: TimedResponse = {
     response,
     read,
-    async text() {
+    async text(maxBytes) {
+      if (maxBytes !== undefined && !fitsKnownLength(response, maxBytes)) {
+        return await boundedText(timed, maxBytes, tooLarge);
+      }
       if (idleMs !== undefined || reader !== undefined) {
         // Chunk by chunk, so that the idle timeout sees every wait; decoded once at the end.
         if (reader === undefined && bodyError === undefined && !response.headers.has("content-encoding")) {
@@ -656,4 +671,66 @@ export async function fetchTimed(
   };
   if (abortReason() !== undefined) onCallerAbort(); // aborted while the headers were being handled
   return timed;
+}
+
+/**
+ * The `server` error of a success body larger than the most an answer of the call can be (code
+ * `response_too_large`): a server or proxy sending far more than the max tokens allow is never read whole.
+ *
+ * @example
+ * ```ts
+ * import { responseTooLargeError } from "@swebench/runner";
+ * responseTooLargeError({ label: "openai", origin: "https://api.openai.com", maxBytes: 16 * 2 ** 20, status: 200 }).kind; // "server"
+ * ```
+ */
+export function responseTooLargeError(
+  options: { provider?: string; label: string; origin: string; maxBytes: number; status: number },
+): SwebenchError {
+  const mib = Math.round((options.maxBytes / 2 ** 20) * 10) / 10;
+  return new SwebenchError(
+    "server",
+    `${options.label}: the answer from ${options.origin} is larger than ${mib} MiB, the most this call's max ` +
+      "tokens allow; it was not read further",
+    {
+      provider: options.provider,
+      status: options.status,
+      code: "response_too_large",
+      hint: "The server (or a proxy in front of it) sent far more than a model answer: check the base URL. " +
+        "The call counts as a server error.",
+    },
+  );
+}
+
+/** The body's declared length is known (not re-encoded by fetch) and at most `maxBytes`: it cannot be larger. */
+function fitsKnownLength(response: Response, maxBytes: number): boolean {
+  if (response.headers.has("content-encoding")) return false; // the decoded body may be larger than declared
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  return Number.isInteger(length) && length <= maxBytes;
+}
+
+/** The whole body through `read()`, failing (and cancelling it) as soon as it passes `maxBytes`. */
+async function boundedText(
+  timed: Pick<TimedResponse, "read" | "cancel" | "response">,
+  maxBytes: number,
+  tooLarge: (maxBytes: number, status: number) => SwebenchError,
+): Promise<string> {
+  const status = timed.response.status;
+  const length = Number(timed.response.headers.get("content-length") ?? NaN);
+  if (!timed.response.headers.has("content-encoding") && length > maxBytes) {
+    await timed.cancel();
+    throw tooLarge(maxBytes, status);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await timed.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await timed.cancel();
+      throw tooLarge(maxBytes, status);
+    }
+    chunks.push(value);
+  }
+  return decodeUtf8Chunks(chunks);
 }

@@ -77,6 +77,7 @@ const REASONS: Readonly<Record<number, string>> = {
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",
+  511: "Network Authentication Required",
   529: "Overloaded",
 };
 
@@ -136,6 +137,8 @@ function kindFor(status: number, d: ErrorDetails): ErrorKind {
     case 503:
     case 529:
       return "overloaded";
+    case 511: // Network Authentication Required: a captive portal
+      return "html_page";
   }
   if (status >= 500 && status < 600) return "server";
   if (status >= 400 && status < 500) return "invalid_request";

@@ -32,6 +32,7 @@ import {
 import { collectStream } from "./collect.ts";
 import {
   abortedError,
+  bodyLimits,
   collectSecrets,
   fetchOk,
   htmlPageError,
@@ -39,6 +40,7 @@ import {
   parseJsonBody,
   redactedError,
   requestHeaders,
+  responseByteLimit,
   sseEventDecoder,
   sseOrWholeDecoder,
   textEvents,
@@ -239,7 +241,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
   const send = async (
     path: string,
-    init: { method: "GET" | "POST"; body?: unknown; accept?: "stream"; signal?: AbortSignal },
+    init: {
+      method: "GET" | "POST";
+      body?: unknown;
+      accept?: "stream";
+      signal?: AbortSignal;
+      whole?: boolean;
+    },
     call: CallOptions,
   ): Promise<TimedResponse> => {
     return await fetchOk(
@@ -254,7 +262,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: init.signal,
       },
-      fetchOptions(call),
+      // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
+      init.whole ? { ...fetchOptions(call), headersWithBody: true } : fetchOptions(call),
       { provider: name, secrets },
     );
   };
@@ -270,7 +279,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
    * label, decides: proxies send event streams as `application/json`, whole messages or `{"type":"error"}` bodies
    * as `text/event-stream`, login pages as 200.
    */
-  const bodyDecoder = (response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array> => {
+  const bodyDecoder = (
+    response: Response,
+    emit: (event: StreamEvent) => void,
+    progress?: () => void,
+  ): PushDecoder<Uint8Array> => {
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
     return sseOrWholeDecoder({
@@ -278,6 +291,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       requestId,
       rateLimit,
       redact: redactSecrets,
+      progress,
       events: () => createAnthropicEventDecoder(emit, { provider: name, requestId, rateLimit }),
       html: (redacted) => htmlError(redacted, response, requestId),
       // A whole message (the server ignored `stream: true`) or an error body.
@@ -289,8 +303,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const eventsOf = (
     open: (signal: AbortSignal) => Promise<TimedResponse>,
     call: CallOptions,
+    maxTokens: number | undefined,
   ): ReadableStream<StreamEvent> =>
-    eventPump({ provider: name, open, decoder: bodyDecoder, toError: (error) => named(error, call) });
+    eventPump({
+      provider: name,
+      open,
+      decoder: bodyDecoder,
+      toError: (error) => named(error, call),
+      ...bodyLimits(fetchOptions(call), maxTokens, baseUrl),
+    });
 
   /** An event-stream body already read (and redacted) as decoded events. */
   const sseTextEvents = (
@@ -307,9 +328,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     htmlPageError({
       name,
       text,
-      response,
+      status: response.status,
       requestId,
-      hint: "A proxy, captive portal or web UI answered: check the base URL (it has no /v1).",
+      hint: "check the base URL (ANTHROPIC_BASE_URL has no /v1)",
     });
 
   const countCache = new Map<string, Promise<number>>();
@@ -363,17 +384,18 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         const timed = await send("/v1/messages", {
           method: "POST",
           body: encodeAnthropicRequest(request, { stream: false }),
+          whole: true,
         }, call);
         const response = timed.response;
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
           // A server that streamed although it was not asked to.
-          return await collect(eventsOf(() => Promise.resolve(timed), call));
+          return await collect(eventsOf(() => Promise.resolve(timed), call, request.maxTokens));
         }
         const requestId = requestIdOf(response.headers);
         let decoded: ReturnType<typeof decodeAnthropicResponse>;
         try {
-          const text = redactSecrets(await timed.text());
+          const text = redactSecrets(await timed.text(responseByteLimit(request.maxTokens)));
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
             return await collect(sseTextEvents(text, requestId, parseRateLimitHeaders(response.headers)));
@@ -409,15 +431,19 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     },
 
     stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
-      return eventsOf((signal) => {
-        requireKey();
-        return send("/v1/messages", {
-          method: "POST",
-          body: encodeAnthropicRequest(request, { stream: true }),
-          accept: "stream",
-          signal,
-        }, call);
-      }, call);
+      return eventsOf(
+        (signal) => {
+          requireKey();
+          return send("/v1/messages", {
+            method: "POST",
+            body: encodeAnthropicRequest(request, { stream: true }),
+            accept: "stream",
+            signal,
+          }, call);
+        },
+        call,
+        request.maxTokens,
+      );
     },
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {

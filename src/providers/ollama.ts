@@ -49,11 +49,13 @@ import {
 } from "./ollama_codec.ts";
 import {
   abortedError,
+  bodyLimits,
   collectSecrets,
   fetchOk,
   parseJsonBody,
   redactedError,
   requestHeaders,
+  responseByteLimit,
   textEvents,
   unifiedResponse,
   withCall,
@@ -119,10 +121,13 @@ interface Transport {
   readonly secrets: readonly string[];
   /** Replaces the secrets in a text (built once). */
   readonly redact: Redactor;
-  /** Send a request; an HTTP error status throws. The body is read through the returned TimedResponse. */
+  /**
+   * Send a request; an HTTP error status throws. The body is read through the returned TimedResponse. `whole`: a
+   * non-streamed generation (its headers come with the answer).
+   */
   open(
     path: string,
-    init: { method: string; body?: unknown; signal?: AbortSignal },
+    init: { method: string; body?: unknown; signal?: AbortSignal; whole?: boolean },
     call: CallOptions,
   ): Promise<TimedResponse>;
   named(error: unknown, call: CallOptions, model?: string): SwebenchError;
@@ -189,7 +194,7 @@ function makeTransport(options: {
 
   const open = async (
     path: string,
-    init: { method: string; body?: unknown; signal?: AbortSignal },
+    init: { method: string; body?: unknown; signal?: AbortSignal; whole?: boolean },
     call: CallOptions,
   ): Promise<TimedResponse> => {
     const fetchInit: RequestInit = { method: init.method, headers: getHeaders, signal: init.signal };
@@ -197,7 +202,10 @@ function makeTransport(options: {
       fetchInit.headers = postHeaders;
       fetchInit.body = JSON.stringify(init.body);
     }
-    return await fetchOk(`${baseUrl}${path}`, fetchInit, withCall(baseFetchOptions, call), {
+    const fetchOptions = withCall(baseFetchOptions, call);
+    // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
+    if (init.whole) fetchOptions.headersWithBody = true;
+    return await fetchOk(`${baseUrl}${path}`, fetchInit, fetchOptions, {
       provider: name,
       secrets: safeSecrets,
     });
@@ -313,7 +321,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
   ): Promise<TimedResponse> => {
     const numCtx = await planNumCtx(request, call);
     const body = encodeOllamaRequest(request, { stream, numCtx });
-    return await transport.open("/api/chat", { method: "POST", body, signal }, call);
+    return await transport.open("/api/chat", { method: "POST", body, signal, whole: !stream }, call);
   };
 
   const provider: Provider = {
@@ -330,7 +338,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
       }
       try {
         const timed = await post(request, false, call);
-        const text = transport.redact(await timed.text());
+        const text = transport.redact(await timed.text(responseByteLimit(request.maxTokens)));
         if (isJsonLines(text)) {
           // A server or proxy that streams although `stream: false` was sent: the lines are the answer.
           const events = textEvents(text, (emit) =>
@@ -363,6 +371,11 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
             createOllamaEventDecoder(emit, { provider: name, model: request.model }),
           ),
         toError: (error) => transport.named(error, call, request.model),
+        ...bodyLimits(
+          { idleTimeoutMs: call.idleTimeoutMs ?? options.timeouts?.idleTimeoutMs },
+          request.maxTokens,
+          transport.baseUrl,
+        ),
       });
     },
 

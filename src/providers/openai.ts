@@ -27,6 +27,7 @@ import { collectStream } from "./collect.ts";
 import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./openai_codec.ts";
 import {
   abortedError,
+  bodyLimits,
   collectSecrets,
   fetchOk,
   htmlPageError,
@@ -35,6 +36,7 @@ import {
   parseJsonBody,
   redactedError,
   requestHeaders,
+  responseByteLimit,
   sseEventDecoder,
   sseOrWholeDecoder,
   textEvents,
@@ -45,6 +47,9 @@ import {
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./openai_codec.ts";
+
+/** What to check when a web page answers instead of the API. */
+const HTML_HINT = "check the base URL (OpenAI-compatible APIs end in /v1)";
 
 /** The official API's base URL. */
 export const OPENAI_DEFAULT_BASE_URL: string = "https://api.openai.com/v1";
@@ -158,7 +163,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     return await fetchOk(
       chatUrl,
       { method: "POST", headers: stream ? streamHeaders : plainHeaders, body, signal },
-      fetchOptions(call),
+      // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
+      { ...fetchOptions(call), headersWithBody: !stream },
       { provider: name, secrets },
     );
   };
@@ -168,7 +174,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
    * streams as `application/json` or `application/x-ndjson`, whole completions or `{"error": ...}` as
    * `text/event-stream`, login pages as 200.
    */
-  const bodyDecoder = (response: Response, emit: (event: StreamEvent) => void): PushDecoder<Uint8Array> => {
+  const bodyDecoder = (
+    response: Response,
+    emit: (event: StreamEvent) => void,
+    progress?: () => void,
+  ): PushDecoder<Uint8Array> => {
     const requestId = requestIdOf(response.headers);
     const rateLimit = parseRateLimitHeaders(response.headers);
     // The start event gets the request id and rate-limit snapshot of the headers.
@@ -178,16 +188,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       requestId,
       rateLimit,
       redact: redactSecrets,
+      progress,
       events: () => createOpenAIEventDecoder(withMeta, { provider: name }),
       html: (redacted) =>
-        htmlPageError({
-          name,
-          text: redacted,
-          response,
-          requestId,
-          hint:
-            "A proxy, captive portal or web UI answered: check the base URL (OpenAI-compatible APIs end in /v1).",
-        }),
+        htmlPageError({ name, text: redacted, status: response.status, requestId, hint: HTML_HINT }),
       // A whole completion (the server ignored `stream: true`) or an error object.
       decodeWhole: (redacted) => decodeOpenAIResponse(JSON.parse(redacted)),
     });
@@ -197,8 +201,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   const eventsOf = (
     open: (signal: AbortSignal) => Promise<TimedResponse>,
     call: CallOptions,
+    maxTokens: number | undefined,
   ): ReadableStream<StreamEvent> =>
-    eventPump({ provider: name, open, decoder: bodyDecoder, toError: (error) => failure(error, call) });
+    eventPump({
+      provider: name,
+      open,
+      decoder: bodyDecoder,
+      toError: (error) => failure(error, call),
+      ...bodyLimits(fetchOptions(call), maxTokens, baseUrl),
+    });
 
   const provider: Provider = {
     name,
@@ -222,9 +233,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         const response = timed.response;
         const type = response.headers.get("content-type") ?? "";
         if (/event-stream/i.test(type)) {
-          return await collect(eventsOf(() => Promise.resolve(timed), call));
+          return await collect(eventsOf(() => Promise.resolve(timed), call, request.maxTokens));
         }
-        const text = redactSecrets(await timed.text());
+        const text = redactSecrets(await timed.text(responseByteLimit(request.maxTokens)));
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -239,6 +250,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
             text,
             status: response.status,
             requestId: requestIdOf(response.headers),
+            hint: HTML_HINT,
           });
         }
         const decoded = decodeOpenAIResponse(json);
@@ -256,7 +268,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     },
 
     stream(request: UnifiedRequest, call: CallOptions = {}): ReadableStream<StreamEvent> {
-      return eventsOf((signal) => post(request, true, call, signal), call);
+      return eventsOf((signal) => post(request, true, call, signal), call, request.maxTokens);
     },
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {

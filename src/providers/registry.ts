@@ -67,15 +67,22 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
 };
 
 /**
- * Default transport timeouts: headers within 10 minutes (a non-streamed answer arrives whole, after the generation;
- * 30 for Ollama, which may run on a CPU), at most 2 minutes of silence inside a streamed body (a stalled stream is a
- * retryable timeout), 30 minutes per call in all. Per-call options and `timeouts` override them.
+ * Default transport timeouts, sized for real providers:
+ * - connect: the response headers of a streamed call (and of model lists and token counts) within 2 minutes
+ *   (they come within seconds; a long prompt or a queue may take a minute). A non-streamed answer's headers come
+ *   only with the finished answer, so for it the total timeout is the wait instead.
+ * - idle: 5 minutes without data in a body, keep-alive pings not counting as data (a reasoning model may think
+ *   for minutes before its first token; a stream that only pings ends after that).
+ * - total: 10 minutes per call, body included (as OpenAI's and Anthropic's own SDKs), enough for a long answer.
+ * Ollama (local, maybe a CPU, calls queued behind each other): 10 minutes connect, 5 idle, 60 total.
+ * Per-call options and `timeouts` override them (the CLI: `--connect-timeout`, `--idle-timeout`,
+ * `--total-timeout` and the config file's fields of the same names).
  */
 export const DEFAULT_TIMEOUTS: Readonly<
   Record<"remote" | "local", Required<NonNullable<ProviderOptions["timeouts"]>>>
 > = {
-  remote: { connectTimeoutMs: 600_000, idleTimeoutMs: 120_000, totalTimeoutMs: 1_800_000 },
-  local: { connectTimeoutMs: 1_800_000, idleTimeoutMs: 300_000, totalTimeoutMs: 3_600_000 },
+  remote: { connectTimeoutMs: 120_000, idleTimeoutMs: 300_000, totalTimeoutMs: 600_000 },
+  local: { connectTimeoutMs: 600_000, idleTimeoutMs: 300_000, totalTimeoutMs: 3_600_000 },
 };
 
 /** Options of {@linkcode createProvider}. */

@@ -25,6 +25,55 @@ import type { CostFn } from "./types.ts";
 /** A decoded answer before the provider adds its name and the latency. */
 export type DecodedResponse = Omit<UnifiedResponse, "latencyMs" | "provider">;
 
+/** Bytes of a success body allowed per token of max tokens (JSON escaping, one SSE envelope per token, pings). */
+export const RESPONSE_BYTES_PER_TOKEN = 1024;
+/** The least a success body may be, whatever the max tokens (16 MiB). */
+export const RESPONSE_BYTES_FLOOR: number = 16 * 2 ** 20;
+/** Max tokens assumed for a request without them. */
+const TOKENS_WITHOUT_MAX = 32_768;
+
+/**
+ * The most a success body of a call with `maxTokens` may be: 1 KiB per token (a streamed token costs one SSE
+ * envelope of 100-400 bytes; a whole answer's JSON escaping at most a few bytes per character), at least 16 MiB;
+ * a call without max tokens is sized as 32,768 tokens. A larger body fails the call as a `server` error before it
+ * is read whole (a 200 MB answer must not take gigabytes of memory).
+ *
+ * @example
+ * ```ts
+ * import { responseByteLimit } from "./transport.ts";
+ * responseByteLimit(4096); // 16 MiB (the floor)
+ * responseByteLimit(64_000); // 62.5 MiB
+ * ```
+ */
+export function responseByteLimit(maxTokens: number | undefined): number {
+  const tokens = maxTokens !== undefined && Number.isFinite(maxTokens) && maxTokens > 0
+    ? maxTokens
+    : TOKENS_WITHOUT_MAX;
+  return Math.max(RESPONSE_BYTES_FLOOR, Math.ceil(tokens) * RESPONSE_BYTES_PER_TOKEN);
+}
+
+/**
+ * The limits `eventPump` enforces on a streamed body: the idle timeout (keep-alives only), the byte cap of
+ * {@linkcode responseByteLimit}, and the origin for messages.
+ *
+ * @example
+ * ```ts
+ * import { bodyLimits } from "./transport.ts";
+ * bodyLimits({ idleTimeoutMs: 300_000 }, 4096, "https://api.openai.com/v1"); // { idleTimeoutMs: 300000, maxBytes: 16777216, origin: "https://api.openai.com" }
+ * ```
+ */
+export function bodyLimits(
+  fetchOptions: { idleTimeoutMs?: number },
+  maxTokens: number | undefined,
+  baseUrl: string,
+): { idleTimeoutMs?: number; maxBytes: number; origin: string } {
+  return {
+    idleTimeoutMs: fetchOptions.idleTimeoutMs,
+    maxBytes: responseByteLimit(maxTokens),
+    origin: new URL(baseUrl).origin,
+  };
+}
+
 /** Header names whose values are credentials (redacted from errors like the API key). */
 export const SECRET_HEADER: RegExp = /authorization|api[-_]?key|token|secret|cookie/i;
 
@@ -202,23 +251,33 @@ export function redactedError(
 }
 
 /**
- * The `server` error of a body that should be JSON and is not.
+ * The error of a body that should be JSON and is not: an HTML page (a proxy's or captive portal's login page
+ * answering 2xx) is {@linkcode htmlPageError}; anything else a `server` error.
  *
  * @example
  * ```ts
  * import { invalidJsonError } from "./transport.ts";
- * invalidJsonError({ name: "openai", what: "the response", text: "<html>" }).message; // "openai: the response is not valid JSON."
+ * invalidJsonError({ name: "openai", what: "the response", text: "not json" }).message; // "openai: the response is not valid JSON."
+ * invalidJsonError({ name: "openai", what: "the response", text: "<html>", status: 200 }).kind; // "html_page"
  * ```
  */
 export function invalidJsonError(
-  options: { name: string; what: string; text: string; status?: number; requestId?: string },
+  options: { name: string; what: string; text: string; status?: number; requestId?: string; hint?: string },
 ): SwebenchError {
+  if (looksLikeHtml(options.text) && (options.status === undefined || options.status < 300)) {
+    return htmlPageError({ ...options, status: options.status ?? 200 });
+  }
   return new SwebenchError("server", `${options.name}: ${options.what} is not valid JSON.`, {
     provider: options.name,
     status: options.status,
     body: options.text.slice(0, 2048),
     requestId: options.requestId,
   });
+}
+
+/** The text starts (after a BOM and whitespace) with `<`: a web page, not an API's JSON or event stream. */
+function looksLikeHtml(text: string): boolean {
+  return /^\ufeff?\s*</.test(text);
 }
 
 /**
@@ -306,8 +365,23 @@ export function textEvents(
  * const decoder = sseEventDecoder(createOpenAIEventDecoder((e) => console.log(e), { provider: "openai" }));
  * ```
  */
-export function sseEventDecoder(events: PushDecoder<SseEvent>): PushDecoder<Uint8Array> {
-  return chainPushDecoders((sse) => createSseParser(sse), events);
+export function sseEventDecoder(
+  events: PushDecoder<SseEvent>,
+  progress?: () => void,
+): PushDecoder<Uint8Array> {
+  if (progress === undefined) return chainPushDecoders((sse) => createSseParser(sse), events);
+  // Every event but a ping is data (a thinking delta too, which gives no unified event); comments are no events.
+  const counted: PushDecoder<SseEvent> = {
+    push(event) {
+      if (event.event !== "ping") progress();
+      events.push(event);
+    },
+    end: () => events.end(),
+    get done() {
+      return events.done;
+    },
+  };
+  return chainPushDecoders((sse) => createSseParser(sse), counted);
 }
 
 /**
@@ -341,10 +415,13 @@ export function sseOrWholeDecoder(options: {
   events: () => PushDecoder<SseEvent>;
   html: (redacted: string) => SwebenchError;
   decodeWhole: (redacted: string) => DecodedResponse;
+  /** Told about data that gives no unified event (see `eventPump`). */
+  progress?: () => void;
 }): PushDecoder<Uint8Array> {
   const { emit } = options;
   return sniffingDecoder({
-    stream: () => sseEventDecoder(options.events()),
+    progress: options.progress,
+    stream: () => sseEventDecoder(options.events(), options.progress),
     whole: (text, first) => {
       const redacted = options.redact(text);
       if (first === "<") {
@@ -366,32 +443,54 @@ export function sseOrWholeDecoder(options: {
 }
 
 /**
- * A 200 HTML page (proxy login, captive portal, a web UI at the base URL) instead of the API's answer.
+ * A web page instead of the API's answer. Answered with a success status (a proxy's login page, a captive portal,
+ * a web UI at the base URL), it is kind `html_page`: the network or the base URL is wrong for every call, so the
+ * run stops, nothing is retried and nothing is recorded as done. Answered with an error status, a `server` error.
  *
  * @example
  * ```ts
  * import { htmlPageError } from "./transport.ts";
- * const e = htmlPageError({ name: "openai", text: "<title>Login</title>", response: new Response(""), requestId: undefined, hint: "Check the base URL." });
+ * const e = htmlPageError({ name: "openai", text: "<title>Login</title>", status: 200, hint: "check the base URL" });
+ * e.kind; // "html_page"
  * ```
  */
 export function htmlPageError(
-  options: { name: string; text: string; response: Response; requestId: string | undefined; hint: string },
+  options: {
+    name: string;
+    text: string;
+    status: number;
+    requestId?: string;
+    /** What else to check, in lower case, e.g. "check the base URL (it ends in /v1)". */
+    hint?: string;
+  },
 ): SwebenchError {
-  const { name, text, response } = options;
+  const { name, text, status } = options;
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
-  return new SwebenchError(
-    "server",
-    `${name}: the server answered ${response.status} with an HTML page${
-      title ? ` ("${title}")` : ""
-    }, not an event stream.`,
-    {
-      provider: name,
-      status: response.status,
-      body: text.slice(0, 2048),
-      requestId: options.requestId,
-      hint: options.hint,
-    },
-  );
+  const page = `an HTML page${title ? ` ("${title}")` : ""}`;
+  if (status >= 200 && status < 300) {
+    return new SwebenchError(
+      "html_page",
+      `${name}: got ${page} with status ${status} instead of the API's answer: a proxy or login page is in the way`,
+      {
+        provider: name,
+        status,
+        body: text.slice(0, 2048),
+        requestId: options.requestId,
+        hint:
+          `Log in to the network (captive portal) or fix the proxy${
+            options.hint ? `, or ${options.hint}` : ""
+          }; ` +
+          "then re-run the same command (nothing was recorded as done).",
+      },
+    );
+  }
+  return new SwebenchError("server", `${name}: the server answered ${status} with ${page}.`, {
+    provider: name,
+    status,
+    body: text.slice(0, 2048),
+    requestId: options.requestId,
+    hint: options.hint,
+  });
 }
 
 /**

@@ -330,9 +330,7 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
         },
       );
     }
-    const waitSignal = context.stopSignal
-      ? AbortSignal.any([context.signal, context.stopSignal])
-      : context.signal;
+    const waitSignal = waitSignalOf(context);
     try {
       const label = `${context.instanceId}, ${provider.name}:${model}`;
       return { budget, reservation: await budget.reserveWhenFree(estimate, label, waitSignal) };
@@ -361,7 +359,11 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
     };
     let permit;
     try {
-      permit = await limiter.acquire(Math.max(0, context.promptTokens) + (maxTokens ?? 0), context.signal);
+      // A wait for the limiter (a 429 pause of the key) ends at the first Ctrl-C: nothing was sent yet.
+      permit = await limiter.acquire(
+        Math.max(0, context.promptTokens) + (maxTokens ?? 0),
+        waitSignalOf(context),
+      );
     } catch (e) {
       unbook(false);
       throw e;
@@ -450,7 +452,8 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       if (context.stopSignal?.aborted) throw interruptedError(context.stopSignal, "retry");
       stats.retries++;
       context.onRetry?.({ attempt: count.attempts, error: err, waitMs: decision.waitMs });
-      await wait(decision.waitMs, context.signal);
+      // The wait before a retry ends at the first Ctrl-C too (no new attempt would start after it).
+      await wait(decision.waitMs, waitSignalOf(context));
     }
   };
 
@@ -519,6 +522,14 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
     return out;
   };
   return resilient;
+}
+
+/**
+ * The signal that ends a wait of this call (budget room, the limiter, the pause before a retry): the abort of the
+ * call, or the stop of the run (first Ctrl-C, SIGTERM), after which no new attempt starts anyway.
+ */
+function waitSignalOf(context: CallContext): AbortSignal {
+  return context.stopSignal ? AbortSignal.any([context.signal, context.stopSignal]) : context.signal;
 }
 
 function providerName(state: EntryState): string {

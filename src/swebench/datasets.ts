@@ -234,6 +234,10 @@ export interface LoadOptions {
   onProgress?: (event: HfProgress) => void;
   /** Re-download even when cached (`dataset fetch --refresh`). */
   refresh?: boolean;
+  /** Milliseconds to wait for each Hugging Face response's headers (default 30 000; 0 = no limit). */
+  connectTimeoutMs?: number;
+  /** Milliseconds a Hugging Face response body may stall (default 60 000; 0 = no limit). */
+  idleTimeoutMs?: number;
 }
 
 /** What `swebench dataset fetch` reports. */
@@ -288,6 +292,8 @@ export async function fetchDataset(ref: DatasetRef, options: LoadOptions = {}): 
     onProgress: options.onProgress,
     refresh: options.refresh,
     displayName: displayName(ref),
+    connectTimeoutMs: options.connectTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
   });
   return {
     id: ref.id!,

@@ -24,9 +24,9 @@ export interface HfOptions {
   fetch?: typeof fetch;
   /** Aborts listing and downloads. */
   signal?: AbortSignal;
-  /** Milliseconds to wait for response headers (default 30 000). */
+  /** Milliseconds to wait for response headers (default 30 000; 0 = no limit). */
   connectTimeoutMs?: number;
-  /** Milliseconds allowed between two body chunks of a download (default 60 000). */
+  /** Milliseconds allowed between two body chunks, of a listing or a download (default 60 000; 0 = no limit). */
   idleTimeoutMs?: number;
   /** The dataset name as the user typed it, for the offline hint (`swebench dataset fetch <name>`). */
   displayName?: string;
@@ -232,7 +232,7 @@ export async function listParquetFiles(
   const apiUrl = `${endpoint}/api/datasets/${enc}/parquet/default/${encodeURIComponent(split)}`;
   const res = await hubFetch(apiUrl, id, options);
   if (res.ok) {
-    const body = await readJson(res, apiUrl);
+    const body = await readJson(res, apiUrl, id, options);
     if (Array.isArray(body) && body.length > 0 && body.every((u) => typeof u === "string")) {
       return body.map((u: string, i: number) => {
         const url = new URL(u, endpoint + "/").href;
@@ -296,7 +296,7 @@ async function listTree(id: string, options: HfOptions): Promise<TreeEntry[]> {
       await res.body?.cancel();
       throw statusError(id, res.status, url, options);
     }
-    const body = await readJson(res, url);
+    const body = await readJson(res, url, id, options);
     if (!Array.isArray(body)) {
       throw new SwebenchError("server", `Hugging Face tree listing of "${id}" is not a JSON array`);
     }
@@ -324,16 +324,97 @@ function safeName(name: string): string {
   return cleaned || "data.parquet";
 }
 
-async function readJson(res: Response, url: string): Promise<unknown> {
-  const text = await res.text();
+/** A listing's JSON body, read under the idle timeout (a body that stalls after the headers never hangs). */
+async function readJson(res: Response, url: string, id: string, options: HfOptions): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBody(res, url, id, options));
   try {
     return JSON.parse(text);
   } catch {
+    if (/^\ufeff?\s*</.test(text)) throw htmlPage(res.status, url, text);
     throw new SwebenchError("server", `Hugging Face returned invalid JSON for ${new URL(url).pathname}`, {
       status: res.status,
       body: text.slice(0, 500),
+      hint: offlineHint(options),
     });
   }
+}
+
+/** A web page where the hub's API or a file should be: a proxy or a captive portal's login (kind `html_page`). */
+function htmlPage(status: number, url: string, text: string): SwebenchError {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, " ").trim().slice(0, 200);
+  return new SwebenchError(
+    "html_page",
+    `got an HTML page${title ? ` ("${title}")` : ""} from ${
+      new URL(url).host
+    } (status ${status}) instead of ` +
+      "Hugging Face's answer: a proxy or login page is in the way",
+    {
+      status,
+      body: text.slice(0, 500),
+      hint:
+        "Log in to the network (captive portal) or fix the proxy, or check HF_ENDPOINT; then run the same " +
+        "command again (nothing was cached).",
+    },
+  );
+}
+
+/** The whole body, each read under the idle timeout and the caller's signal; a stall is a `timeout` error. */
+async function readBody(res: Response, url: string, id: string, options: HfOptions): Promise<Uint8Array> {
+  if (res.body === null) return new Uint8Array(0);
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = () => reader.cancel().catch(() => {});
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for (;;) {
+      if (idleMs > 0) {
+        timer = setTimeout(() => {
+          stalled = true;
+          reader.cancel().catch(() => {});
+        }, idleMs);
+      }
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        if (options.signal?.aborted) {
+          throw new SwebenchError("interrupted", "Download interrupted", { cause: e });
+        }
+        throw new SwebenchError("connection", `The answer of ${new URL(url).host} for "${id}" was cut`, {
+          cause: e,
+          hint: offlineHint(options),
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (options.signal?.aborted) throw new SwebenchError("interrupted", "Download interrupted");
+      if (stalled) {
+        throw new SwebenchError(
+          "timeout",
+          `${new URL(url).host} stopped sending its answer for "${id}" (no data for ${
+            Math.round(idleMs / 1000)
+          } s after ${size} bytes)`,
+          { hint: `Retry later, or raise --idle-timeout. ${offlineHint(options)}` },
+        );
+      }
+      if (chunk.done) break;
+      chunks.push(chunk.value);
+      size += chunk.value.byteLength;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 function authError(id: string, status: number, options: HfOptions): SwebenchError {
@@ -418,10 +499,13 @@ async function hubFetch(url: string, id: string, options: HfOptions): Promise<Re
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, options.connectTimeoutMs ?? 30_000);
+    const connectMs = options.connectTimeoutMs ?? 30_000;
+    const timer = connectMs > 0
+      ? setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, connectMs)
+      : undefined;
     let res: Response;
     try {
       res = await doFetch(current, { headers, redirect: "manual", signal: controller.signal });
@@ -435,9 +519,7 @@ async function hubFetch(url: string, id: string, options: HfOptions): Promise<Re
       throw new SwebenchError(
         timedOut ? "timeout" : "connection",
         timedOut
-          ? `No answer from ${host} within ${
-            options.connectTimeoutMs ?? 30_000
-          } ms while fetching dataset "${id}"`
+          ? `No answer from ${host} within ${Math.round(connectMs / 1000)} s while fetching dataset "${id}"`
           : `Could not reach ${host} to fetch dataset "${id}": ${e instanceof Error ? e.message : String(e)}`,
         { cause: e, hint: offlineHint(options) },
       );
@@ -478,12 +560,14 @@ async function downloadFile(
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   let idleTimedOut = false;
   const reader = res.body!.getReader();
+  const idleMs = options.idleTimeoutMs ?? 60_000;
   const armIdle = () => {
     clearTimeout(idleTimer);
+    if (idleMs <= 0) return;
     idleTimer = setTimeout(() => {
       idleTimedOut = true;
       reader.cancel().catch(() => {});
-    }, options.idleTimeoutMs ?? 60_000);
+    }, idleMs);
   };
   try {
     try {
@@ -522,10 +606,10 @@ async function downloadFile(
     if (idleTimedOut) {
       throw new SwebenchError(
         "timeout",
-        `Download of ${file.name} for "${id}" stalled after ${written} bytes`,
-        {
-          hint: offlineHint(options),
-        },
+        `Download of ${file.name} for "${id}" stalled: no data for ${
+          Math.round(idleMs / 1000)
+        } s after ${written} bytes`,
+        { hint: `Retry later, or raise --idle-timeout. ${offlineHint(options)}` },
       );
     }
     if (expected !== undefined && written !== expected) {
@@ -536,6 +620,11 @@ async function downloadFile(
       );
     }
     if (!(await looksLikeParquet(out, written))) {
+      const head = new Uint8Array(Math.min(written, 4096));
+      await out.seek(0, Deno.SeekMode.Start);
+      await readFull(out, head);
+      const text = new TextDecoder().decode(head);
+      if (/^\ufeff?\s*</.test(text)) throw htmlPage(res.status, file.url, text);
       throw new SwebenchError("server", `Downloaded ${file.name} for "${id}" is not a parquet file`, {
         hint: "Check HF_ENDPOINT: it must point to a Hugging Face hub (or mirror).",
       });

@@ -38,7 +38,7 @@ import type { FinishReason, TokenUsage } from "../core/response.ts";
 /**
  * Failures that say nothing about the instance (the run was stopped, the key or account or permissions were
  * wrong, a wait for a rate-limit reset was too long, the provider rejected a request the settings made, such as
- * a `--max-tokens` above the model's limit): the instance is not done, and a re-run sends it again without
+ * a `--max-tokens` above the model's limit, a web page answered instead of the API): the instance is not done, and a re-run sends it again without
  * `--retry-failed`. None of them was billed.
  */
 export const RUN_LEVEL_KINDS: ReadonlySet<string> = new Set([
@@ -52,7 +52,29 @@ export const RUN_LEVEL_KINDS: ReadonlySet<string> = new Set([
   "budget",
   "model_not_found",
   "rate_limit",
+  "html_page",
 ]);
+
+/**
+ * The most characters of one model output a run-log record keeps (1 MiB of characters: about 250,000 tokens,
+ * more than any model's answer). A longer output is cut there; the record says its whole length (`outputChars`).
+ */
+export const MAX_LOGGED_OUTPUT = 1_048_576;
+
+/**
+ * The `output` fields of a run-log record for `content`: whole, or cut at {@linkcode MAX_LOGGED_OUTPUT} characters
+ * with the whole length.
+ *
+ * @example
+ * ```ts
+ * import { loggedOutput } from "@swebench/runner";
+ * loggedOutput("diff --git ..."); // { output: "diff --git ..." }
+ * ```
+ */
+export function loggedOutput(content: string): { output: string; outputChars?: number } {
+  if (content.length <= MAX_LOGGED_OUTPUT) return { output: content };
+  return { output: content.slice(0, MAX_LOGGED_OUTPUT), outputChars: content.length };
+}
 
 /** One line of the predictions file (the SWE-bench harness format). */
 export interface Prediction {
@@ -119,8 +141,10 @@ export interface RunLogRecord {
   patchStatus?: string;
   /** Why the patch has that status. */
   patchReasons?: string[];
-  /** The full model output. */
+  /** The model output: whole up to {@linkcode MAX_LOGGED_OUTPUT} characters, else its start (see `outputChars`). */
   output?: string;
+  /** The length of the whole output in characters, when `output` holds only its start. */
+  outputChars?: number;
   /** ISO time the attempt started. */
   startedAt: string;
   /** ISO time the attempt ended. */

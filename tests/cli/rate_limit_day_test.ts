@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startOpenAISim } from "../simulator/mod.ts";
-import { goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
+import { generateArgs, goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
 
 const { lines: rows, instances } = await realRows("lite-test.jsonl", 12);
 const KEY = "sk-test-daily-limit-00000";
@@ -20,7 +20,7 @@ Deno.test("a 429 with Retry-After of a day: quota stop, exit 3, '24 h', nothing 
   const { dir, data } = await tempDataset(rows);
   const out = `${dir}/p.jsonl`;
   const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` };
-  const args = ["generate", "-p", "openai", "-m", "gpt-4o-mini", "-d", data, "-o", out, "-y"];
+  const args = generateArgs("openai", "gpt-4o-mini", data, out, "-y");
   const r = await runCli(args, { env });
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /asks to wait 24 h, until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);

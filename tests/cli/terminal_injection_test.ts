@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startOpenAISim } from "../simulator/mod.ts";
-import { runCli } from "./helpers.ts";
+import { generateArgs, runCli } from "./helpers.ts";
 
 const KEY = "sk-test-injection-0000000";
 const EVIL = "bad\x1b]0;PWNED-TITLE\x07\x1b[2J request\r\x9b31m\x07\x00\x7f\u0085";
@@ -31,24 +31,16 @@ Deno.test("a server's error text is printed without terminal control, with and w
   const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` };
   const dir = await Deno.makeTempDir();
   for (const verbose of [[], ["-v"]]) {
-    const r = await runCli(
-      [
-        ...verbose,
-        "generate",
-        "-p",
-        "openai",
-        "-m",
-        "gpt-4o-mini",
-        "-d",
-        "sample",
-        "-n",
-        "1",
-        "-o",
-        `${dir}/p${verbose.length}.jsonl`,
-        "-y",
-      ],
-      { env },
+    const args = generateArgs(
+      "openai",
+      "gpt-4o-mini",
+      "sample",
+      `${dir}/p${verbose.length}.jsonl`,
+      "-n",
+      "1",
+      "-y",
     );
+    const r = await runCli([...verbose, ...args], { env });
     assert.equal(r.code, 4, r.stderr); // the instance failed (invalid_request)
     assertClean(r.stderr, `stderr${verbose.length ? " (-v)" : ""}`);
     assertClean(r.stdout, "stdout");

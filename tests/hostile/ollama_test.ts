@@ -130,7 +130,7 @@ Deno.test("ollama: plain 200 bodies that are not an answer throw the right kind"
       body: "<html><title>Open WebUI</title></html>",
       contentType: "text/html",
     }),
-    "server",
+    "html_page",
   );
   failed(await generateFrom("ollama", { body: '{"model":"m","message":{"content":"tru' }), "server");
   failed(

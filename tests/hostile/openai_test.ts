@@ -280,7 +280,7 @@ Deno.test("openai: plain 200 bodies that are not a completion throw the right ki
       body: "<html><head><title>Proxy Login</title></head></html>",
       contentType: "text/html",
     }),
-    "server",
+    "html_page",
   );
   failed(await generateFrom("openai", { body: '{"choices":[{"message":{"content":"trunc' }), "server");
   failed(await generateFrom("openai", { body: '{"object":"list","data":[]}' }), "server");
@@ -315,7 +315,7 @@ Deno.test("openai: an event-stream label on a JSON body (whole completion, error
     body: "\uFEFF\r\n<!DOCTYPE html><html><head><title>Sign in · Proxy</title></head></html>",
     contentType: "text/event-stream",
   });
-  assert.match(streamError(html, "server").message, /HTML page \("Sign in · Proxy"\)/);
+  assert.match(streamError(html, "html_page").message, /HTML page \("Sign in · Proxy"\)/);
 });
 
 Deno.test("openai: content as an array of parts (Mistral): text parts are the text, thinking parts are not", async () => {

@@ -56,8 +56,10 @@ Deno.test("permission: OS-level denial, wrapped errors and everything else", () 
   const os = permissionError(
     new Deno.errors.PermissionDenied("Permission denied (os error 13): open '/root/x'"),
   );
-  assert.equal(os?.kind, "permission");
-  assert.match(os!.message, /operating system denied/);
+  // The OS refusing (EACCES) is a plain I/O error of the path (exit 2), not a Deno flag to add.
+  assert.equal(os?.kind, "usage");
+  assert.match(os!.message, /operating system denied access: .*\/root\/x/);
+  assert.doesNotMatch(os!.hint, /--allow/);
   const wrapped = new TypeError("fetch failed", {
     cause: new Deno.errors.NotCapable(
       'Requires net access to "example.com:443", run again with the --allow-net flag',

@@ -398,7 +398,7 @@ Deno.test("ollama: showModel and ollamaVersion", async () => {
   );
   await assertRejectsKind(
     listRunning({ fetch: () => Promise.resolve(new Response("<html>", { status: 200 })) }),
-    "server",
+    "html_page",
   );
 });
 
