@@ -285,12 +285,17 @@ export function exitCodeOf(s: RunSummary): number {
 
 /** Print the human summary of a run. */
 export function printSummary(s: RunSummary, output: string, runLog: string): void {
+  const done = `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
+    (s.alreadyDone ? `, ${s.alreadyDone} already done` : "") +
+    (s.notStarted ? `, ${s.notStarted} not started` : "") + ` in ${formatDuration(s.wallMs)}`;
+  if (s.ok + s.failed + s.skipped + s.notStarted === 0 && s.alreadyDone > 0 && !s.stoppedBy) {
+    out(done);
+    out("Nothing to do: --retry-failed redoes failed instances, --overwrite starts fresh.");
+    out(`Predictions: ${output}`);
+    return;
+  }
   const patches = Object.entries(s.patches).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
-  out(
-    `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
-      (s.alreadyDone ? `, ${s.alreadyDone} already done` : "") +
-      (s.notStarted ? `, ${s.notStarted} not started` : "") + ` in ${formatDuration(s.wallMs)}`,
-  );
+  out(done);
   out(`Patches: ${patches}`);
   out(
     `Tokens: ${s.promptTokens.toLocaleString("en-US")} prompt + ${

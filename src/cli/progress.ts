@@ -58,7 +58,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
       `, ${inFlight} running, ${costUnknown ? "cost unknown" : formatUsd(cost)}, ${tps} tok/s, ETA ${eta}`;
   };
   const draw = (force = false) => {
-    if (ui.quiet) return;
+    if (ui.quiet || total === 0) return; // nothing to run (all done before): no "0/0 done" line
     if (tty) {
       write("stderr", `\r\x1b[2K${fitLine(line())}`);
     } else {

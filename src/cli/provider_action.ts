@@ -261,12 +261,16 @@ async function initWizard(
     models.sort((a, b) => Number(!!b.entry) - Number(!!a.entry) || a.id.localeCompare(b.id));
     const choice = await p.select({
       message: "Default model",
-      initialValue: models.some((m) => m.id === resolved.model) ? resolved.model : models[0].id,
+      // The current default, or its dated snapshot (`claude-sonnet-4-5` -> `claude-sonnet-4-5-20250929`).
+      initialValue: (models.find((m) => m.id === resolved.model) ??
+        models.find((m) => m.id.startsWith(`${resolved.model}-`)) ?? models[0]).id,
       options: models.slice(0, 60).map((m) => ({
         value: m.id,
         label: stripControl(m.id),
         hint: m.entry?.inputPerMTok !== undefined
-          ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${m.entry.contextWindow ?? "?"} ctx`
+          ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${
+            m.entry.contextWindow?.toLocaleString("en-US") ?? "?"
+          } ctx`
           : undefined,
       })),
     });
@@ -375,6 +379,13 @@ export async function providerModels(
   });
   if (flags.json) {
     out(JSON.stringify({ provider: name, models: rows }, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) {
+    out(`${name} lists no models.`);
+    if (r.kind === "ollama") {
+      info(style.dim("Download one with `swebench provider pull <model>` (or `ollama pull`)."));
+    }
     return 0;
   }
   const usd = (v?: number) => (v === undefined ? "?" : `$${v}`);

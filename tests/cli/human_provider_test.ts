@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import denoJson from "../../deno.json" with { type: "json" };
 import { closedPort, runCli } from "./helpers.ts";
 import { assertOnTerminal, assertPiped } from "./human.ts";
+import { startOllamaSim } from "../simulator/mod.ts";
 import { SIM_KEY, startSimWorld } from "./sim_env.ts";
 import { runInTerminal } from "./terminal.ts";
 
@@ -87,6 +88,17 @@ Deno.test("human output: provider list|models|test|init|pull against the simulat
       assertOnTerminal(tty, 0, { cols, fit: true }, /openai/, /sk-\.\.\.cdef/);
       assert.ok(!tty.raw.includes(SIM_KEY));
     }
+    // --no-color and NO_COLOR hold on a terminal too.
+    for (
+      const [args, extra] of [[["--no-color", "provider", "list"], {}], [["provider", "list"], {
+        NO_COLOR: "1",
+      }]] as const
+    ) {
+      const plain = await term([...args], 100, undefined, extra);
+      assertOnTerminal(plain, 0, {}, /openai/);
+      // deno-lint-ignore no-control-regex
+      assert.doesNotMatch(plain.raw, /\x1b\[[0-9;]*m/, `colour despite ${args[0]} ${JSON.stringify(extra)}`);
+    }
   });
 
   await t.step("provider models: the live list joined with the catalog", async () => {
@@ -102,6 +114,14 @@ Deno.test("human output: provider list|models|test|init|pull against the simulat
       );
     }
     assertPiped(await run(["provider", "models", "nope"]), 2, /unknown provider "nope"/, /openai, anthropic/);
+    // An Ollama with nothing pulled: said in words, with the way to get a model, not an empty table.
+    await using empty = await startOllamaSim({ models: [] });
+    assertPiped(
+      await run(["provider", "models", "ollama"], { OLLAMA_HOST: empty.url }),
+      0,
+      /ollama lists no models/,
+      /provider pull/,
+    );
     assertPiped(
       await run(["provider", "models", "openai"], { OPENAI_API_KEY: "", OPENAI_BASE_URL: "" }),
       3,
@@ -169,13 +189,20 @@ Deno.test("human output: provider list|models|test|init|pull against the simulat
       2,
       /standard input was empty/,
     );
-    // The wizard: key (hidden), model picked from the live list, a test call, saved.
+    // The wizard: key (hidden), model picked from the live list (Enter keeps the default), a test call, saved.
+    const list = JSON.parse((await run(["provider", "list", "--json"])).stdout);
+    const defaultModel: string = list.providers.find((p: { name: string }) => p.name === "anthropic").model;
     const wizard = await term(["provider", "init", "anthropic"], 100, [
       ["API key", `${SIM_KEY}\r`],
       ["Default model", "\r"],
     ], { ANTHROPIC_API_KEY: "" });
     assertOnTerminal(wizard, 0, {}, /Saved anthropic to .*\(mode 0600\), key sk-\.\.\.cdef/, /ok: /);
     assert.ok(!wizard.raw.includes(SIM_KEY), "the key is shown while typed");
+    const saved = JSON.parse(await Deno.readTextFile(`${world.home}/.config/swebench-runner/config.json`));
+    assert.ok(
+      saved.providers.anthropic.model.startsWith(defaultModel),
+      `Enter picked ${saved.providers.anthropic.model}, not the default ${defaultModel}`,
+    );
   });
 
   await t.step("provider pull: progress, then the model", async () => {

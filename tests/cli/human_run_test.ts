@@ -61,7 +61,8 @@ Deno.test("human output: generate, compare and report", async (t) => {
     assert.match(r.stderr, /5\/5 done/);
     assert.doesNotMatch(r.stdout, /Plan:|\d+\/\d+ done/, "plan and progress belong on stderr");
     const again = await run(["generate", "-p", "openai", "-d", LITE_DEV, "-n", "5", "-o", "p5.jsonl"]);
-    assertPiped(again, 0, /5 already done/);
+    assertPiped(again, 0, /5 already done/, /Nothing to do/);
+    assert.doesNotMatch(again.stderr, /0\/0 done/);
     // On a narrow terminal the live line is redrawn in place, never wider than the screen.
     const tty = await term([
       "generate",
