@@ -55,7 +55,9 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
       (failed ? `, ${style.red(`${failed} failed`)}` : "") +
       (skipped ? `, ${skipped} skipped` : "") +
       (retries ? `, ${retries} retries` : "") +
-      `, ${inFlight} running, ${costUnknown ? "cost unknown" : formatUsd(cost)}, ${tps} tok/s, ETA ${eta}`;
+      `, ${inFlight} running, ${costUnknown ? "cost unknown" : formatUsd(cost)}, ${
+        tps.toLocaleString("en-US")
+      } tok/s, ETA ${eta}`;
   };
   const draw = (force = false) => {
     if (ui.quiet || total === 0) return; // nothing to run (all done before): no "0/0 done" line

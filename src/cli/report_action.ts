@@ -40,7 +40,7 @@ export function reportTable(models: ModelReport[]): string {
       m.patches.invalid ?? 0,
       m.failed,
       formatUsd(m.costUsd) + (m.costUnknown ? "+?" : ""),
-      m.promptTokens + m.completionTokens,
+      (m.promptTokens + m.completionTokens).toLocaleString("en-US"),
       Math.round(m.latencyP50Ms),
       Math.round(m.latencyP95Ms),
       m.retries,
@@ -75,7 +75,10 @@ export async function reportAction(
     loaded = await readRunLogs(paths);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new SwebenchError("usage", `run log not found: ${(e as Error).message}`, {
+      // Name the file (Deno's message is "No such file or directory (os error 2): readfile '...'").
+      const missing = [];
+      for (const p of paths) if (!await Deno.stat(p).then(() => true, () => false)) missing.push(p);
+      throw new SwebenchError("usage", `run log not found: ${missing.join(", ") || (e as Error).message}`, {
         hint: "Run logs sit beside the predictions: <predictions>.runlog.jsonl",
       });
     }

@@ -170,7 +170,9 @@ Deno.test("human output: generate, compare and report", async (t) => {
     }
     assertPiped(await run(["report", ...outputs, "--html", "r.html"]), 0, /Report: r\.html/);
     assert.match(await Deno.readTextFile(`${world.home}/r.html`), /^<!doctype html>/);
-    assertPiped(await run(["report", "nope.runlog.jsonl"]), 2, /run log not found/, /beside the predictions/);
+    const missing = await run(["report", "nope.runlog.jsonl"]);
+    assertPiped(missing, 2, /run log not found: nope\.runlog\.jsonl/, /beside the predictions/);
+    assert.doesNotMatch(missing.stderr, /os error/);
     await Deno.writeTextFile(`${world.home}/empty.runlog.jsonl`, "");
     assertPiped(await run(["report", "empty.runlog.jsonl"]), 2, /no run-log records/);
     assertPiped(await run(["report"]), 2, /missing required argument/);
