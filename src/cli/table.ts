@@ -122,8 +122,8 @@ function blocks(head: string[], rows: string[][], width: number, bold: boolean):
 
 /**
  * Render rows as a table that fits the terminal: boxed on a colour terminal, plain columns otherwise (no padding
- * at the line ends). When it is too wide, left-aligned text columns (other than the first) are wrapped at spaces;
- * when that is not enough, each row is printed as a block of `header value` pairs.
+ * at the line ends). When it is too wide, the boxes go first, then left-aligned text columns (other than the first)
+ * are wrapped at spaces; when that is not enough, each row is printed as a block of `header value` pairs.
  *
  * @example
  * ```ts
@@ -144,6 +144,8 @@ export function renderTable(
   const tableWidth = (t: string) => Math.max(0, ...t.split("\n").map(visibleWidth));
   const total = tableWidth(natural);
   if (total <= width) return natural;
+  // Borders cost three columns per column: a plain table may fit where a boxed one does not.
+  if (boxed) return renderTable(head, rows, align, { width, boxed: false });
   // Column widths and the fixed overhead (borders, padding, gaps) around them.
   const widths = head.map((h, i) => Math.max(visibleWidth(h), ...cells.map((r) => visibleWidth(r[i] ?? ""))));
   const overhead = total - widths.reduce((a, b) => a + b, 0);
