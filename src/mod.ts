@@ -29,6 +29,9 @@ export {
   type CallFn,
   type CallResult,
   directCall,
+  MAX_REQUEUE_WAIT_MS,
+  type ModelOutput,
+  REQUEUE_ROUNDS,
   runBatch,
   type RunBatchOptions,
 } from "./generate/runner.ts";

@@ -12,6 +12,7 @@ import { type ChainEntry, createResilientCall, type ResilienceStats } from "../r
 import type { Spend } from "../swebench/predictions.ts";
 import { providerBudget } from "./budget_setup.ts";
 import { env } from "./env.ts";
+import { plural } from "./output.ts";
 import { parseProviderModel } from "./options.ts";
 import { formatUsd } from "./progress.ts";
 import { reservationFor, type Target } from "./run_setup.ts";
@@ -53,12 +54,24 @@ export function resilienceLines(s: ResilienceStats): string[] {
   if (s.rateLimited) {
     lines.push(`Rate limited: ${s.rateLimited} response(s) were 429; the limiter paused the key`);
   }
-  if (s.fallbacks) {
-    const by = Object.entries(s.answeredBy).map(([k, v]) => `${v} by ${k}`).join(", ");
-    lines.push(`Fallbacks: ${s.fallbacks} (${by})`);
-  }
+  if (s.fallbacks) lines.push(`Fallbacks: ${plural(s.fallbacks, "move")} to a later model of the chain`);
+  // One line per endpoint: how often its breaker opened, why last, and its state now.
+  const byEndpoint = new Map<string, { opened: number; reason?: string; state: string }>();
   for (const c of s.breakerChanges) {
-    lines.push(`Circuit ${c.endpoint}: ${c.from} -> ${c.to}${c.reason ? ` (${c.reason})` : ""}`);
+    const e = byEndpoint.get(c.endpoint) ?? { opened: 0, state: c.from };
+    if (c.to === "open") {
+      e.opened++;
+      e.reason = c.reason ?? e.reason;
+    }
+    e.state = c.to;
+    byEndpoint.set(c.endpoint, e);
+  }
+  for (const [endpoint, e] of byEndpoint) {
+    lines.push(
+      `Circuit ${endpoint}: opened ${e.opened} time(s)${
+        e.reason ? ` (last: ${e.reason})` : ""
+      }; now ${e.state}`,
+    );
   }
   if (s.keys.length > 1) {
     for (const k of s.keys) {

@@ -7,18 +7,14 @@ import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
 import { readRunLogs, summarizeRunLog } from "../generate/report.ts";
 import { runBatch } from "../generate/runner.ts";
-import {
-  checkPredictionsPath,
-  defaultPredictionsPath,
-  openPredictions,
-  readRunLog,
-  spendOf,
-} from "../swebench/predictions.ts";
+import { rowHashes } from "../swebench/manifest.ts";
+import { defaultPredictionsPath, readRunLog, runLogPathFor, spendOf } from "../swebench/predictions.ts";
+import { fileOf, guardOutputs, openOutputs, runOutputs, type RunSettings } from "./outputs.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { resolveTimeouts } from "./timeouts.ts";
-import { datasetFiles, exitCodeOf, interruptHandlers } from "./generate_action.ts";
+import { datasetFiles, exitCodeOf, interruptHandlers, stopHint } from "./generate_action.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
@@ -69,6 +65,25 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       hint: "Compare different models.",
     });
   }
+  const rows = await rowHashes(instances);
+  const settingsOf = (t: Target): RunSettings => ({
+    temperature: flags.temperature,
+    maxTokens: flags.maxTokens,
+    ref,
+    rows,
+    chain: [t],
+  });
+  // Refused before anything is sent or written: a path not ours to write, a file holding another model or other
+  // generation settings.
+  const runs = [];
+  for (const [i, t] of targets.entries()) {
+    runs.push(
+      await guardOutputs(runOutputs(outputs[i], [t], ref), settingsOf(t), {
+        overwrite: !!flags.overwrite,
+        protect: datasetFiles(ref),
+      }),
+    );
+  }
   const counts = targets.map(() => new Map<string, number>());
   const plans = targets.map((t, i) =>
     planFor(t, instances, { maxTokens: flags.maxTokens, counts: counts[i] })
@@ -112,9 +127,10 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   }
   // One budget for every model of the comparison, across runs: what earlier runs of these files spent counts.
   const before = [];
-  for (const o of outputs) {
-    const { logPath } = await checkPredictionsPath(o, { protect: datasetFiles(ref) });
-    if (!flags.overwrite) before.push(spendOf(await readRunLog(logPath).catch(() => [])));
+  for (const run of runs) {
+    if (!flags.overwrite) {
+      before.push(spendOf(await readRunLog(runLogPathFor(fileOf(run[0]))).catch(() => [])));
+    }
   }
   const spentBefore = addSpends(before);
   const budget = createSharedBudget(flags.maxCost, spentBefore);
@@ -125,11 +141,12 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   try {
     for (const [i, t] of targets.entries()) {
       if (!flags.json) info(style.bold(`\n== ${label(t)}`));
-      const writer = await openPredictions(outputs[i], {
+      const files = await openOutputs(runs[i], settingsOf(t), {
         overwrite: !!flags.overwrite,
         retryFailed: !!flags.retryFailed,
         protect: datasetFiles(ref),
       });
+      const writer = files.primary;
       const progress = createProgress();
       try {
         const { call } = buildCall({ primary: t, fallbacks: [], flags: {}, budget, spentBefore });
@@ -151,6 +168,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
           signal: controller.signal,
           stopSignal: stopController.signal,
           onEvent: (e) => progress.onEvent(e),
+          onAnswer: (a) => files.reported(`${a.provider}:${a.model}`, a.reportedModel),
+          hintFor: (err) => stopHint([t], err),
           maxCostUsd: flags.maxCost,
         });
         summaries.push(s);
@@ -159,7 +178,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
         if (s.stoppedBy === "interrupted" || s.stoppedBy === "budget") break;
       } finally {
         progress.close();
-        await writer.close();
+        await files.close();
       }
     }
   } finally {
@@ -169,7 +188,9 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   const { records } = await readRunLogs(logs);
   const ids = new Set(instances.map((x) => x.instance_id));
   const models = summarizeRunLog(records.filter((r) => ids.has(r.instance_id)));
-  if (flags.report) await writeHtmlReport(flags.report, models, `compare: ${ref.label} (${ref.split})`);
+  if (flags.report) {
+    await writeHtmlReport(flags.report, models, { title: `compare: ${ref.label} (${ref.split})` });
+  }
   if (flags.json) {
     out(JSON.stringify(
       {

@@ -248,7 +248,8 @@ export interface ResolvedProvider {
   sources: { apiKey?: Source; baseUrl: Source; model: Source };
 }
 
-function hostOf(url: string): string {
+/** The host name of a URL (the text itself when it is not a URL). */
+export function hostOf(url: string): string {
   try {
     return new URL(url).hostname;
   } catch {
@@ -329,4 +330,25 @@ export function missingKeyError(p: ResolvedProvider): SwebenchError {
     ? `Set ${p.keyEnv} (export ${p.keyEnv}=...) or run \`swebench provider init ${p.name}\`.`
     : `Run \`swebench provider init ${p.name}\` to store a key.`;
   return new SwebenchError("config", `${p.name}: no API key found`, { hint: how, provider: p.name });
+}
+
+/**
+ * What to do about a rejected key (401/403 authentication), naming the variable the provider reads even when no key
+ * was sent (an OpenAI-compatible `--base-url` needs none unless the server asks for one).
+ */
+export function authHint(p: ResolvedProvider): string {
+  const init = `\`swebench provider init ${p.name}\``;
+  const where = p.sources.apiKey === "env" && p.keyEnv
+    ? `the key in ${p.keyEnv}`
+    : p.sources.apiKey === "file"
+    ? "the key stored in the config file"
+    : undefined;
+  if (where) {
+    return `The server at ${hostOf(p.baseUrl)} rejected ${where}: check it${
+      p.keyEnv && p.sources.apiKey !== "env" ? ` (or set ${p.keyEnv})` : ""
+    }, or store another with ${init}.`;
+  }
+  return `No key was sent and the server at ${hostOf(p.baseUrl)} asks for one: ${
+    p.keyEnv ? `set ${p.keyEnv} (export ${p.keyEnv}=...) or run ${init}` : `run ${init} to store one`
+  }.`;
 }

@@ -3,27 +3,36 @@
  *
  * @module
  */
-import { SwebenchError } from "../core/mod.ts";
+import { ERROR_KINDS, SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
 import { runBatch } from "../generate/runner.ts";
+import { manifestPathFor, rowHashes } from "../swebench/manifest.ts";
 import {
-  checkPredictionsPath,
   defaultPredictionsPath,
-  openPredictions,
   readPredictions,
   readRunLog,
+  runLogPathFor,
   spendOf,
 } from "../swebench/predictions.ts";
-import { configPath, loadConfig } from "./config.ts";
+import {
+  fileOf,
+  guardOutputs,
+  labelOf,
+  modelNameOf,
+  openOutputs,
+  runOutputs,
+  type RunSettings,
+} from "./outputs.ts";
+import { authHint, configPath, loadConfig } from "./config.ts";
 import { resolveTimeouts } from "./timeouts.ts";
 import { env } from "./env.ts";
 import type { GenerateFlags } from "./generate.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, style, ui, warn } from "./output.ts";
+import { info, out, plural, style, ui } from "./output.ts";
 import { createProgress, formatDuration, formatUsd } from "./progress.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
-import { checkPriced, createSharedBudget, describeEarlierSpend } from "./budget_setup.ts";
+import { addSpends, checkPriced, createSharedBudget, describeEarlierSpend } from "./budget_setup.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
 import {
   checkMaxTokens,
@@ -32,6 +41,7 @@ import {
   loadSelection,
   planFor,
   setupTarget,
+  type Target,
 } from "./run_setup.ts";
 
 /** Run `generate`; returns the exit code. */
@@ -49,28 +59,42 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     requireKey: !flags.dryRun, // a dry run sends nothing, so it needs no key
     timeouts: flags,
   });
-  const fallbacks = [];
+  const fallbacks: Target[] = [];
   for (const f of fallbackSpecs) {
     fallbacks.push(
       await setupTarget(f.provider, { config, model: f.model, requireKey: !flags.dryRun, timeouts: flags }),
     );
   }
-  checkPriced([target, ...fallbacks], flags.maxCost !== undefined);
-  checkMaxTokens([target, ...fallbacks], flags.maxTokens);
+  const chain = [target, ...fallbacks];
+  checkPriced(chain, flags.maxCost !== undefined);
+  checkMaxTokens(chain, flags.maxTokens);
   const { ref, instances } = await loadSelection(flags, resolveTimeouts(flags, config));
   const isGold = target.resolved.kind === "gold";
-  const modelLabel = isGold ? "gold" : target.model;
-  const output = flags.output ?? defaultPredictionsPath(modelLabel, ref.label, ref.split);
+  const output = flags.output ?? defaultPredictionsPath(modelNameOf(target), ref.label, ref.split);
   const protect = datasetFiles(ref);
   const codeContext = contextReport(ref, instances, { gold: isGold });
+  const settings: RunSettings = {
+    temperature: flags.temperature,
+    maxTokens: flags.maxTokens,
+    ref,
+    rows: await rowHashes(instances),
+    chain,
+  };
+  // One file per model (a fallback's answers go to its own). Nothing is written, and nothing sent, when a path is
+  // not ours to write or a file holds another model or other generation settings.
+  const outputs = await guardOutputs(runOutputs(output, chain, ref), settings, {
+    overwrite: !!flags.overwrite,
+    protect,
+  });
 
   if (flags.dryRun) {
-    const { logPath } = await checkPredictionsPath(output, { protect });
-    const before = flags.overwrite ? undefined : spendOf(await readRunLog(logPath).catch(() => []));
-    const dryBudget = createSharedBudget(flags.maxCost, before);
-    const predicted = await readPredictions(output).then((p) => new Set(p.map((x) => x.instance_id))).catch(
-      () => new Set<string>(),
-    );
+    const predicted = new Set<string>();
+    const before = [];
+    for (const o of outputs) {
+      for (const p of await readPredictions(o.path).catch(() => [])) predicted.add(p.instance_id);
+      if (!flags.overwrite) before.push(spendOf(await readRunLog(runLogPathFor(fileOf(o))).catch(() => [])));
+    }
+    const dryBudget = createSharedBudget(flags.maxCost, flags.overwrite ? undefined : addSpends(before));
     const todo = flags.overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));
     const plan = planFor(target, todo, { maxTokens: flags.maxTokens });
     const doc = {
@@ -89,7 +113,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     };
     if (flags.json) out(JSON.stringify(doc, null, 2));
     else {
-      for (const l of describePlan(`${target.resolved.name}:${target.model}`, plan, doc.alreadyDone)) out(l);
+      for (const l of describePlan(labelOf(target), plan, doc.alreadyDone)) out(l);
       if (!isGold) out(contextLine(codeContext));
       const earlier = describeEarlierSpend(dryBudget, output);
       if (earlier) out(earlier);
@@ -99,51 +123,27 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     return 0;
   }
 
-  const writer = await openPredictions(output, {
+  const files = await openOutputs(outputs, settings, {
     overwrite: !!flags.overwrite,
     retryFailed: !!flags.retryFailed,
     protect,
   });
-  for (const w of writer.warnings) warn(w);
-  if (writer.repairs.predictions || writer.repairs.runLog) {
-    info(
-      `repaired a torn last line left by an earlier crash (${
-        writer.repairs.predictions + writer.repairs.runLog
-      } bytes)`,
-    );
-  }
-  const others = [...writer.models].filter((m) => m !== modelLabel);
-  if (others.length) {
-    await writer.close();
-    throw new SwebenchError(
-      "usage",
-      `${output} holds predictions of ${others.join(", ")}, not ${modelLabel}`,
-      {
-        hint: "Resuming would mix two models in one file: choose another -o, or --overwrite to start fresh.",
-      },
-    );
-  }
-  // --max-cost covers every run of this file: what earlier runs spent (run log) is booked from the start.
-  const budget = createSharedBudget(flags.maxCost, writer.priorSpend);
+  const writer = files.primary;
+  // --max-cost covers every run of these files: what earlier runs spent (their run logs) is booked from the start.
+  const priorSpend = addSpends([...files.writers.values()].map((w) => w.priorSpend));
+  const budget = createSharedBudget(flags.maxCost, priorSpend);
   let summary: RunSummary;
   const knownTokens = new Map<string, number>();
   // From here on the lock is held: SIGINT, SIGTERM and SIGHUP stop the run cleanly (files closed, lock released).
   const { controller, stopController, listen } = interruptHandlers();
   const stopListening = listen();
   try {
-    const todo = instances.filter((i) => !writer.done.has(i.instance_id));
+    const done = (id: string) => [...files.writers.values()].some((w) => w.done.has(id));
+    const todo = instances.filter((i) => !done(i.instance_id));
     if (!isGold && todo.length > 0) {
       const plan = planFor(target, todo, { maxTokens: flags.maxTokens, counts: knownTokens });
       if (!flags.json) {
-        for (
-          const l of describePlan(
-            `${target.resolved.name}:${target.model}`,
-            plan,
-            instances.length - todo.length,
-          )
-        ) {
-          info(l);
-        }
+        for (const l of describePlan(labelOf(target), plan, instances.length - todo.length)) info(l);
         info(contextLine(codeContext));
         const earlier = describeEarlierSpend(budget, output);
         if (earlier) info(earlier);
@@ -156,13 +156,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       });
       if (!go) return 0;
     }
-    const { call, stats } = buildCall({
-      primary: target,
-      fallbacks,
-      flags,
-      budget,
-      spentBefore: writer.priorSpend,
-    });
+    const { call, stats } = buildCall({ primary: target, fallbacks, flags, budget, spentBefore: priorSpend });
     const progress = createProgress();
     try {
       summary = await runBatch({
@@ -170,8 +164,9 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         call,
         providerName: target.resolved.name,
         model: target.model,
-        modelNameOrPath: modelLabel,
+        modelNameOrPath: modelNameOf(target),
         writer,
+        fallbackOutputs: files.fallbacks,
         concurrency: flags.concurrency,
         maxTokens: flags.maxTokens,
         temperature: flags.temperature,
@@ -183,6 +178,8 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         signal: controller.signal,
         stopSignal: stopController.signal,
         onEvent: (e) => progress.onEvent(e),
+        onAnswer: (a) => files.reported(`${a.provider}:${a.model}`, a.reportedModel),
+        hintFor: (err) => stopHint(chain, err),
         maxCostUsd: flags.maxCost,
       });
     } finally {
@@ -190,12 +187,17 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     }
     const extra = stats();
     const code = exitCodeOf(summary);
+    const predictionFiles = Object.fromEntries(
+      outputs.filter((o, i) => i === 0 || summary.answersByModel[o.label]).map((o) => [o.label, o.path]),
+    );
     if (flags.json) {
       out(
         JSON.stringify(
           {
             output,
             runLog: writer.runLogPath,
+            manifest: manifestPathFor(fileOf(outputs[0])),
+            predictionFiles,
             exitCode: code,
             ...codeContext,
             ...summary,
@@ -206,13 +208,13 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         ),
       );
     } else {
-      printSummary(summary, output, writer.runLogPath);
+      printSummary(summary, output, writer.runLogPath, predictionFiles);
       for (const line of extra.lines) out(line);
     }
     return code;
   } finally {
     stopListening();
-    await writer.close();
+    await files.close();
   }
 }
 
@@ -276,6 +278,20 @@ export function interruptHandlers(): {
   return { controller, stopController, listen };
 }
 
+/**
+ * A hint for an error that stopped a run, specific to the target it came from: the variable that holds the key
+ * (even when none was sent), the command that lists the models.
+ */
+export function stopHint(targets: readonly Target[], err: SwebenchError): string | undefined {
+  const target = targets.find((t) => t.resolved.name === err.provider) ?? targets[0];
+  if (err.kind === "authentication" && err.status !== 403) return authHint(target.resolved);
+  if (err.kind === "model_not_found" && err.hint === ERROR_KINDS.model_not_found.hint) {
+    return `${target.resolved.name} does not serve "${target.model}": \`swebench provider models ${target.resolved.name}\` ` +
+      "lists the models it has; pass one with -m.";
+  }
+  return undefined;
+}
+
 /** Exit code of a finished run (DESIGN §6). */
 export function exitCodeOf(s: RunSummary): number {
   if (s.stoppedBy) return s.stopExitCode ?? 1;
@@ -284,7 +300,12 @@ export function exitCodeOf(s: RunSummary): number {
 }
 
 /** Print the human summary of a run. */
-export function printSummary(s: RunSummary, output: string, runLog: string): void {
+export function printSummary(
+  s: RunSummary,
+  output: string,
+  runLog: string,
+  files: Record<string, string> = {},
+): void {
   const done = `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
     (s.alreadyDone ? `, ${s.alreadyDone} already done` : "") +
     (s.notStarted ? `, ${s.notStarted} not started` : "") + ` in ${formatDuration(s.wallMs)}`;
@@ -308,7 +329,15 @@ export function printSummary(s: RunSummary, output: string, runLog: string): voi
   if (s.retries) out(`Retries: ${s.retries}`);
   const kinds = Object.entries(s.failuresByKind).map(([k, v]) => `${v} ${k}`).join(", ");
   if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
-  out(`Predictions: ${output}`);
+  const answers = Object.entries(s.answersByModel);
+  if (
+    answers.length > 1 || answers.some(([label]) => files[label] !== undefined && files[label] !== output)
+  ) {
+    // Fallback models answered: each model's patches are in its own file.
+    out("Answers by model:");
+    for (const [label, n] of answers) out(`  ${label}: ${n} in ${files[label] ?? output}`);
+  } else out(`Predictions: ${output}`);
+  if (s.requeued) out(`Queued again after a transient failure: ${plural(s.requeued, "time")}`);
   if (s.stoppedBy === "budget") {
     // The figures (spent before, this run, left) are on the Budget line below.
     out(style.yellow(

@@ -105,8 +105,10 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
           break;
         case "instance-done":
           if (e.status !== "skipped") inFlight--;
-          if (e.status === "ok") done++;
-          else if (e.status === "failed") {
+          if (e.status === "ok") {
+            done++;
+            if (e.answeredBy && ui.verbose) above(`${e.instanceId}: answered by ${e.answeredBy}`);
+          } else if (e.status === "failed") {
             failed++;
             above(`${style.red("failed")} ${e.instanceId}: ${e.errorKind}: ${e.message}`);
           } else {
@@ -116,6 +118,15 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
           if (e.costUsd === undefined && e.status === "ok") costUnknown = true;
           cost += e.costUsd ?? 0;
           tokens += e.usage?.totalTokens ?? 0;
+          break;
+        case "instance-requeued":
+          inFlight--;
+          above(
+            `${style.yellow("queued again")} ${e.instanceId} after ${e.errorKind} (${
+              e.message.split("\n")[0]
+            }): ` +
+              `another try in ${formatDuration(e.waitMs)} (round ${e.round} of ${e.rounds})`,
+          );
           break;
         case "instance-cancelled":
           inFlight--;

@@ -6,6 +6,8 @@
 import { SwebenchError } from "../core/mod.ts";
 import { type ModelReport, readRunLogs, summarizeRunLog } from "../generate/report.ts";
 import type { GlobalFlags } from "./options.ts";
+import { manifestPathFor, readManifest, type RunManifest } from "../swebench/manifest.ts";
+import { runLogPathFor } from "../swebench/predictions.ts";
 import { info, out, warn } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderHtmlReport } from "./report_html.ts";
@@ -18,6 +20,7 @@ export function reportTable(models: ModelReport[]): string {
     [
       "model",
       "instances",
+      "answers",
       "patches",
       "valid",
       "repaired",
@@ -33,6 +36,7 @@ export function reportTable(models: ModelReport[]): string {
     models.map((m) => [
       m.label,
       m.instances,
+      m.ok + (m.fallbacks ? ` (${m.fallbacks} as fallback)` : ""),
       m.patchesProduced,
       m.patches.valid ?? 0,
       m.patches.repaired ?? 0,
@@ -45,7 +49,7 @@ export function reportTable(models: ModelReport[]): string {
       Math.round(m.latencyP95Ms),
       m.retries,
     ]),
-    ["left", ...new Array(12).fill("right")],
+    ["left", ...new Array(13).fill("right")],
   );
 }
 
@@ -53,15 +57,112 @@ export function reportTable(models: ModelReport[]): string {
 export async function writeHtmlReport(
   path: string,
   models: ModelReport[],
-  title?: string,
-  evaluation?: ScoredReport,
+  options: { title?: string; evaluation?: ScoredReport; manifests?: readonly ManifestEntry[] } = {},
 ): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeTextFile(
     tmp,
-    renderHtmlReport(models, { title, generatedAt: new Date().toISOString(), evaluation }),
+    renderHtmlReport(models, {
+      title: options.title,
+      generatedAt: new Date().toISOString(),
+      evaluation: options.evaluation,
+      settings: (options.manifests ?? []).map((m) => ({
+        file: m.predictions,
+        lines: manifestLines(m.manifest),
+      })),
+    }),
   );
   await Deno.rename(tmp, path);
+}
+
+/** A manifest found beside a run log. */
+export interface ManifestEntry {
+  /** The predictions file it describes. */
+  predictions: string;
+  /** The manifest path. */
+  path: string;
+  manifest: RunManifest;
+}
+
+/** The predictions file a run log belongs to (`x.jsonl.runlog.jsonl` -> `x.jsonl`). */
+export function predictionsOfRunLog(runLog: string): string | undefined {
+  return runLog.endsWith(".runlog.jsonl") ? runLog.slice(0, -".runlog.jsonl".length) : undefined;
+}
+
+/** The manifest as a few lines for a person. */
+export function manifestLines(m: RunManifest): string[] {
+  const g = m.generation;
+  const short = (h: string | undefined) => (h ?? "").slice(0, 12);
+  const lines = [
+    `tool: ${m.tool?.name} ${m.tool?.version}`,
+    `model: ${g.provider}:${g.model}` +
+    (m.reportedModels?.some((r) => r !== g.model)
+      ? ` (the API reported ${m.reportedModels.join(", ")})`
+      : "") +
+    (m.endpoint?.kind === "gold" ? " (offline)" : `, ${m.endpoint?.kind} API at ${m.endpoint?.baseUrlHost}`) +
+    (m.role === "fallback" ? `, fallback for ${m.fallbackFor}` : ""),
+    `generation: temperature ${g.temperature ?? "not set"}, max tokens ${g.maxTokens}, stop ${
+      g.stop?.length ? g.stop.map((x) => JSON.stringify(x)).join(" ") : "none"
+    }, prompt template v${g.promptTemplate?.version} (sha256 ${
+      short(g.promptTemplate?.sha256)
+    }), context ${g.context}`,
+    `dataset: ${g.dataset}, split ${g.split}, ${m.rows?.count} row(s) (sha256 ${short(m.rows?.sha256)})`,
+  ];
+  if ((m.fallbackChain?.length ?? 0) > 1) {
+    const files = m.fallbackFiles ?? {};
+    lines.push(
+      `fallback chain: ${
+        m.fallbackChain.map((l, i) => (i > 0 && files[l] ? `${l} (answers in ${files[l]})` : l)).join(" -> ")
+      }`,
+    );
+  }
+  for (const n of m.notes ?? []) lines.push(`note: ${n}`);
+  const runs = m.runs ?? [];
+  if (runs.length > 0) {
+    lines.push(
+      `runs: ${runs.length} (first ${runs[0].startedAt}${
+        runs.length > 1 ? `, last ${runs.at(-1)!.startedAt}` : ""
+      })`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The run logs to report and the manifests beside them: the given logs, plus the run logs of the fallback models a
+ * manifest names (their answers are in their own files), when they exist.
+ */
+export async function collectRunLogs(
+  paths: readonly string[],
+): Promise<{ logs: string[]; added: string[]; manifests: ManifestEntry[] }> {
+  const logs = [...paths];
+  const added: string[] = [];
+  const manifests: ManifestEntry[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < logs.length; i++) {
+    const predictions = predictionsOfRunLog(logs[i]);
+    if (predictions === undefined || seen.has(predictions)) continue;
+    seen.add(predictions);
+    let manifest: RunManifest | undefined;
+    try {
+      manifest = await readManifest(predictions);
+    } catch (e) {
+      warn((e as Error).message);
+      continue;
+    }
+    if (manifest === undefined) continue;
+    manifests.push({ predictions, path: manifestPathFor(predictions), manifest });
+    const dir = predictions.includes("/") ? predictions.slice(0, predictions.lastIndexOf("/") + 1) : "";
+    for (const file of Object.values(manifest.fallbackFiles ?? {})) {
+      const log = runLogPathFor(dir + file);
+      if (logs.includes(log)) continue;
+      if (await Deno.stat(log).then(() => true, () => false)) {
+        logs.push(log);
+        added.push(log);
+      }
+    }
+  }
+  return { logs, added, manifests };
 }
 
 /** `report`. */
@@ -70,9 +171,10 @@ export async function reportAction(
   flags: { html?: string; json?: true; results?: string[] },
   _globals: GlobalFlags,
 ): Promise<number> {
+  const { logs, added, manifests } = await collectRunLogs(paths);
   let loaded;
   try {
-    loaded = await readRunLogs(paths);
+    loaded = await readRunLogs(logs);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       // Name the file (Deno's message is "No such file or directory (os error 2): readfile '...'").
@@ -91,15 +193,27 @@ export async function reportAction(
   }
   if (loaded.badLines) warn(`${loaded.badLines} malformed line(s) skipped`);
   const models = summarizeRunLog(loaded.records);
-  const evaluation = await loadScored(paths, models, flags.results ?? []);
+  const evaluation = await loadScored(logs, models, flags.results ?? []);
   if (!flags.json) { for (const n of evaluation.notes) info(n); }
-  if (flags.html) await writeHtmlReport(flags.html, models, undefined, evaluation);
+  const answersByModel = Object.fromEntries(models.map((m) => [m.label, m.ok]));
+  if (flags.html) await writeHtmlReport(flags.html, models, { evaluation, manifests });
   if (flags.json) {
     out(
       JSON.stringify(
         {
           models: models.map(({ perInstance: _p, ...m }) => m),
           evaluation: evaluation.scored.map(scoredJson),
+          answersByModel,
+          runLogs: logs,
+          manifests: manifests.map((m) => ({
+            predictions: m.predictions,
+            path: m.path,
+            // The per-row hashes are for the resume guard; their count and digest describe the rows.
+            manifest: {
+              ...m.manifest,
+              rows: { count: m.manifest.rows?.count, sha256: m.manifest.rows?.sha256 },
+            },
+          })),
           html: flags.html ?? null,
         },
         null,
@@ -108,8 +222,13 @@ export async function reportAction(
     );
     return 0;
   }
+  for (const log of added) info(`including ${log} (answers of a fallback model, named in the manifest)`);
   out(reportTable(models));
   if (evaluation.scored.length) out("\n" + scoredTables(evaluation.scored));
+  for (const m of manifests) {
+    out(`\nSettings of ${m.predictions} (${m.path}):`);
+    for (const line of manifestLines(m.manifest)) out(`  ${line}`);
+  }
   if (flags.html) out(`Report: ${flags.html}`);
   return 0;
 }

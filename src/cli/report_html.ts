@@ -132,16 +132,22 @@ function svg(W: number, H: number, body: string, yLabel: string, xLabel: string,
  */
 export function renderHtmlReport(
   models: ModelReport[],
-  options: { title?: string; generatedAt?: string; evaluation?: ScoredReport } = {},
+  options: {
+    title?: string;
+    generatedAt?: string;
+    evaluation?: ScoredReport;
+    /** Settings of each predictions file (from its manifest), as lines. */
+    settings?: { file: string; lines: string[] }[];
+  } = {},
 ): string {
   const title = options.title ?? "swebench-runner report";
   const legend = models.map((m, i) =>
     `<span class="key"><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(m.label)}</span>`
   ).join(" ");
   const rows = models.map((m) =>
-    `<tr><td>${esc(m.label)}</td><td>${m.instances}</td><td>${m.patchesProduced}</td><td>${
-      m.patches.valid ?? 0
-    }</td>` +
+    `<tr><td>${esc(m.label)}</td><td>${m.instances}</td><td>${m.ok}${
+      m.fallbacks ? ` (${m.fallbacks} as fallback)` : ""
+    }</td><td>${m.patchesProduced}</td><td>${m.patches.valid ?? 0}</td>` +
     `<td>${m.patches.repaired ?? 0}</td><td>${m.patches.empty ?? 0}</td><td>${m.patches.invalid ?? 0}</td>` +
     `<td>${m.failed}</td><td>${usd(m.costUsd)}${m.costUnknown ? " + unknown" : ""}</td>` +
     `<td>${m.promptTokens + m.completionTokens}</td><td>${Math.round(m.latencyP50Ms)}</td>` +
@@ -163,13 +169,18 @@ ${EVALUATION_CSS}
 <p>${models.length} model(s)${
     options.generatedAt ? `, generated ${esc(options.generatedAt)}` : ""
   }. ${legend}</p>
-<table><thead><tr><th>model</th><th>instances</th><th>patches</th><th>valid</th><th>repaired</th><th>empty</th>
+<table><thead><tr><th>model</th><th>instances</th><th>answers</th><th>patches</th><th>valid</th><th>repaired</th><th>empty</th>
 <th>invalid</th><th>failed</th><th>cost</th><th>tokens</th><th>p50 ms</th><th>p95 ms</th><th>retries</th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${options.evaluation ? evaluationSections(models, options.evaluation) : ""}
 <h2>Outcomes per model</h2>${outcomesChart(models)}
 <h2>Cost per instance</h2>${costChart(models)}
 <h2>Latency distribution</h2>${latencyChart(models)}
+${
+    (options.settings ?? []).map((x) =>
+      `<h2>Settings of ${esc(x.file)}</h2><ul>${x.lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul>`
+    ).join("\n")
+  }
 </body></html>
 `;
 }

@@ -13,6 +13,7 @@ export type ErrorKind =
   | "quota"
   | "rate_limit"
   | "overloaded"
+  | "breaker_open"
   | "server"
   | "timeout"
   | "connection"
@@ -71,6 +72,15 @@ export const ERROR_KINDS: Readonly<Record<ErrorKind, ErrorKindInfo>> = {
     breaker: true,
     exitCode: 1,
     hint: "The provider is overloaded; retry later or add --fallback.",
+  },
+  breaker_open: {
+    retryable: true,
+    fallback: true,
+    breaker: false,
+    exitCode: 1,
+    hint:
+      "The circuit breaker of this endpoint is open after repeated failures: calls resume after its cool-down " +
+      "(one probe call first). Add --fallback to keep going on another model meanwhile.",
   },
   server: {
     retryable: true,
@@ -283,4 +293,20 @@ export function toSwebenchError(e: unknown, fallbackKind: ErrorKind = "unexpecte
   if (e instanceof SwebenchError) return e;
   const message = e instanceof Error ? e.message : String(e);
   return new SwebenchError(fallbackKind, message, { cause: e });
+}
+
+/**
+ * Whether an error says that nothing answered at the address (connection refused, no such host): no request
+ * reached a server, so nothing was billed, and retrying at once rarely helps.
+ *
+ * @example
+ * ```ts
+ * import { isUnreachable, SwebenchError } from "@swebench/runner";
+ * isUnreachable(new SwebenchError("connection", "openai: Connection refused (os error 111)")); // true
+ * isUnreachable(new SwebenchError("connection", "stream ended early")); // false
+ * ```
+ */
+export function isUnreachable(error: SwebenchError): boolean {
+  return error.kind === "connection" &&
+    /refused|dns error|failed to lookup|name resolution|not known/i.test(error.message);
 }

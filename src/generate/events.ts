@@ -31,6 +31,19 @@ export type ProgressEvent =
     latencyMs?: number;
     errorKind?: ErrorKind;
     message?: string;
+    /** `provider:model` of the fallback model that answered (absent when the run's model did). */
+    answeredBy?: string;
+  }
+  | {
+    /** A retryable failure: the instance is queued again after the others (round `round` of `rounds`). */
+    type: "instance-requeued";
+    instanceId: string;
+    errorKind: ErrorKind;
+    message: string;
+    round: number;
+    rounds: number;
+    /** Earliest start of the next round, in ms from now. */
+    waitMs: number;
   }
   | { type: "instance-cancelled"; instanceId: string; reason: "interrupted" | "budget" }
   | { type: "run-end"; summary: RunSummary };
@@ -49,8 +62,12 @@ export interface RunSummary {
   failed: number;
   /** Instances skipped (prompt cannot fit). */
   skipped: number;
-  /** Instances never started (budget reached or interrupted). */
+  /** Instances left undone when the run stopped (never started, or waiting for another round): a re-run does them. */
   notStarted: number;
+  /** Times an instance was queued again after a retryable failure. */
+  requeued: number;
+  /** Answers per `provider:model` (the run's model and each fallback model that answered). */
+  answersByModel: Record<string, number>;
   /** Patch statuses of ok instances. */
   patches: Record<string, number>;
   /** Failure counts by error kind. */
@@ -77,6 +94,8 @@ export interface RunSummary {
   stopMessage?: string;
   /** Exit code the stop maps to (5 budget, 3 auth/config, 130 interrupted, ...). */
   stopExitCode?: number;
+  /** Error kind of the failure that stopped the run. */
+  stopKind?: ErrorKind;
   /** Budget ceiling, when set. */
   maxCostUsd?: number;
 }

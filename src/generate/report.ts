@@ -15,7 +15,7 @@ export interface ModelReport {
   label: string;
   /** Distinct instances with a record. */
   instances: number;
-  /** Instances whose latest record is ok. */
+  /** Instances whose latest record is ok: the answers this model gave. */
   ok: number;
   /** Instances whose latest record failed. */
   failed: number;
@@ -41,7 +41,7 @@ export interface ModelReport {
   latencyP95Ms: number;
   /** Attempts beyond the first, summed. */
   retries: number;
-  /** Fallback answers (answeredBy differs from the run's model). */
+  /** Of the `ok` answers, those given as a fallback for another model (see `RunLogRecord.fallbackFrom`). */
   fallbacks: number;
   /** Per-instance cost and latency, for charts. */
   perInstance: { id: string; costUsd?: number; latencyMs?: number; status: string }[];
@@ -59,7 +59,11 @@ export interface ModelReport {
  */
 export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] {
   const groups = new Map<string, RunLogEntry[]>();
+  // An instance queued again after a transient failure and then answered (maybe by a fallback model, in another
+  // run log) did not fail: its requeued record does not count.
+  const answered = new Set(records.filter((r) => r.status === "ok").map((r) => r.instance_id));
   for (const r of records) {
+    if (r.requeued && answered.has(r.instance_id)) continue;
     const label = `${r.provider ?? "?"}:${r.model ?? "?"}`;
     let g = groups.get(label);
     if (!g) groups.set(label, g = []);
@@ -95,11 +99,12 @@ export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] 
       rep.costUsd += r.costUsd ?? 0;
       rep.retries += Math.max(0, (r.attempts ?? 1) - 1);
       if (r.status === "ok" && typeof r.latencyMs === "number") latencies.push(r.latencyMs);
-      if (r.answeredBy && r.answeredBy.model !== r.model) rep.fallbacks++;
     }
     for (const r of latest.values()) {
       rep[r.status]++;
       if (r.status === "ok") {
+        // Older run logs filed a fallback's answer under the run's model, with answeredBy naming the fallback.
+        if (r.fallbackFrom !== undefined || (r.answeredBy && r.answeredBy.model !== r.model)) rep.fallbacks++;
         const ps = r.patchStatus ?? "unknown";
         rep.patches[ps] = (rep.patches[ps] ?? 0) + 1;
         if (ps !== "empty") rep.patchesProduced++;

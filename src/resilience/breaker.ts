@@ -140,7 +140,7 @@ export class CircuitBreaker {
   }
 
   /**
-   * Run `fn` through the breaker: refused at once (kind `overloaded`, message `circuit open for <endpoint>`,
+   * Run `fn` through the breaker: refused at once (kind `breaker_open`, message `circuit open for <endpoint>`,
    * `retryAfterMs` = time to the probe) while open or while the half-open probe is in flight.
    */
   async execute<T>(fn: () => Promise<T>): Promise<T> {
@@ -234,14 +234,20 @@ export class CircuitBreaker {
     this.#rejected++;
     const last = this.#lastError;
     const when = waitMs === undefined ? "a probe call is in flight" : `next probe in ${formatWait(waitMs)}`;
-    return new SwebenchError("overloaded", `circuit open for ${this.endpoint}`, {
-      code: "circuit_open",
-      provider: last?.provider,
-      retryAfterMs: waitMs,
-      hint: `${this.#failures} consecutive failures${
+    return new SwebenchError(
+      "breaker_open",
+      `circuit open for ${this.endpoint} after ${this.#failures} consecutive failures${
         last ? ` (last: ${last.message.split("\n")[0]})` : ""
-      }; ${when}. A --fallback model takes over meanwhile.`,
-      cause: last,
-    });
+      }; ${when}`,
+      {
+        code: "circuit_open",
+        provider: last?.provider,
+        retryAfterMs: waitMs,
+        hint:
+          "Calls to this endpoint resume after the cool-down (one probe call first); a --fallback model " +
+          "takes over meanwhile. If it stays open, check the provider's status page.",
+        cause: last,
+      },
+    );
   }
 }

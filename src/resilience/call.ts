@@ -26,6 +26,12 @@ export interface CallContext {
    * so that the next run's budget counts it.
    */
   onKept?: (usd: number) => void;
+  /**
+   * The run's first call(s), sent one at a time until one succeeds: an address where nothing answers (connection
+   * refused, unknown host) is then not retried, so the run stops after that one attempt; and failures do not count
+   * for the circuit breaker (with one call in flight there is nothing for it to hold back).
+   */
+  probe?: boolean;
   /** Report a retry (for progress). */
   onRetry?: (info: { attempt: number; error: SwebenchError; waitMs: number }) => void;
   /** Report a notice (breaker state changes, long waits, fallbacks). */

@@ -24,6 +24,7 @@
  */
 import {
   type CallOptions,
+  isUnreachable,
   type Provider,
   SwebenchError,
   toSwebenchError,
@@ -43,6 +44,9 @@ import {
   sleep,
   waitTooLongError,
 } from "./retry.ts";
+
+/** How often a call waiting for a half-open breaker's probe looks again, in ms (plus as much jitter). */
+const PROBE_POLL_MS = 250;
 
 /** Provider kinds that cost nothing (local models, the gold echo). */
 const LOCAL_KINDS: ReadonlySet<string> = new Set(["ollama", "gold"]);
@@ -385,7 +389,9 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       response = await provider.generate(req, { ...options.callOptions, signal: context.signal });
     } catch (e) {
       let err = toSwebenchError(e);
-      breaker.failure(admission, err);
+      // The run's first call goes alone: there is no herd of calls for the breaker to hold back, and its
+      // failures must not leave the breaker open for the calls that fan out after it.
+      if (!context.probe || admission.probe) breaker.failure(admission, err);
       unbook(mayHaveBeenBilled(err));
       if (err.kind === "rate_limit") {
         stats.rateLimited++;
@@ -445,7 +451,23 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
         tries--; // another key, at once: not a retry of the same request
         continue;
       }
-      if (err.code === "circuit_open" && index + 1 < entries.length) throw err; // fall back at once
+      if (err.kind === "breaker_open") {
+        // The breaker refused before any request was sent: not an attempt at the endpoint.
+        count.attempts--;
+        stats.attempts--;
+        if (index + 1 < entries.length) throw err; // fall back at once
+        if (err.retryAfterMs === undefined) {
+          // Half-open, its one probe call in flight: wait for the probe's outcome without spending a try.
+          tries--;
+          await wait(
+            PROBE_POLL_MS + Math.floor((options.random ?? Math.random)() * PROBE_POLL_MS),
+            context.signal,
+          );
+          continue;
+        }
+      }
+      // The run's first call: an address where nothing answers stops it at once (see CallContext.probe).
+      if (context.probe && isUnreachable(err)) throw err;
       const decision = decideRetry(err, tries, { policy, random: options.random });
       if (!decision.retry) throw decision.error;
       // Stopping (first Ctrl-C, SIGTERM): no new attempt starts; the instance is not done and the next run sends it.
@@ -553,13 +575,7 @@ export function mayHaveBeenBilled(error: SwebenchError): boolean {
   // An HTTP error answer (4xx/5xx) was not billed; a failure after a 200 (a broken body) may have been.
   if (error.status !== undefined && error.status >= 400) return false;
   if (["config", "permission", "usage", "budget", "authentication"].includes(error.kind)) return false;
-  if (
-    error.kind === "connection" &&
-    /refused|dns error|failed to lookup|name resolution|not known/i.test(error.message)
-  ) {
-    return false;
-  }
-  return true;
+  return !isUnreachable(error);
 }
 
 function copyError(err: SwebenchError): SwebenchError {

@@ -1,6 +1,7 @@
 /**
  * The SWE-bench data side: instances, datasets (Hugging Face, local files, the bundled sample), selection,
- * prompts, the predictions file with its run log, and the official harness (running it, reading its reports).
+ * prompts, the predictions file with its run log and manifest, and the official harness (running it, reading its
+ * reports).
  *
  * @module
  */
@@ -15,3 +16,4 @@ export * from "./patch.ts";
 export * from "./validate.ts";
 export * from "./harness.ts";
 export * from "./harness_results.ts";
+export * from "./manifest.ts";

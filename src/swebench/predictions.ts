@@ -76,6 +76,24 @@ export function loggedOutput(content: string): { output: string; outputChars?: n
   return { output: content.slice(0, MAX_LOGGED_OUTPUT), outputChars: content.length };
 }
 
+/**
+ * Whether a run-log record is a final failure of its instance (not run-level, not requeued): such an instance is
+ * done unless `--retry-failed`.
+ *
+ * @example
+ * ```ts
+ * import { isInstanceFailure } from "@swebench/runner";
+ * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" } }); // true
+ * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" }, requeued: true }); // false
+ * ```
+ */
+export function isInstanceFailure(
+  record: Pick<RunLogRecord, "status" | "error" | "requeued"> & { instance_id?: string },
+): boolean {
+  return record.status === "failed" && record.requeued !== true && record.error?.runLevel !== true &&
+    !RUN_LEVEL_KINDS.has(record.error?.kind ?? "");
+}
+
 /** One line of the predictions file (the SWE-bench harness format). */
 export interface Prediction {
   /** Instance id. */
@@ -107,8 +125,18 @@ export interface RunLogRecord {
   instance_id: string;
   /** Outcome. */
   status: RunStatus;
-  /** Error class and message, for `failed`. */
-  error?: { kind: string; message: string; status?: number; code?: string };
+  /**
+   * Error class and message, for `failed`. `runLevel`: the failure stopped the run and says nothing about the
+   * instance (a re-run sends it again without `--retry-failed`).
+   */
+  error?: { kind: string; message: string; status?: number; code?: string; runLevel?: boolean };
+  /**
+   * A retryable failure after which the instance was queued again in the same run (not a final failure: if the
+   * run ends before the next round, a re-run sends it again).
+   */
+  requeued?: boolean;
+  /** Round of the attempt (absent for the first; 1.. after a requeue). */
+  round?: number;
   /** Why, for `skipped`. */
   reason?: string;
   /** Provider name of the run. */
@@ -117,6 +145,10 @@ export interface RunLogRecord {
   model?: string;
   /** Provider and model that answered, when a fallback did. */
   answeredBy?: { provider: string; model: string };
+  /** For a fallback's answer (in the fallback's own run log): the run's `provider:model` it stood in for. */
+  fallbackFrom?: string;
+  /** The model id the API reported in its answer (e.g. a dated snapshot). */
+  reportedModel?: string;
   /** Token usage. */
   usage?: TokenUsage;
   /** Cost in USD (absent when the model is unpriced). */
@@ -164,6 +196,11 @@ export interface OpenPredictionsOptions {
    * through a symlink, is refused. `what` names it in the message.
    */
   protect?: ReadonlyArray<{ path: string; what: string }>;
+  /**
+   * Remove both files at close when this writer created them and wrote nothing (a fallback model's file that no
+   * answer needed).
+   */
+  removeIfUnused?: boolean;
 }
 
 /**
@@ -202,6 +239,10 @@ export interface PredictionsWriter extends AsyncDisposable {
   readonly warnings: string[];
   /** What earlier runs of this file spent, from its run log at open (zero with `overwrite`). */
   readonly priorSpend: Spend;
+  /** True when the predictions file did not exist (or was empty) at open. */
+  readonly fresh: boolean;
+  /** True once `close` removed the files (see {@linkcode OpenPredictionsOptions.removeIfUnused}). */
+  readonly removed: boolean;
   /** Append one prediction line (whole, synced). */
   writePrediction(prediction: Prediction): Promise<void>;
   /** Append one run-log record (whole, synced). */
@@ -631,6 +672,11 @@ class JsonLinesWriter implements PredictionsWriter {
   readonly repairs: { predictions: number; runLog: number } = { predictions: 0, runLog: 0 };
   readonly warnings: string[] = [];
   priorSpend: Spend = spendOf([]);
+  fresh = false;
+  removed = false;
+  #created: { pred: boolean; log: boolean } = { pred: false, log: false };
+  #removeIfUnused = false;
+  #wrote = false;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   #closing?: Promise<void>;
@@ -651,6 +697,11 @@ class JsonLinesWriter implements PredictionsWriter {
     this.#sync = sync;
   }
 
+  configure(o: { created: { pred: boolean; log: boolean }; removeIfUnused: boolean }): void {
+    this.#created = o.created;
+    this.#removeIfUnused = o.removeIfUnused;
+  }
+
   #append(which: "pred" | "log", text: string): Promise<void> {
     if (this.#closed) {
       return Promise.reject(new SwebenchError("unexpected", `${this.path}: writer is closed`));
@@ -666,6 +717,7 @@ class JsonLinesWriter implements PredictionsWriter {
         while (off < bytes.length) off += await file.write(bytes.subarray(off));
         if (this.#sync) await file.syncData();
         this.#files[sizeKey] = before + bytes.length;
+        this.#wrote = true;
       } catch (e) {
         // Never leave a partial line for the next one to be glued to.
         await file.truncate(before).catch(() => {});
@@ -697,7 +749,7 @@ class JsonLinesWriter implements PredictionsWriter {
     if (this.predicted.has(id)) return;
     this.failed.delete(id);
     this.skipped.delete(id);
-    if (record.status === "failed" && !RUN_LEVEL_KINDS.has(record.error?.kind ?? "")) this.failed.add(id);
+    if (isInstanceFailure(record)) this.failed.add(id);
     if (record.status === "skipped") this.skipped.add(id);
   }
 
@@ -712,6 +764,14 @@ class JsonLinesWriter implements PredictionsWriter {
         try {
           f.close();
         } catch { /* already closed */ }
+      }
+      if (this.#removeIfUnused && !this.#wrote) {
+        // Files this writer created and never wrote to: leave nothing behind.
+        if (this.#created.pred && this.#files.predSize === 0) await Deno.remove(this.path).catch(() => {});
+        if (this.#created.log && this.#files.logSize === 0) {
+          await Deno.remove(this.runLogPath).catch(() => {});
+        }
+        this.removed = this.#created.pred;
       }
       heldLocks.delete(this.#lock.lockPath);
       await Deno.remove(this.#lock.lockPath).catch(() => {});
@@ -804,13 +864,14 @@ export async function openPredictions(
     }
     const openOne = async (p: string) => {
       try {
+        const existed = await Deno.stat(p).then(() => true, () => false);
         const f = await Deno.open(p, { append: true, create: true, truncate: false });
         opened.push(f);
         if (options.overwrite) {
           await f.truncate(0);
           if (options.sync === true) await f.syncData();
         }
-        return { f, size: (await f.stat()).size };
+        return { f, size: (await f.stat()).size, existed };
       } catch (e) {
         throw fileError(e, p, "write");
       }
@@ -824,6 +885,11 @@ export async function openPredictions(
       lock,
       options.sync === true,
     );
+    writer.configure({
+      created: { pred: !predFile.existed, log: !logFile.existed },
+      removeIfUnused: options.removeIfUnused === true,
+    });
+    writer.fresh = predFile.size === 0;
     writer.repairs.predictions = repairs.predictions;
     writer.repairs.runLog = repairs.runLog;
     writer.warnings.push(...warnings);
@@ -835,7 +901,7 @@ export async function openPredictions(
     }
     for (const [id, rec] of lastStatus) {
       if (predicted.has(id)) continue;
-      if (rec.status === "failed" && !RUN_LEVEL_KINDS.has(rec.error?.kind ?? "")) writer.failed.add(id);
+      if (isInstanceFailure(rec)) writer.failed.add(id);
       if (rec.status === "skipped") writer.skipped.add(id);
     }
     if (!options.retryFailed) {

@@ -94,6 +94,38 @@ function templateUser(inst: SwebenchInstance, hints: string | undefined): string
   return parts.join("\n");
 }
 
+/**
+ * Version of the prompt template and fitting rules: raised by hand on any change that alters what a model is sent
+ * (the manifest also records a hash of {@linkcode promptTemplateText}, which changes with the text itself).
+ */
+export const PROMPT_TEMPLATE_VERSION = "1";
+
+/**
+ * The template as text (system message, user message around placeholder fields, the truncation mark and the rule
+ * for ready `text` prompts): what a manifest hashes to tell prompts of one version from another.
+ *
+ * @example
+ * ```ts
+ * import { promptTemplateText } from "@swebench/runner";
+ * promptTemplateText().includes("{problem_statement}"); // true
+ * ```
+ */
+export function promptTemplateText(): string {
+  const placeholder: SwebenchInstance = {
+    instance_id: "{instance_id}",
+    repo: "{repo}",
+    base_commit: "{base_commit}",
+    problem_statement: "{problem_statement}",
+  };
+  return [
+    `version ${PROMPT_TEMPLATE_VERSION}`,
+    `system: ${TEMPLATE_SYSTEM}`,
+    `user: ${templateUser(placeholder, "{hints_text}")}`,
+    `truncation: ${TRUNCATION_MARK}`,
+    "text prompts: first line system, the rest user; code blocks dropped from the end, then cut by lines",
+  ].join("\n");
+}
+
 /** Split a ready `text` prompt like SWE-bench's run_api.py: first line system, the rest user. */
 function splitText(text: string): { system: string; user: string } {
   const nl = text.indexOf("\n");

@@ -50,7 +50,7 @@ Deno.test("--max-cost: the run stops before passing the budget, keeps finished w
   assert.equal(calls, s.ok, "no call was started that the budget could not cover");
 });
 
-Deno.test("--fallback: quota on the first provider moves every instance to the next; predictions keep the run's name", async () => {
+Deno.test("--fallback: quota on the first provider moves every instance to the next; its patches go to its own file", async () => {
   await using oa = await startOpenAISim({
     respond,
     apiKey: KEY,
@@ -85,11 +85,16 @@ Deno.test("--fallback: quota on the first provider moves every instance to the n
     },
   );
   assert.equal(r.code, 0, r.stderr);
-  const preds = await readJsonl(out);
+  const s = JSON.parse(r.stdout);
+  assert.deepEqual(s.answersByModel, { "anthropic:claude-haiku-4-5": 5 });
+  const fallbackFile = `${dir}/claude-haiku-4-5__d__test.jsonl`;
+  assert.equal(s.predictionFiles["anthropic:claude-haiku-4-5"], fallbackFile);
+  assert.equal((await readJsonl(out)).length, 0, "the run's file never holds another model's patch");
+  const preds = await readJsonl(fallbackFile);
   assert.equal(preds.length, 5);
-  assert.ok(preds.every((p) => p.model_name_or_path === "gpt-4o-mini"));
-  const log = await readJsonl(`${out}.runlog.jsonl`);
-  assert.ok(log.every((l) => (l.answeredBy as { provider: string }).provider === "anthropic"));
+  assert.ok(preds.every((p) => p.model_name_or_path === "claude-haiku-4-5"));
+  const log = await readJsonl(`${fallbackFile}.runlog.jsonl`);
+  assert.ok(log.every((l) => l.provider === "anthropic" && l.fallbackFrom === "openai:gpt-4o-mini"));
   const quotaCalls = oa.requests.filter((q) => q.n !== undefined).length;
   assert.ok(
     quotaCalls <= 5,

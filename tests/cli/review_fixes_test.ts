@@ -52,10 +52,12 @@ Deno.test("a provider that keeps failing stops the run instead of burning throug
     env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` },
   });
   const s = JSON.parse(r.stdout);
+  assert.equal(r.code, 2, r.stderr);
   assert.equal(s.stoppedBy, "fatal");
-  assert.match(s.stopMessage, /in a row/);
-  assert.ok(s.notStarted >= 10, `stopped early (${s.notStarted} not started)`);
-  assert.ok(sim.requests.length < 20);
+  // The first request goes alone (issue 10 §6): a rejected parameter stops the run after it.
+  assert.match(s.stopMessage, /the run's first request was rejected: openai: 400 unsupported parameter: foo/);
+  assert.equal(s.notStarted, 19);
+  assert.equal(sim.requests.filter((q) => q.n !== undefined).length, 1);
 });
 
 Deno.test("two models never share a predictions file: resuming another model's file is a usage error", async () => {

@@ -29,7 +29,8 @@ for (const signal of ["SIGTERM", "SIGHUP"] as const) {
     const args = ["generate", "-p", "openai", "-m", "gpt-4o-mini", "-d", data, "-o", out, "-c", "2", "-y"];
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` };
     const child = await spawnCli(args, { env });
-    await callsArrived(sim, 2);
+    // The first call goes alone; once it is answered, two calls are in flight (-c 2).
+    await callsArrived(sim, 3);
     child.kill(signal);
     const r = await cliResult(child);
     assert.equal(r.code, 130, r.stderr);
@@ -37,15 +38,15 @@ for (const signal of ["SIGTERM", "SIGHUP"] as const) {
       r.stderr,
       new RegExp(`${signal} received: starting nothing new; the calls in flight finish and are saved`),
     );
-    assert.match(r.stdout, /Done: 2 ok, 0 failed, 0 skipped, 4 not started/);
-    assert.match(r.stdout, /Interrupted: 4 instance\(s\) left; re-run the same command to resume/);
-    assert.equal(modelCalls(sim), 2, "nothing new was started after the signal");
-    assert.equal((await readJsonl(out)).length, 2, "both calls in flight were saved");
+    assert.match(r.stdout, /Done: 3 ok, 0 failed, 0 skipped, 3 not started/);
+    assert.match(r.stdout, /Interrupted: 3 instance\(s\) left; re-run the same command to resume/);
+    assert.equal(modelCalls(sim), 3, "nothing new was started after the signal");
+    assert.equal((await readJsonl(out)).length, 3, "the first call and both calls in flight were saved");
     assert.ok(!await Deno.stat(`${out}.lock`).then(() => true, () => false), "the lock is released");
 
     const again = await runCli(args, { env });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /Done: 4 ok, 0 failed, 0 skipped, 2 already done/);
+    assert.match(again.stdout, /Done: 3 ok, 0 failed, 0 skipped, 3 already done/);
     assert.equal(modelCalls(sim), 6, "each instance was sent exactly once over both runs");
     const ids = (await readJsonl(out)).map((p) => p.instance_id);
     assert.deepEqual(new Set(ids).size, 6);

@@ -41,7 +41,8 @@ Deno.test("a server's error text is printed without terminal control, with and w
       "-y",
     );
     const r = await runCli([...verbose, ...args], { env });
-    assert.equal(r.code, 4, r.stderr); // the instance failed (invalid_request)
+    // The run's first request was rejected (invalid_request): the run stops there, exit 2 (issue 10 §6).
+    assert.equal(r.code, 2, r.stderr);
     assertClean(r.stderr, `stderr${verbose.length ? " (-v)" : ""}`);
     assertClean(r.stdout, "stdout");
     // The words stay; a control sequence goes whole (the title it would have set is not printed either).

@@ -31,8 +31,13 @@ Deno.test("breaker: opens after N consecutive counted failures and fails fast", 
   assert.equal(calls, 3);
   const e = await b.execute(counted).catch((e) => e);
   assert.ok(e instanceof SwebenchError);
-  assert.equal(e.kind, "overloaded");
-  assert.equal(e.message, "circuit open for openai:gpt-4o-mini");
+  assert.equal(e.kind, "breaker_open", "an open breaker is its own failure kind, not overloaded");
+  assert.equal(
+    e.message,
+    "circuit open for openai:gpt-4o-mini after 3 consecutive failures (last: 500); next probe in 1 s",
+  );
+  assert.equal(e.exitCode, 1);
+  assert.match(e.hint, /cool-down/);
   assert.equal(e.retryAfterMs, 1000);
   assert.ok(e.retryable && e.fallback);
   assert.equal(calls, 3, "an open breaker does not call");
