@@ -7,7 +7,7 @@ import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
 import { readRunLogs, summarizeRunLog } from "../generate/report.ts";
 import { runBatch } from "../generate/runner.ts";
-import { rowHashes } from "../swebench/manifest.ts";
+import { readManifest, rowHashes } from "../swebench/manifest.ts";
 import { defaultPredictionsPath, readRunLog, runLogPathFor, spendOf } from "../swebench/predictions.ts";
 import { fileOf, guardOutputs, openOutputs, runOutputs, type RunSettings } from "./outputs.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
@@ -19,6 +19,7 @@ import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui } from "./output.ts";
 import { createProgress, formatUsd } from "./progress.ts";
 import { reportTable, writeHtmlReport } from "./report_action.ts";
+import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
 import {
   checkMaxTokens,
   confirmSpend,
@@ -188,8 +189,16 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   const { records } = await readRunLogs(logs);
   const ids = new Set(instances.map((x) => x.instance_id));
   const models = summarizeRunLog(records.filter((r) => ids.has(r.instance_id)));
+  const settings = [];
+  for (const [i, log] of logs.entries()) {
+    settings.push(runSettingsOf(log, await readManifest(fileOf(runs[i][0])).catch(() => undefined)));
+  }
+  const judged = judgeRuns(settings);
   if (flags.report) {
-    await writeHtmlReport(flags.report, models, { title: `compare: ${ref.label} (${ref.split})` });
+    await writeHtmlReport(flags.report, models, {
+      title: `compare: ${ref.label} (${ref.split})`,
+      warnings: judged.warnings,
+    });
   }
   if (flags.json) {
     out(JSON.stringify(
@@ -198,6 +207,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
         ...codeContext,
         outputs,
         report: flags.report ?? null,
+        comparability: judged,
         models: models.map(({ perInstance: _p, ...m }) => m),
         runs: summaries,
       },
@@ -205,6 +215,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       2,
     ));
   } else {
+    for (const line of comparabilityLines(judged)) out(line);
     out(reportTable(models));
     if (flags.report) out(`Report: ${flags.report}`);
   }

@@ -9,6 +9,12 @@ import type { GlobalFlags } from "./options.ts";
 import { manifestPathFor, readManifest, type RunManifest } from "../swebench/manifest.ts";
 import { runLogPathFor } from "../swebench/predictions.ts";
 import { info, out, warn } from "./output.ts";
+import {
+  comparabilityLines,
+  type ComparabilityReport,
+  judgeRuns,
+  runSettingsOf,
+} from "./run_comparability.ts";
 import { formatUsd } from "./progress.ts";
 import { renderHtmlReport } from "./report_html.ts";
 import { loadScored, scoredJson, type ScoredReport, scoredTables } from "./report_scored.ts";
@@ -57,7 +63,12 @@ export function reportTable(models: ModelReport[]): string {
 export async function writeHtmlReport(
   path: string,
   models: ModelReport[],
-  options: { title?: string; evaluation?: ScoredReport; manifests?: readonly ManifestEntry[] } = {},
+  options: {
+    title?: string;
+    evaluation?: ScoredReport;
+    manifests?: readonly ManifestEntry[];
+    warnings?: readonly string[];
+  } = {},
 ): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   await Deno.writeTextFile(
@@ -66,6 +77,7 @@ export async function writeHtmlReport(
       title: options.title,
       generatedAt: new Date().toISOString(),
       evaluation: options.evaluation,
+      warnings: options.warnings,
       settings: (options.manifests ?? []).map((m) => ({
         file: m.predictions,
         lines: manifestLines(m.manifest),
@@ -165,6 +177,27 @@ export async function collectRunLogs(
   return { logs, added, manifests };
 }
 
+/**
+ * A model whose runs with different settings are given together gets one row adding them up: say which, so the row
+ * is not read as one run.
+ */
+async function warnMixedRows(judged: ComparabilityReport, logs: readonly string[]): Promise<void> {
+  const seen = new Map<string, number>();
+  for (const log of logs) {
+    const labels = new Set(
+      (await readRunLogs([log])).records.map((r) => `${r.provider ?? "?"}:${r.model ?? "?"}`),
+    );
+    for (const label of labels) seen.set(label, (seen.get(label) ?? 0) + 1);
+  }
+  for (const [label, n] of seen) {
+    if (n > 1) {
+      judged.warnings.push(
+        `the row of ${label} adds up ${n} of these runs: report each run log on its own to see them apart`,
+      );
+    }
+  }
+}
+
 /** `report`. */
 export async function reportAction(
   paths: string[],
@@ -196,7 +229,13 @@ export async function reportAction(
   const evaluation = await loadScored(logs, models, flags.results ?? []);
   if (!flags.json) { for (const n of evaluation.notes) info(n); }
   const answersByModel = Object.fromEntries(models.map((m) => [m.label, m.ok]));
-  if (flags.html) await writeHtmlReport(flags.html, models, { evaluation, manifests });
+  // Runs made with other contexts, datasets or prompt templates are never put side by side silently.
+  const manifestOf = new Map(manifests.map((m) => [m.predictions, m.manifest]));
+  const judged = judgeRuns(logs.map((l) => runSettingsOf(l, manifestOf.get(predictionsOfRunLog(l) ?? ""))));
+  if (!judged.comparable) await warnMixedRows(judged, logs);
+  if (flags.html) {
+    await writeHtmlReport(flags.html, models, { evaluation, manifests, warnings: judged.warnings });
+  }
   if (flags.json) {
     out(
       JSON.stringify(
@@ -204,6 +243,7 @@ export async function reportAction(
           models: models.map(({ perInstance: _p, ...m }) => m),
           evaluation: evaluation.scored.map(scoredJson),
           answersByModel,
+          comparability: judged,
           runLogs: logs,
           manifests: manifests.map((m) => ({
             predictions: m.predictions,
@@ -223,6 +263,7 @@ export async function reportAction(
     return 0;
   }
   for (const log of added) info(`including ${log} (answers of a fallback model, named in the manifest)`);
+  for (const line of comparabilityLines(judged)) out(line);
   out(reportTable(models));
   if (evaluation.scored.length) out("\n" + scoredTables(evaluation.scored));
   for (const m of manifests) {

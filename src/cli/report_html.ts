@@ -138,6 +138,8 @@ export function renderHtmlReport(
     evaluation?: ScoredReport;
     /** Settings of each predictions file (from its manifest), as lines. */
     settings?: { file: string; lines: string[] }[];
+    /** Why the runs on the page are not comparable (different contexts, datasets or prompt templates). */
+    warnings?: readonly string[];
   } = {},
 ): string {
   const title = options.title ?? "swebench-runner report";
@@ -162,6 +164,7 @@ table{border-collapse:collapse;margin:12px 0;font-size:13px}td,th{border:1px sol
 td:first-child{white-space:nowrap}
 td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
 h2{margin-top:28px;font-size:16px}svg text{font-size:11px;fill:#444}
+.warning{background:#fff4d6;border-left:4px solid #e0a800;padding:6px 10px}
 .key{margin-right:12px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
 ${EVALUATION_CSS}
 </style></head><body>
@@ -169,6 +172,7 @@ ${EVALUATION_CSS}
 <p>${models.length} model(s)${
     options.generatedAt ? `, generated ${esc(options.generatedAt)}` : ""
   }. ${legend}</p>
+${(options.warnings ?? []).map((w) => `<p class="warning"><b>Not comparable:</b> ${esc(w)}</p>`).join("\n")}
 <table><thead><tr><th>model</th><th>instances</th><th>answers</th><th>patches</th><th>valid</th><th>repaired</th><th>empty</th>
 <th>invalid</th><th>failed</th><th>cost</th><th>tokens</th><th>p50 ms</th><th>p95 ms</th><th>retries</th></tr></thead>
 <tbody>${rows}</tbody></table>

@@ -6,7 +6,7 @@
  */
 
 /** What decides what a run's model was asked, as far as comparing runs goes. */
-export interface RunSettings {
+export interface ComparedRun {
   /** Where the settings come from (a run log or predictions file), for the message. */
   source: string;
   /** Retrieval context variant (`none`, `bm25-13k`, ...); undefined when unknown (no manifest). */
@@ -20,7 +20,7 @@ export interface RunSettings {
 }
 
 /** One setting in which the runs differ, with each run's value. */
-export interface SettingDifference {
+export interface DifferingSetting {
   /** `context`, `dataset` or `prompt template`. */
   setting: "context" | "dataset" | "prompt template";
   /** Source -> value. */
@@ -32,14 +32,14 @@ export interface Comparability {
   /** False when the runs differ in context, dataset or prompt template, or some runs' settings are unknown. */
   comparable: boolean;
   /** The settings in which the runs differ. */
-  differences: SettingDifference[];
+  differences: DifferingSetting[];
   /** Sources whose settings are unknown (no manifest beside them). */
   unknown: string[];
   /** One warning line per problem, for a person. */
   warnings: string[];
 }
 
-const SETTINGS: { setting: SettingDifference["setting"]; of: (r: RunSettings) => string | undefined }[] = [
+const SETTINGS: { setting: DifferingSetting["setting"]; of: (r: ComparedRun) => string | undefined }[] = [
   { setting: "context", of: (r) => r.context },
   {
     setting: "dataset",
@@ -53,8 +53,8 @@ const SETTINGS: { setting: SettingDifference["setting"]; of: (r: RunSettings) =>
  * unknown make the set not known to be comparable, and are named.
  *
  * @example
- * ```ts
- * import { comparability } from "@swebench/runner";
+ * ```ts ignore
+ * import { comparability } from "./comparability.ts";
  * const c = comparability([
  *   { source: "a.runlog.jsonl", context: "none", dataset: "princeton-nlp/SWE-bench_Lite", split: "test" },
  *   { source: "b.runlog.jsonl", context: "bm25-13k", dataset: "princeton-nlp/SWE-bench_Lite", split: "test" },
@@ -63,7 +63,7 @@ const SETTINGS: { setting: SettingDifference["setting"]; of: (r: RunSettings) =>
  * // false "the runs differ in context (a.runlog.jsonl: none; b.runlog.jsonl: bm25-13k): ..."
  * ```
  */
-export function comparability(runs: readonly RunSettings[]): Comparability {
+export function comparability(runs: readonly ComparedRun[]): Comparability {
   const result: Comparability = { comparable: true, differences: [], unknown: [], warnings: [] };
   if (runs.length < 2) return result;
   const known = runs.filter((r) => r.context !== undefined);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { comparability, type RunSettings } from "../../src/generate/comparability.ts";
+import { comparability, type ComparedRun } from "../../src/generate/comparability.ts";
 
 const lite = { dataset: "princeton-nlp/SWE-bench_Lite", split: "test", promptTemplate: "v1 (sha256 abc)" };
 
@@ -12,7 +12,7 @@ Deno.test("comparability: same context, dataset and template -> comparable, no w
 });
 
 Deno.test("comparability: each differing setting is one warning naming every run's value", () => {
-  const runs: RunSettings[] = [
+  const runs: ComparedRun[] = [
     { source: "a.runlog.jsonl", context: "none", ...lite },
     { source: "b.runlog.jsonl", context: "bm25-13k", ...lite, promptTemplate: "v2 (sha256 def)" },
     { source: "c.runlog.jsonl", context: "bm25-13k", ...lite, dataset: "princeton-nlp/SWE-bench_Verified" },
