@@ -26,6 +26,7 @@ import {
   instanceLogDir,
   loadHarnessResults,
 } from "../swebench/harness_results.ts";
+import { readManifest, type RunManifest } from "../swebench/manifest.ts";
 import { validatePredictions } from "../swebench/validate.ts";
 import type { EvaluateFlags } from "./evaluate.ts";
 import { env } from "./env.ts";
@@ -130,6 +131,23 @@ export function datasetFromFileName(path: string): { dataset?: string; split?: s
   const label = parts.at(-2)!.toLowerCase().replace(/_(bm25_\d+k|oracle)$/, "");
   const dataset = DATASET_LABELS[label];
   return dataset ? { dataset, split: parts.at(-1) } : {};
+}
+
+/**
+ * `-d`/`--split` from the run manifest beside the predictions (what `generate` recorded), when it names a dataset
+ * that can be loaded again: a Hugging Face id (a retrieval variant's id stands for its base dataset: the same
+ * instances) or `sample`. A local file is recorded by its name only, so it is left to the file name and `-d`.
+ */
+async function datasetFromManifest(path: string): Promise<{ dataset?: string; split?: string }> {
+  let manifest: RunManifest | undefined;
+  try {
+    manifest = await readManifest(path);
+  } catch {
+    return {}; // an unreadable manifest is validate's and generate's business, not a reason to stop here
+  }
+  const g = manifest?.generation;
+  if (!g || !(g.dataset === "sample" || /^[\w.-]+\/[\w.-]+$/.test(g.dataset))) return {};
+  return { dataset: g.dataset.replace(/_(bm25_\d+K|oracle)$/i, ""), split: g.split };
 }
 
 async function datasetIds(ref: DatasetRef): Promise<Set<string> | undefined> {
@@ -347,12 +365,14 @@ export async function evaluateAction(
   // 1. The files and their datasets, checked before anything runs.
   const plans: { c: Checked; ref: DatasetRef; runId: string }[] = [];
   for (const path of paths) {
-    const fromName = datasetFromFileName(path);
+    const fromRun = flags.dataset ? {} : await datasetFromManifest(path);
+    const fromName = fromRun.dataset ? fromRun : datasetFromFileName(path);
     const name = flags.dataset ?? fromName.dataset ?? "lite";
     if (!flags.dataset) {
+      const source = fromRun.dataset ? "its run manifest" : "the file name";
       info(
         fromName.dataset
-          ? `${path}: dataset ${name} (${fromName.split}) from the file name (-d to choose another)`
+          ? `${path}: dataset ${name} (${fromName.split}) from ${source} (-d to choose another)`
           : `${path}: assuming -d lite (pass -d to choose the dataset)`,
       );
     }

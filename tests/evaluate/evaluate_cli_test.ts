@@ -91,6 +91,30 @@ Deno.test("evaluate (swebench 5.0.2): validates, runs the harness with its flags
   assert.equal(ev[0].runId, runId);
 });
 
+Deno.test("evaluate: a file named freely takes its dataset from the run manifest generate wrote beside it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evaluate-manifest-" });
+  const g = await runCli(["generate", "-p", "gold", "-d", "sample", "-o", "mine.jsonl"], { cwd: dir });
+  assert.equal(g.code, 0, g.stderr);
+  const log = `${dir}/stand-in.log`;
+  const env = { PATH: pathWith(bin), STAND_IN_LOG: log };
+  const r = await runCli(["evaluate", "mine.jsonl"], { cwd: dir, env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /mine\.jsonl: dataset sample \(test\) from its run manifest \(-d to choose another\)/,
+  );
+  assert.doesNotMatch(r.stderr, /assuming -d lite/);
+  const argv = (await harnessRuns(log))[0].argv;
+  assert.equal(argv[argv.indexOf("--dataset_name") + 1], "SWE-bench/SWE-bench_Lite");
+  assert.equal(argv[argv.indexOf("--split") + 1], "test");
+  assert.match(r.stdout, /mine\.jsonl: 5 of 5 resolved/);
+  // Without the manifest the same file falls back to the documented guess, and says so.
+  await Deno.remove(`${dir}/mine.jsonl.manifest.json`);
+  await Deno.remove(`${dir}/mine.jsonl.evaluation.json`).catch(() => {});
+  const again = await runCli(["evaluate", "mine.jsonl", "--run-id", "second"], { cwd: dir, env });
+  assert.match(again.stderr, /mine\.jsonl: assuming -d lite \(pass -d to choose the dataset\)/);
+});
+
 Deno.test("evaluate (swebench 4.1.0): the older release's flags and report place", async () => {
   const { dir, log, env } = await goldSample();
   const r = await runCli(["evaluate", PRED, "--max-workers", "2"], {
