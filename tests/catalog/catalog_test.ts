@@ -135,6 +135,23 @@ Deno.test("every model id of @anthropic-ai/sdk resolves; its deprecation dates a
   );
 });
 
+/** Providers the generated catalog prices: LiteLLM's OpenAI/Anthropic rows, then Gemini and the OpenAI-compatible hosts. */
+const CATALOG_PROVIDERS = new Set([
+  "openai",
+  "anthropic",
+  "gemini",
+  "deepseek",
+  "openrouter",
+  "groq",
+  "together",
+  "fireworks",
+  "mistral",
+  "xai",
+  "cerebras",
+  "moonshot",
+  "zai",
+]);
+
 Deno.test("data: USD per token -> per million, limits, sources; unverified prices are listed", async () => {
   const table = JSON.parse(await Deno.readTextFile(PRICES)).models;
   const catalog = defaultCatalog();
@@ -156,7 +173,7 @@ Deno.test("data: USD per token -> per million, limits, sources; unverified price
   assert.equal(haiku3.cacheWrite1hPerMTok, 0.5);
   assert.ok(haiku3.notes?.some((n) => n.includes("cacheWrite1hPerMTok 6 in LiteLLM")));
   for (const entry of catalog.entries()) {
-    assert.ok(entry.provider === "openai" || entry.provider === "anthropic", entry.id);
+    assert.ok(CATALOG_PROVIDERS.has(entry.provider), `${entry.provider}: ${entry.id}`);
     assert.ok(entry.source, entry.id);
     for (const price of [entry.inputPerMTok, entry.outputPerMTok, entry.cacheReadPerMTok]) {
       assert.ok(price === undefined || (Number.isFinite(price) && price >= 0), entry.id);
