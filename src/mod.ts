@@ -37,7 +37,7 @@ export {
 } from "./generate/runner.ts";
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";
 export { type PlanPrices, planRun, type RunPlan } from "./generate/plan.ts";
-export { type ModelReport, readRunLogs, type RunLogEntry, summarizeRunLog } from "./generate/report.ts";
+export { type ModelReport, summarizeRunLog } from "./generate/report.ts";
 export {
   markUniqueResolves,
   repoOf,

@@ -5,7 +5,7 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import { Budget } from "../resilience/budget.ts";
-import type { Spend } from "../swebench/predictions.ts";
+import type { Spend } from "../swebench/run_log.ts";
 import { formatUsd } from "./progress.ts";
 import type { Target } from "./run_setup.ts";
 

@@ -9,7 +9,7 @@ import type { Budget } from "../resilience/budget.ts";
 import type { CallFn } from "../resilience/call.ts";
 import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
 import { type ChainEntry, createResilientCall, type ResilienceStats } from "../resilience/resilient_call.ts";
-import type { Spend } from "../swebench/predictions.ts";
+import type { Spend } from "../swebench/run_log.ts";
 import { providerBudget } from "./budget_setup.ts";
 import { env } from "./env.ts";
 import { plural } from "./output.ts";

@@ -5,10 +5,11 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
-import { readRunLogs, summarizeRunLog } from "../generate/report.ts";
+import { summarizeRunLog } from "../generate/report.ts";
 import { runBatch } from "../generate/runner.ts";
 import { readManifest, rowHashes } from "../swebench/manifest.ts";
-import { defaultPredictionsPath, readRunLog, runLogPathFor, spendOf } from "../swebench/predictions.ts";
+import { defaultPredictionsPath } from "../swebench/predictions.ts";
+import { readRunLog, type RunLogEntry, runLogPathFor, spendOf } from "../swebench/run_log.ts";
 import { fileOf, guardOutputs, openOutputs, runOutputs, type RunSettings } from "./outputs.ts";
 import { buildCall, parseFallbacks } from "./call_setup.ts";
 import type { CompareFlags } from "./compare.ts";
@@ -130,7 +131,9 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   const before = [];
   for (const run of runs) {
     if (!flags.overwrite) {
-      before.push(spendOf(await readRunLog(runLogPathFor(fileOf(run[0]))).catch(() => [])));
+      before.push(
+        spendOf((await readRunLog(runLogPathFor(fileOf(run[0]))).catch(() => undefined))?.records ?? []),
+      );
     }
   }
   const spentBefore = addSpends(before);
@@ -186,7 +189,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     stopListening();
   }
   const logs = outputs.slice(0, summaries.length).map((o) => `${o}.runlog.jsonl`);
-  const { records } = await readRunLogs(logs);
+  const records: RunLogEntry[] = [];
+  for (const log of logs) records.push(...(await readRunLog(log)).records);
   const ids = new Set(instances.map((x) => x.instance_id));
   const models = summarizeRunLog(records.filter((r) => ids.has(r.instance_id)));
   const settings = [];

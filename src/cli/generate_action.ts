@@ -8,13 +8,8 @@ import type { RunSummary } from "../generate/events.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
 import { runBatch } from "../generate/runner.ts";
 import { manifestPathFor, rowHashes } from "../swebench/manifest.ts";
-import {
-  defaultPredictionsPath,
-  readPredictions,
-  readRunLog,
-  runLogPathFor,
-  spendOf,
-} from "../swebench/predictions.ts";
+import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
+import { readRunLog, runLogPathFor, spendOf } from "../swebench/run_log.ts";
 import {
   fileOf,
   guardOutputs,
@@ -92,7 +87,11 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     const before = [];
     for (const o of outputs) {
       for (const p of await readPredictions(o.path).catch(() => [])) predicted.add(p.instance_id);
-      if (!flags.overwrite) before.push(spendOf(await readRunLog(runLogPathFor(fileOf(o))).catch(() => [])));
+      if (!flags.overwrite) {
+        before.push(
+          spendOf((await readRunLog(runLogPathFor(fileOf(o))).catch(() => undefined))?.records ?? []),
+        );
+      }
     }
     const dryBudget = createSharedBudget(flags.maxCost, flags.overwrite ? undefined : addSpends(before));
     const todo = flags.overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));

@@ -4,10 +4,10 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import { type ModelReport, readRunLogs, summarizeRunLog } from "../generate/report.ts";
+import { type ModelReport, summarizeRunLog } from "../generate/report.ts";
 import type { GlobalFlags } from "./options.ts";
 import { manifestPathFor, readManifest, type RunManifest } from "../swebench/manifest.ts";
-import { runLogPathFor } from "../swebench/predictions.ts";
+import { readRunLog, type RunLogEntry, runLogPathFor } from "../swebench/run_log.ts";
 import { info, out, warn } from "./output.ts";
 import {
   comparabilityLines,
@@ -185,7 +185,7 @@ async function warnMixedRows(judged: ComparabilityReport, logs: readonly string[
   const seen = new Map<string, number>();
   for (const log of logs) {
     const labels = new Set(
-      (await readRunLogs([log])).records.map((r) => `${r.provider ?? "?"}:${r.model ?? "?"}`),
+      (await readRunLog(log)).records.map((r) => `${r.provider ?? "?"}:${r.model ?? "?"}`),
     );
     for (const label of labels) seen.set(label, (seen.get(label) ?? 0) + 1);
   }
@@ -205,11 +205,15 @@ export async function reportAction(
   _globals: GlobalFlags,
 ): Promise<number> {
   const { logs, added, manifests } = await collectRunLogs(paths);
-  let loaded;
+  const loaded = { records: [] as RunLogEntry[], badLines: 0 };
   try {
-    loaded = await readRunLogs(logs);
+    for (const log of logs) {
+      const { records, badLines, torn } = await readRunLog(log);
+      loaded.records.push(...records);
+      loaded.badLines += badLines + (torn ? 1 : 0);
+    }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
+    if ((e as Error).cause instanceof Deno.errors.NotFound) {
       // Name the file (Deno's message is "No such file or directory (os error 2): readfile '...'").
       const missing = [];
       for (const p of paths) if (!await Deno.stat(p).then(() => true, () => false)) missing.push(p);

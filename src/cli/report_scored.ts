@@ -5,7 +5,8 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import { type ModelReport, readRunLogs, type RunLogEntry } from "../generate/report.ts";
+import type { ModelReport } from "../generate/report.ts";
+import { readRunLog, type RunLogEntry } from "../swebench/run_log.ts";
 import { markUniqueResolves, type ScoredModel, scoreModel } from "../generate/scored_report.ts";
 import {
   findHarnessResults,
@@ -77,7 +78,7 @@ export async function loadScored(
   resultsPaths: readonly string[],
 ): Promise<ScoredReport> {
   const sources = await Promise.all(
-    runLogs.map(async (path) => readSource(path, (await readRunLogs([path])).records)),
+    runLogs.map(async (path) => readSource(path, (await readRunLog(path)).records)),
   );
   const notes: string[] = [];
   const patches = new Map<string, Map<string, string>>();

@@ -3,11 +3,8 @@
  *
  * @module
  */
-import type { RunLogRecord } from "../swebench/predictions.ts";
+import type { RunLogEntry } from "../swebench/run_log.ts";
 import { percentile } from "./events.ts";
-
-/** A run-log record as a report reads it: the runner's record, every field but id and status optional. */
-export type RunLogEntry = Partial<RunLogRecord> & Pick<RunLogRecord, "instance_id" | "status">;
 
 /** One model's figures. */
 export interface ModelReport {
@@ -123,34 +120,4 @@ export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] 
     rep.latencyP95Ms = percentile(latencies, 95);
     return rep;
   });
-}
-
-/**
- * Read run-log files (JSON Lines); a torn or malformed line is skipped and counted.
- *
- * @example
- * ```ts ignore
- * import { readRunLogs } from "@swebench/runner";
- * const { records, badLines } = await readRunLogs(["predictions/x.runlog.jsonl"]);
- * ```
- */
-export async function readRunLogs(
-  paths: readonly string[],
-): Promise<{ records: RunLogEntry[]; badLines: number }> {
-  const records: RunLogEntry[] = [];
-  let badLines = 0;
-  for (const path of paths) {
-    const text = await Deno.readTextFile(path);
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
-      try {
-        const r = JSON.parse(line);
-        if (typeof r?.instance_id === "string" && typeof r?.status === "string") records.push(r);
-        else badLines++;
-      } catch {
-        badLines++;
-      }
-    }
-  }
-  return { records, badLines };
 }

@@ -16,7 +16,8 @@ import type { CallContext, CallFn, CallResult } from "../resilience/call.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
 import { extractPatch } from "../swebench/patch.ts";
-import { loggedOutput, type PredictionsWriter, type RunLogRecord } from "../swebench/predictions.ts";
+import type { PredictionsWriter } from "../swebench/predictions.ts";
+import { loggedOutput, type RunLogRecord } from "../swebench/run_log.ts";
 import { percentile, type ProgressEvent, type RunSummary } from "./events.ts";
 
 export type { CallContext, CallFn, CallResult };

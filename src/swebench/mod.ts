@@ -12,6 +12,7 @@ export * from "./sample_data.ts";
 export * from "./select.ts";
 export * from "./prompt.ts";
 export * from "./predictions.ts";
+export * from "./run_log.ts";
 export * from "./patch.ts";
 export * from "./validate.ts";
 export * from "./harness.ts";

@@ -32,67 +32,15 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { SwebenchError } from "../core/errors.ts";
-import { fileAccessError } from "../http/permission.ts";
-import type { FinishReason, TokenUsage } from "../core/response.ts";
-
-/**
- * Failures that say nothing about the instance (the run was stopped, the key or account or permissions were
- * wrong, a wait for a rate-limit reset was too long, the provider rejected a request the settings made, such as
- * a `--max-tokens` above the model's limit, a web page answered instead of the API): the instance is not done, and a re-run sends it again without
- * `--retry-failed`. None of them was billed.
- */
-export const RUN_LEVEL_KINDS: ReadonlySet<string> = new Set([
-  "interrupted",
-  "invalid_request",
-  "context_length",
-  "authentication",
-  "config",
-  "permission",
-  "quota",
-  "budget",
-  "model_not_found",
-  "rate_limit",
-  "html_page",
-]);
-
-/**
- * The most characters of one model output a run-log record keeps (1 MiB of characters: about 250,000 tokens,
- * more than any model's answer). A longer output is cut there; the record says its whole length (`outputChars`).
- */
-export const MAX_LOGGED_OUTPUT = 1_048_576;
-
-/**
- * The `output` fields of a run-log record for `content`: whole, or cut at {@linkcode MAX_LOGGED_OUTPUT} characters
- * with the whole length.
- *
- * @example
- * ```ts
- * import { loggedOutput } from "@swebench/runner";
- * loggedOutput("diff --git ..."); // { output: "diff --git ..." }
- * ```
- */
-export function loggedOutput(content: string): { output: string; outputChars?: number } {
-  if (content.length <= MAX_LOGGED_OUTPUT) return { output: content };
-  return { output: content.slice(0, MAX_LOGGED_OUTPUT), outputChars: content.length };
-}
-
-/**
- * Whether a run-log record is a final failure of its instance (not run-level, not requeued): such an instance is
- * done unless `--retry-failed`.
- *
- * @example
- * ```ts
- * import { isInstanceFailure } from "@swebench/runner";
- * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" } }); // true
- * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" }, requeued: true }); // false
- * ```
- */
-export function isInstanceFailure(
-  record: Pick<RunLogRecord, "status" | "error" | "requeued"> & { instance_id?: string },
-): boolean {
-  return record.status === "failed" && record.requeued !== true && record.error?.runLevel !== true &&
-    !RUN_LEVEL_KINDS.has(record.error?.kind ?? "");
-}
+import { fileError, readTextOf } from "./file_io.ts";
+import {
+  isInstanceFailure,
+  isRunLogRecord,
+  runLogPathFor,
+  type RunLogRecord,
+  type Spend,
+  spendOf,
+} from "./run_log.ts";
 
 /** One line of the predictions file (the SWE-bench harness format). */
 export interface Prediction {
@@ -102,85 +50,6 @@ export interface Prediction {
   model_name_or_path: string;
   /** The patch (may be empty). */
   model_patch: string;
-}
-
-/** Outcome of one attempt. */
-export type RunStatus = "ok" | "failed" | "skipped";
-
-/**
- * One run-log record (one per attempt).
- *
- * @example
- * ```ts
- * import type { RunLogRecord } from "@swebench/runner";
- * const rec: RunLogRecord = {
- *   instance_id: "psf__requests-2317", status: "failed", error: { kind: "timeout", message: "no answer" },
- *   provider: "openai", model: "gpt-4o-mini", attempts: 3,
- *   startedAt: "2025-01-01T00:00:00.000Z", finishedAt: "2025-01-01T00:01:00.000Z",
- * };
- * ```
- */
-export interface RunLogRecord {
-  /** Instance id. */
-  instance_id: string;
-  /** Outcome. */
-  status: RunStatus;
-  /**
-   * Error class and message, for `failed`. `runLevel`: the failure stopped the run and says nothing about the
-   * instance (a re-run sends it again without `--retry-failed`).
-   */
-  error?: { kind: string; message: string; status?: number; code?: string; runLevel?: boolean };
-  /**
-   * A retryable failure after which the instance was queued again in the same run (not a final failure: if the
-   * run ends before the next round, a re-run sends it again).
-   */
-  requeued?: boolean;
-  /** Round of the attempt (absent for the first; 1.. after a requeue). */
-  round?: number;
-  /** Why, for `skipped`. */
-  reason?: string;
-  /** Provider name of the run. */
-  provider?: string;
-  /** Model requested. */
-  model?: string;
-  /** Provider and model that answered, when a fallback did. */
-  answeredBy?: { provider: string; model: string };
-  /** For a fallback's answer (in the fallback's own run log): the run's `provider:model` it stood in for. */
-  fallbackFrom?: string;
-  /** The model id the API reported in its answer (e.g. a dated snapshot). */
-  reportedModel?: string;
-  /** Token usage. */
-  usage?: TokenUsage;
-  /** Cost in USD (absent when the model is unpriced). */
-  costUsd?: number;
-  /**
-   * USD a budget booked for this instance at the worst case because the cost of an attempt is unknown (a dropped
-   * connection, a cut stream, an abandoned call, an answer without usage): it may have been billed. Counted
-   * against `--max-cost` by later runs of the same file.
-   */
-  keptUsd?: number;
-  /** Latency of the successful call in milliseconds. */
-  latencyMs?: number;
-  /** Attempts made (1 = first try). */
-  attempts?: number;
-  /** Normalised finish reason. */
-  finishReason?: FinishReason;
-  /** Provider's own finish reason. */
-  rawFinishReason?: string;
-  /** Provider request id. */
-  requestId?: string;
-  /** Patch recovery status (`valid`, `repaired`, `empty`, `invalid`). */
-  patchStatus?: string;
-  /** Why the patch has that status. */
-  patchReasons?: string[];
-  /** The model output: whole up to {@linkcode MAX_LOGGED_OUTPUT} characters, else its start (see `outputChars`). */
-  output?: string;
-  /** The length of the whole output in characters, when `output` holds only its start. */
-  outputChars?: number;
-  /** ISO time the attempt started. */
-  startedAt: string;
-  /** ISO time the attempt ended. */
-  finishedAt: string;
 }
 
 /** Options of {@linkcode openPredictions}. */
@@ -252,69 +121,6 @@ export interface PredictionsWriter extends AsyncDisposable {
 }
 
 /**
- * What a run log says was spent: billed costs, plus budget reservations booked whole because an attempt's cost
- * is unknown (`keptUsd`).
- *
- * @example
- * ```ts
- * import type { Spend } from "@swebench/runner";
- * const s: Spend = { usd: 0.0042, byProvider: { openai: 0.0042 }, keptUsd: 0.001, unpriced: 0 };
- * ```
- */
-export interface Spend {
-  /** Total USD: billed costs plus kept reservations. */
-  usd: number;
-  /** USD per provider that answered (kept reservations count for the record's provider). */
-  byProvider: Record<string, number>;
-  /** Of `usd`, reservations kept at their worst case (cost unknown). */
-  keptUsd: number;
-  /** Answers recorded without any cost (an unpriced model): their spend is unknown, not counted. */
-  unpriced: number;
-}
-
-/**
- * Sum what run-log records say was spent (see {@linkcode Spend}): every attempt's record counts, so earlier runs,
- * resumes and `--retry-failed` re-runs of one predictions file add up.
- *
- * @example
- * ```ts
- * import { spendOf } from "@swebench/runner";
- * spendOf([
- *   { instance_id: "a", status: "ok", provider: "openai", costUsd: 0.002, startedAt: "", finishedAt: "" },
- *   { instance_id: "b", status: "failed", provider: "openai", keptUsd: 0.003, startedAt: "", finishedAt: "" },
- * ]).usd; // 0.005
- * ```
- */
-export function spendOf(records: Iterable<RunLogRecord>): Spend {
-  const spend: Spend = { usd: 0, byProvider: {}, keptUsd: 0, unpriced: 0 };
-  const finite = (x: unknown): number => typeof x === "number" && Number.isFinite(x) && x > 0 ? x : 0;
-  for (const r of records) {
-    const cost = finite(r.costUsd);
-    const kept = finite(r.keptUsd);
-    if (r.status === "ok" && r.costUsd === undefined && kept === 0) spend.unpriced++;
-    if (cost + kept === 0) continue;
-    const by = r.answeredBy?.provider ?? r.provider ?? "";
-    spend.usd += cost + kept;
-    spend.keptUsd += kept;
-    spend.byProvider[by] = (spend.byProvider[by] ?? 0) + cost + kept;
-  }
-  return spend;
-}
-
-/**
- * The run log beside a predictions file: `<predictions>.runlog.jsonl`.
- *
- * @example
- * ```ts
- * import { runLogPathFor } from "@swebench/runner";
- * runLogPathFor("predictions/a.jsonl"); // "predictions/a.jsonl.runlog.jsonl"
- * ```
- */
-export function runLogPathFor(predictionsPath: string): string {
-  return `${predictionsPath}.runlog.jsonl`;
-}
-
-/**
  * Default predictions path, mirroring SWE-bench's naming: `predictions/<model>__<dataset>__<split>.jsonl`, with `/`
  * in the model replaced by `__` and characters that are not portable in file names (`:` `\` `*` `?` `"` `<` `>`
  * `|`, spaces) by `_` (so `qwen2.5-coder:7b` -> `qwen2.5-coder_7b`).
@@ -383,13 +189,6 @@ function isPredictionRecord(v: unknown): boolean {
   const o = v as Record<string, unknown>;
   return typeof o.instance_id === "string" && "model_name_or_path" in o &&
     (typeof o.model_patch === "string" || o.model_patch === null);
-}
-
-/** A run-log line: an object with a string `instance_id` and a string `status`. */
-function isRunLogRecord(v: unknown): boolean {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.instance_id === "string" && typeof o.status === "string";
 }
 
 /**
@@ -471,22 +270,6 @@ function foreignFileError(path: string, what: "predictions" | "run log", line: n
         "or move this file away yourself.",
     },
   );
-}
-
-function fileError(e: unknown, path: string, what: "read" | "write"): SwebenchError {
-  if (e instanceof SwebenchError) return e;
-  const access = fileAccessError(e, path, what, "Choose another -o path.");
-  if (access) return access;
-  // An I/O error of the disk or the path (full disk, read-only file system, ...): bad input, exit 2.
-  const detail = e instanceof Error ? e.message : String(e);
-  const full = /no space left|os error 28\b|quota exceeded|os error 122\b/i.test(detail);
-  return new SwebenchError("usage", `Could not ${what} ${path}: ${detail}`, {
-    cause: e,
-    hint: full
-      ? "The disk is full: free some space (or write to another disk with -o), then re-run the same command; " +
-        "finished predictions are kept."
-      : "Check the -o path and the disk, then re-run the same command; finished predictions are kept.",
-  });
 }
 
 /** `stat`/`lstat` of a path; undefined when it does not exist. */
@@ -939,34 +722,9 @@ export async function readPredictions(path: string): Promise<Prediction[]> {
   );
 }
 
-/**
- * Read a run log (`swebench report`); a torn final line and unreadable lines are ignored, nothing is modified.
- *
- * @example
- * ```ts ignore
- * import { readRunLog } from "@swebench/runner";
- * const records = await readRunLog("predictions/gold__sample.jsonl.runlog.jsonl");
- * ```
- */
-export async function readRunLog(path: string): Promise<RunLogRecord[]> {
-  return (await readJsonLines(path)).filter((v): v is RunLogRecord =>
-    !!v && typeof (v as RunLogRecord).instance_id === "string" &&
-    typeof (v as RunLogRecord).status === "string"
-  );
-}
-
 async function readJsonLines(path: string): Promise<unknown[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new SwebenchError("usage", `File not found: ${path}`, { hint: "Check the path." });
-    }
-    throw fileError(e, path, "read");
-  }
   const out: unknown[] = [];
-  const lines = text.split("\n");
+  const lines = (await readTextOf(path)).split("\n");
   // The last element is "" when the file ends with a newline, else a torn line: skip it either way.
   for (const line of lines.slice(0, -1)) {
     if (line.trim() === "") continue;

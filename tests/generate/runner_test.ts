@@ -176,7 +176,7 @@ Deno.test("a retryable failure is queued again after the others; one that keeps 
     "the others went first",
   );
   assert.equal(order.filter((id) => id === doomed).length, 3, "first try and two further rounds");
-  const log = (await readRunLog(`${dir}/p.jsonl.runlog.jsonl`)).filter((r) => r.instance_id === doomed);
+  const log = (await readRunLog(`${dir}/p.jsonl.runlog.jsonl`)).records.filter((r) => r.instance_id === doomed);
   assert.deepEqual(log.map((r) => [r.requeued ?? false, r.round ?? 0]), [[true, 0], [true, 1], [false, 2]]);
   // Reopened: the final failure makes the instance done (not sent again without --retry-failed) ...
   const again = await openPredictions(`${dir}/p.jsonl`, {});
@@ -262,7 +262,7 @@ Deno.test("a fallback model's answer goes to its own file; without one the run s
   const f = await readPredictions(`${dir}/f.jsonl`);
   assert.deepEqual(p.map((x) => x.model_name_or_path), ["gold"]);
   assert.ok(f.every((x) => x.model_name_or_path === "m2"));
-  const flog = await readRunLog(`${dir}/f.jsonl.runlog.jsonl`);
+  const { records: flog } = await readRunLog(`${dir}/f.jsonl.runlog.jsonl`);
   assert.ok(flog.every((r) => r.provider === "backup" && r.model === "m2" && r.fallbackFrom === "gold:gold"));
 
   const w = await openPredictions(`${dir}/x.jsonl`, {});

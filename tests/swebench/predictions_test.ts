@@ -5,10 +5,8 @@ import {
   openPredictions,
   type Prediction,
   readPredictions,
-  readRunLog,
-  runLogPathFor,
-  type RunLogRecord,
 } from "../../src/swebench/predictions.ts";
+import { readRunLog, runLogPathFor, type RunLogRecord } from "../../src/swebench/run_log.ts";
 import { tempDir } from "./_fixtures.ts";
 
 const pred = (id: string, patch = `diff --git a/${id} b/${id}\n`): Prediction => ({
@@ -85,7 +83,7 @@ Deno.test("predictions: exact harness lines, run log beside, resume skips done i
     '{"instance_id":"b","model_name_or_path":"m","model_patch":""}',
   ]);
   assert.deepEqual(Object.keys(JSON.parse(got[0])), ["instance_id", "model_name_or_path", "model_patch"]);
-  const log = await readRunLog(w.runLogPath);
+  const { records: log } = await readRunLog(w.runLogPath);
   assert.equal(log.length, 2);
   assert.equal(log[0].output, "<patch>diff\n</patch>");
   assert.deepEqual((await readPredictions(path)).map((p) => p.instance_id), ["a", "b"]);
@@ -278,7 +276,7 @@ Deno.test("predictions: concurrent writes never interleave", async () => {
     new Set(got.map((p) => p.instance_id)),
     new Set(Array.from({ length: 40 }, (_, i) => `i${i}`)),
   );
-  assert.equal((await readRunLog(runLogPathFor(path))).length, 40);
+  assert.equal((await readRunLog(runLogPathFor(path))).records.length, 40);
 });
 
 Deno.test("predictions: kill -9 while writing loses at most the line in flight; resume repairs and continues", async () => {
