@@ -38,6 +38,7 @@ export {
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";
 export { type PlanPrices, planRun, type RunPlan } from "./generate/plan.ts";
 export { type ModelReport, summarizeRunLog } from "./generate/report.ts";
+export type { Tally } from "./generate/tally.ts";
 export {
   markUniqueResolves,
   repoOf,

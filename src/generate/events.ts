@@ -4,6 +4,7 @@
  * @module
  */
 import type { ErrorKind, TokenUsage } from "../core/mod.ts";
+import type { Tally } from "./tally.ts";
 
 /** Outcome of one instance. */
 export type InstanceStatus = "ok" | "failed" | "skipped";
@@ -48,42 +49,26 @@ export type ProgressEvent =
   | { type: "instance-cancelled"; instanceId: string; reason: "interrupted" | "budget" }
   | { type: "run-end"; summary: RunSummary };
 
-/** What a run did, returned by the runner and printed by the CLI. */
-export interface RunSummary {
+/**
+ * What a run did, returned by the runner and printed by the CLI. The {@linkcode Tally} fields count the records the
+ * run wrote, as a report of its run log would (`retries` differs: here the retry events of this run, in a report the
+ * attempts beyond the first).
+ */
+export interface RunSummary extends Tally {
   /** Instances selected for this run (including those already done before it). */
   selected: number;
   /** Instances skipped because a previous run finished them (resume). */
   alreadyDone: number;
   /** Instances attempted in this run. */
   attempted: number;
-  /** Instances that ended with a prediction. */
-  ok: number;
-  /** Instances that failed (see the run log). */
-  failed: number;
-  /** Instances skipped (prompt cannot fit). */
-  skipped: number;
   /** Instances left undone when the run stopped (never started, or waiting for another round): a re-run does them. */
   notStarted: number;
   /** Times an instance was queued again after a retryable failure. */
   requeued: number;
   /** Answers per `provider:model` (the run's model and each fallback model that answered). */
   answersByModel: Record<string, number>;
-  /** Patch statuses of ok instances. */
-  patches: Record<string, number>;
-  /** Failure counts by error kind. */
-  failuresByKind: Record<string, number>;
-  /** Total prompt tokens. */
-  promptTokens: number;
-  /** Total completion tokens. */
-  completionTokens: number;
-  /** Total billed USD; `undefined` when some cost was unknown. */
-  costUsd: number;
-  /** True when some call's cost was unknown (unpriced model). */
+  /** True when some call's cost was unknown (unpriced model): `costUsd` is then a lower bound. */
   costUnknown: boolean;
-  /** Median latency of successful calls, in ms. */
-  latencyP50Ms: number;
-  /** 95th percentile latency of successful calls, in ms. */
-  latencyP95Ms: number;
   /** Retries across all instances. */
   retries: number;
   /** Wall time in ms. */

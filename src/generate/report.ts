@@ -4,38 +4,18 @@
  * @module
  */
 import type { RunLogEntry } from "../swebench/run_log.ts";
-import { percentile } from "./events.ts";
+import { Tallier, type Tally } from "./tally.ts";
 
-/** One model's figures. */
-export interface ModelReport {
+/** One model's figures: the {@linkcode Tally} of its records, and what only a report has. */
+export interface ModelReport extends Tally {
   /** `provider:model`. */
   label: string;
   /** Distinct instances with a record. */
   instances: number;
-  /** Instances whose latest record is ok: the answers this model gave. */
-  ok: number;
-  /** Instances whose latest record failed. */
-  failed: number;
-  /** Instances whose latest record was skipped. */
-  skipped: number;
   /** Ok instances with a non-empty patch. */
   patchesProduced: number;
-  /** Patch statuses of ok instances. */
-  patches: Record<string, number>;
-  /** Failures by error kind (latest record per instance). */
-  failuresByKind: Record<string, number>;
-  /** Prompt tokens over all records. */
-  promptTokens: number;
-  /** Completion tokens over all records. */
-  completionTokens: number;
-  /** Sum over all records (every billed attempt). */
-  costUsd: number;
-  /** Records whose cost was unknown. */
+  /** Answers recorded without a cost (an unpriced model): `costUsd` is then a lower bound. */
   costUnknown: number;
-  /** Median latency of ok records, ms. */
-  latencyP50Ms: number;
-  /** 95th percentile latency of ok records, ms. */
-  latencyP95Ms: number;
   /** Attempts beyond the first, summed. */
   retries: number;
   /** Of the `ok` answers, those given as a fallback for another model (see `RunLogRecord.fallbackFrom`). */
@@ -88,26 +68,17 @@ export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] 
       fallbacks: 0,
       perInstance: [],
     };
-    const latencies: number[] = [];
+    const tallier = new Tallier(rep);
     for (const r of recs) {
-      rep.promptTokens += r.usage?.promptTokens ?? 0;
-      rep.completionTokens += r.usage?.completionTokens ?? 0;
-      if (r.status === "ok" && r.costUsd === undefined) rep.costUnknown++;
-      rep.costUsd += r.costUsd ?? 0;
+      tallier.spend(r);
       rep.retries += Math.max(0, (r.attempts ?? 1) - 1);
-      if (r.status === "ok" && typeof r.latencyMs === "number") latencies.push(r.latencyMs);
     }
     for (const r of latest.values()) {
-      rep[r.status]++;
+      tallier.outcome(r);
       if (r.status === "ok") {
         // Older run logs filed a fallback's answer under the run's model, with answeredBy naming the fallback.
         if (r.fallbackFrom !== undefined || (r.answeredBy && r.answeredBy.model !== r.model)) rep.fallbacks++;
-        const ps = r.patchStatus ?? "unknown";
-        rep.patches[ps] = (rep.patches[ps] ?? 0) + 1;
-        if (ps !== "empty") rep.patchesProduced++;
-      } else if (r.status === "failed") {
-        const k = r.error?.kind ?? "unknown";
-        rep.failuresByKind[k] = (rep.failuresByKind[k] ?? 0) + 1;
+        if ((r.patchStatus ?? "unknown") !== "empty") rep.patchesProduced++;
       }
       rep.perInstance.push({
         id: r.instance_id,
@@ -116,8 +87,7 @@ export function summarizeRunLog(records: readonly RunLogEntry[]): ModelReport[] 
         status: r.status,
       });
     }
-    rep.latencyP50Ms = percentile(latencies, 50);
-    rep.latencyP95Ms = percentile(latencies, 95);
-    return rep;
+    rep.costUnknown = tallier.unpriced;
+    return tallier.finish();
   });
 }

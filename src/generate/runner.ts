@@ -18,7 +18,8 @@ import { buildPrompt } from "../swebench/prompt.ts";
 import { extractPatch } from "../swebench/patch.ts";
 import type { PredictionsWriter } from "../swebench/predictions.ts";
 import { loggedOutput, type RunLogRecord } from "../swebench/run_log.ts";
-import { percentile, type ProgressEvent, type RunSummary } from "./events.ts";
+import type { ProgressEvent, RunSummary } from "./events.ts";
+import { Tallier } from "./tally.ts";
 
 export type { CallContext, CallFn, CallResult };
 
@@ -196,7 +197,8 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     wallMs: 0,
     maxCostUsd: options.maxCostUsd,
   };
-  const latencies: number[] = [];
+  // The summary's outcome, token, cost and latency figures are the tally of the records this run writes.
+  const tally = new Tallier(summary);
   const inner = new AbortController();
   const onOuterAbort = () => inner.abort(options.signal?.reason);
   if (options.signal?.aborted) inner.abort(options.signal.reason);
@@ -280,14 +282,15 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       prompt = { skipped: `the prompt could not be built: ${toSwebenchError(e).message}` };
     }
     if ("skipped" in prompt) {
-      summary.skipped++;
-      await options.writer.writeRunLog({
+      const record = {
         ...base,
         status: "skipped",
         reason: prompt.skipped,
         attempts: 0,
         finishedAt: new Date().toISOString(),
-      } as RunLogRecord);
+      } as RunLogRecord;
+      tally.outcome(record);
+      await options.writer.writeRunLog(record);
       emit({
         type: "instance-done",
         instanceId: inst.instance_id,
@@ -357,17 +360,10 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       firstOk = true;
       onFirstOk();
     }
-    summary.ok++;
     summary.answersByModel[target.label] = (summary.answersByModel[target.label] ?? 0) + 1;
     streak = { count: 0, kinds: new Set<string>() };
-    summary.patches[extracted.status] = (summary.patches[extracted.status] ?? 0) + 1;
-    summary.promptTokens += r.usage.promptTokens;
-    summary.completionTokens += r.usage.completionTokens;
-    if (r.costUsd === undefined) summary.costUnknown = true;
-    else summary.costUsd += r.costUsd;
-    latencies.push(r.latencyMs);
     const fallback = target.label !== primaryLabel && result.answeredBy !== undefined;
-    await target.writer.writeRunLog({
+    const record = {
       ...base,
       ...(fallback
         ? {
@@ -392,7 +388,10 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       patchReasons: extracted.reasons,
       ...loggedOutput(r.content),
       finishedAt: new Date().toISOString(),
-    } as RunLogRecord);
+    } as RunLogRecord;
+    tally.outcome(record);
+    tally.spend(record);
+    await target.writer.writeRunLog(record);
     try {
       const [provider, ...rest] = target.label.split(":");
       options.onAnswer?.({ provider, model: rest.join(":"), reportedModel: r.model });
@@ -473,7 +472,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       );
     }
     const attempts = (e as { attempts?: number }).attempts ?? ctx.retries + 1;
-    await options.writer.writeRunLog({
+    const record = {
       ...ctx.base,
       status: "failed",
       error: {
@@ -489,7 +488,8 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       ...(p.round > 0 ? { round: p.round } : {}),
       ...(again ? { requeued: true } : {}),
       finishedAt: new Date().toISOString(),
-    } as RunLogRecord);
+    } as RunLogRecord;
+    await options.writer.writeRunLog(record);
     if (again) {
       summary.requeued++;
       waiting.add(inst.instance_id);
@@ -505,8 +505,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       });
     } else {
       waiting.delete(inst.instance_id);
-      summary.failed++;
-      summary.failuresByKind[err.kind] = (summary.failuresByKind[err.kind] ?? 0) + 1;
+      tally.outcome(record);
       emit({
         type: "instance-done",
         instanceId: inst.instance_id,
@@ -568,8 +567,8 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     summary.stopExitCode = stop.exitCode;
     if (stop.kind) summary.stopKind = stop.kind;
   }
-  summary.latencyP50Ms = percentile(latencies, 50);
-  summary.latencyP95Ms = percentile(latencies, 95);
+  tally.finish();
+  summary.costUnknown = tally.unpriced > 0;
   summary.wallMs = performance.now() - started;
   emit({ type: "run-end", summary });
   return summary;

@@ -176,7 +176,9 @@ Deno.test("a retryable failure is queued again after the others; one that keeps 
     "the others went first",
   );
   assert.equal(order.filter((id) => id === doomed).length, 3, "first try and two further rounds");
-  const log = (await readRunLog(`${dir}/p.jsonl.runlog.jsonl`)).records.filter((r) => r.instance_id === doomed);
+  const log = (await readRunLog(`${dir}/p.jsonl.runlog.jsonl`)).records.filter((r) =>
+    r.instance_id === doomed
+  );
   assert.deepEqual(log.map((r) => [r.requeued ?? false, r.round ?? 0]), [[true, 0], [true, 1], [false, 2]]);
   // Reopened: the final failure makes the instance done (not sent again without --retry-failed) ...
   const again = await openPredictions(`${dir}/p.jsonl`, {});
