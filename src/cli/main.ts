@@ -17,6 +17,7 @@ import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { validateCommand } from "./validate.ts";
 import { evaluateCommand } from "./evaluate.ts";
+import { batchCommand } from "./batch.ts";
 
 /** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
 export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {
@@ -51,6 +52,7 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
   program.addCommand(reportCommand(setExit));
   program.addCommand(validateCommand(setExit));
   program.addCommand(evaluateCommand(setExit));
+  program.addCommand(batchCommand(setExit));
   // Every command: errors come back to runCli (exit codes), and a usage error says where the help is.
   const override = (c: Command<unknown[], Record<string, unknown>>, path: string) => {
     c.exitOverride();
