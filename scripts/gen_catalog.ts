@@ -46,6 +46,8 @@ export interface CatalogSources {
     { url: string; row: PriceRow; longContext?: { thresholdTokens: number; row: PriceRow } } | string
   >;
   extraAliases: Record<string, string>;
+  /** Deprecated model -> the successor its vendor page recommends (and the page). */
+  successors?: Record<string, { successor: string; url: string } | string>;
 }
 
 /** What the generator reads. */
@@ -311,6 +313,18 @@ export function buildCatalogData(inputs: CatalogInputs): CatalogData {
     }
     entry.deprecationDate = date;
     entry.source += `; end-of-life date from @anthropic-ai/sdk ${sdk.version}`;
+  }
+
+  // Successors the vendor names for deprecated models (set on the model and its dated snapshots).
+  for (const [id, s] of Object.entries(sources.successors ?? {})) {
+    if (id.startsWith("$") || typeof s === "string") continue;
+    if (!byId.has(s.successor)) throw new Error(`successor of ${id}: ${s.successor} is not in the catalog`);
+    const targets = [...byId.values()].filter((e) => e.id === id || e.id.replace(/-\d{8}$/, "") === id);
+    if (targets.length === 0) throw new Error(`successor given for ${id}, which is not in the catalog`);
+    for (const entry of targets) {
+      entry.successor = s.successor;
+      entry.source += `; successor from ${s.url}`;
+    }
   }
 
   // Vendors outside the LiteLLM copy: one entry per row, unverified (a third party's transcription of the pages).

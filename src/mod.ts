@@ -23,6 +23,7 @@ export {
   createProvider,
   type CreateProviderOptions,
   type ProviderSpec,
+  sendsTemperature,
 } from "./providers/registry.ts";
 export {
   type CallContext,

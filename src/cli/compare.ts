@@ -21,7 +21,7 @@ export function compareCommand(setExit: SetExit) {
     .description("Run the same selection through several models (one budget) and compare them side by side")
     .requiredOption(
       "--providers <p:m,...>",
-      "models to compare, e.g. openai:gpt-4o-mini,anthropic:claude-sonnet-4-5",
+      "models to compare, e.g. openai:gpt-4o-mini,anthropic:claude-sonnet-5-5",
       listFlag,
     )
     .option("-d, --dataset <name>", "lite | verified | full | sample | org/name | path", "sample")

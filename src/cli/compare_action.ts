@@ -5,6 +5,7 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import type { RunSummary } from "../generate/events.ts";
+import type { RunPlan } from "../generate/plan.ts";
 import { summarizeRunLog } from "../generate/report.ts";
 import { runBatch } from "../generate/runner.ts";
 import { readManifest, rowHashes } from "../swebench/manifest.ts";
@@ -22,8 +23,10 @@ import { createProgress, formatUsd } from "./progress.ts";
 import { reportTable, writeHtmlReport } from "./report_action.ts";
 import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
 import {
+  apiPromptCounts,
   checkMaxTokens,
   confirmSpend,
+  deprecationLine,
   describePlan,
   loadSelection,
   planFor,
@@ -40,7 +43,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   const specs = parseFallbacks(flags.providers);
   if (specs.length < 2) {
     throw new SwebenchError("usage", "compare needs at least two provider:model entries", {
-      hint: "Example: --providers openai:gpt-4o-mini,anthropic:claude-sonnet-4-5",
+      hint: "Example: --providers openai:gpt-4o-mini,anthropic:claude-sonnet-5-5",
     });
   }
   const targets: Target[] = [];
@@ -87,14 +90,20 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     );
   }
   const counts = targets.map(() => new Map<string, number>());
-  const plans = targets.map((t, i) =>
-    planFor(t, instances, { maxTokens: flags.maxTokens, counts: counts[i] })
-  );
+  const plans: RunPlan[] = [];
+  for (const [i, t] of targets.entries()) {
+    const apiCounts = await apiPromptCounts(t, instances, { maxTokens: flags.maxTokens });
+    plans.push(planFor(t, instances, { maxTokens: flags.maxTokens, counts: counts[i], apiCounts }));
+  }
   const worst = plans.some((p, i) => p.worstUsd === undefined && !targets[i].free)
     ? undefined
     : plans.reduce((s, p) => s + (p.worstUsd ?? 0), 0);
   if (!flags.json || flags.dryRun) {
-    for (const [i, t] of targets.entries()) for (const l of describePlan(label(t), plans[i], 0)) info(l);
+    for (const [i, t] of targets.entries()) {
+      for (const l of describePlan(label(t), plans[i], 0)) info(l);
+      const line = deprecationLine(t);
+      if (line) info(line);
+    }
     if (targets.some((t) => t.resolved.kind !== "gold")) info(contextLine(codeContext));
     info(
       `Total worst case: ${formatUsd(worst)}${

@@ -46,7 +46,7 @@ export function generateCommand() {
     )
     .option(
       "--fallback <p:m,...>",
-      "fallback models, e.g. anthropic:claude-sonnet-4-5,ollama:qwen2.5-coder:7b",
+      "fallback models, e.g. anthropic:claude-sonnet-5-5,ollama:qwen2.5-coder:7b",
       listFlag,
     )
     .option("--base-url <url>", "provider base URL (OpenAI-compatible: include /v1)")

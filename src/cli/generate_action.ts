@@ -30,8 +30,11 @@ import { buildCall, parseFallbacks } from "./call_setup.ts";
 import { addSpends, checkPriced, createSharedBudget, describeEarlierSpend } from "./budget_setup.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
 import {
+  apiPromptCounts,
   checkMaxTokens,
   confirmSpend,
+  deprecationLine,
+  deprecations,
   describePlan,
   loadSelection,
   planFor,
@@ -95,7 +98,11 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     }
     const dryBudget = createSharedBudget(flags.maxCost, flags.overwrite ? undefined : addSpends(before));
     const todo = flags.overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));
-    const plan = planFor(target, todo, { maxTokens: flags.maxTokens });
+    // With a key, Anthropic prompts are counted with count_tokens (free; nothing is generated).
+    const apiCounts = isGold
+      ? undefined
+      : await apiPromptCounts(target, todo, { maxTokens: flags.maxTokens });
+    const plan = planFor(target, todo, { maxTokens: flags.maxTokens, apiCounts });
     const doc = {
       dryRun: true,
       provider: target.resolved.name,
@@ -109,10 +116,15 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       spentBeforeUsd: dryBudget?.spentBeforeUsd ?? null,
       ...codeContext,
       ...plan,
+      deprecations: deprecations(chain),
     };
     if (flags.json) out(JSON.stringify(doc, null, 2));
     else {
       for (const l of describePlan(labelOf(target), plan, doc.alreadyDone)) out(l);
+      for (const t of chain) {
+        const line = deprecationLine(t);
+        if (line) out(line);
+      }
       if (!isGold) out(contextLine(codeContext));
       const earlier = describeEarlierSpend(dryBudget, output);
       if (earlier) out(earlier);
@@ -140,9 +152,14 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     const done = (id: string) => [...files.writers.values()].some((w) => w.done.has(id));
     const todo = instances.filter((i) => !done(i.instance_id));
     if (!isGold && todo.length > 0) {
-      const plan = planFor(target, todo, { maxTokens: flags.maxTokens, counts: knownTokens });
+      const apiCounts = await apiPromptCounts(target, todo, { maxTokens: flags.maxTokens });
+      const plan = planFor(target, todo, { maxTokens: flags.maxTokens, counts: knownTokens, apiCounts });
       if (!flags.json) {
         for (const l of describePlan(labelOf(target), plan, instances.length - todo.length)) info(l);
+        for (const t of chain) {
+          const line = deprecationLine(t);
+          if (line) info(line);
+        }
         info(contextLine(codeContext));
         const earlier = describeEarlierSpend(budget, output);
         if (earlier) info(earlier);
@@ -199,6 +216,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
             predictionFiles,
             exitCode: code,
             ...codeContext,
+            deprecations: deprecations(chain),
             ...summary,
             resilience: extra,
           },

@@ -66,7 +66,7 @@ export function parseProviderModel(text: string): { provider: string; model?: st
   if (i < 0) return { provider: text };
   if (i === 0) {
     throw new SwebenchError("usage", `"${text}" is not provider:model`, {
-      hint: "Example: --fallback anthropic:claude-sonnet-4-5,ollama:qwen2.5-coder:7b",
+      hint: "Example: --fallback anthropic:claude-sonnet-5-5,ollama:qwen2.5-coder:7b",
     });
   }
   return { provider: text.slice(0, i), model: text.slice(i + 1) || undefined };

@@ -29,6 +29,7 @@ import {
   type PredictionsWriter,
   readPredictions,
 } from "../swebench/predictions.ts";
+import { sendsTemperature } from "../providers/registry.ts";
 import { PROMPT_TEMPLATE_VERSION, promptTemplateText } from "../swebench/prompt.ts";
 import { info, warn } from "./output.ts";
 import type { Target } from "./run_setup.ts";
@@ -96,13 +97,23 @@ export async function generationOf(target: Target, s: RunSettings): Promise<Gene
   return {
     provider: target.resolved.name,
     model: target.model,
-    temperature: target.resolved.kind === "gold" ? null : s.temperature,
+    // What reaches the model: none for the gold echo and for models that refuse sampling parameters.
+    temperature: sendsTemperature(target.resolved.kind, target.model) ? s.temperature : null,
     maxTokens: s.maxTokens,
     stop: null,
     promptTemplate: { version: PROMPT_TEMPLATE_VERSION, sha256: await templateHash },
     context: s.ref.context,
     dataset: s.ref.id ?? s.ref.path?.split("/").pop() ?? s.ref.name,
     split: s.ref.split,
+  };
+}
+
+/** Notes on how the settings were applied to a target (for its manifest). */
+function notesOf(target: Target, s: RunSettings): { notes?: string[] } {
+  const kind = target.resolved.kind;
+  if (kind === "gold" || sendsTemperature(kind, target.model)) return {};
+  return {
+    notes: [`temperature ${s.temperature} was asked for and not sent: ${target.model} does not accept it`],
   };
 }
 
@@ -227,6 +238,7 @@ export async function openOutputs(
         endpoint: { kind: o.target.resolved.kind, baseUrlHost: baseUrlHost(o.target.resolved.baseUrl) },
         reportedModels: old?.reportedModels ?? [],
         generation: await generationOf(o.target, s),
+        ...notesOf(o.target, s),
         rows: { count: Object.keys(hashes).length, sha256: await rowsDigest(hashes), hashes },
         fallbackChain: s.chain.map(labelOf),
         ...(o.role === "primary" && outputs.length > 1

@@ -4,22 +4,31 @@
  *
  * @module
  */
-import { type Provider, SwebenchError } from "../core/mod.ts";
+import { type Provider, SwebenchError, toSwebenchError } from "../core/mod.ts";
 import { planRun, type RunPlan } from "../generate/plan.ts";
 import {
   type Catalog,
   catalogWithOverrides,
   costOf,
   defaultCatalog,
+  type DeprecationNotice,
+  deprecationNotice,
   type ModelEntry,
   worstCaseCost,
 } from "../providers/catalog.ts";
 import { createProvider } from "../providers/registry.ts";
 import { type ContextVariant, type DatasetRef, loadInstances, resolveDataset } from "../swebench/datasets.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
+import { buildPrompt } from "../swebench/prompt.ts";
 import { parseShard, selectInstances } from "../swebench/select.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
-import { type ConfigFile, missingKeyError, type ResolvedProvider, resolveProvider } from "./config.ts";
+import {
+  authHint,
+  type ConfigFile,
+  missingKeyError,
+  type ResolvedProvider,
+  resolveProvider,
+} from "./config.ts";
 import { env } from "./env.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 import { info, plural, style, warn } from "./output.ts";
@@ -199,7 +208,7 @@ export function reservationFor(
 export function planFor(
   target: Target,
   instances: readonly SwebenchInstance[],
-  options: { maxTokens: number; counts?: Map<string, number> },
+  options: { maxTokens: number; counts?: Map<string, number>; apiCounts?: ReadonlyMap<string, number> },
 ): RunPlan {
   return planRun(instances, {
     maxTokens: options.maxTokens,
@@ -210,6 +219,8 @@ export function planFor(
       outputPerMTok: target.entry?.outputPerMTok,
     },
     exact: target.counter?.exact ?? false,
+    errorBound: target.counter?.errorBound,
+    apiCounts: options.apiCounts,
     framingTokens: target.counter
       ? target.counter.countChat([{ role: "system", content: "" }, { role: "user", content: "" }])
       : 0,
@@ -221,6 +232,91 @@ export function planFor(
 /** Worst-case cost above which a run asks for confirmation (TTY) or needs --yes / --max-cost (non-TTY). */
 export const CONFIRM_ABOVE_USD = 1;
 
+/** How a plan's prompt tokens were counted, in words: `exact`, `exact, count_tokens`, `estimate, ±25%`. */
+export function countLabel(plan: RunPlan): string {
+  if (plan.countSource === "api") return "exact, counted with count_tokens";
+  if (plan.countMethod === "exact") return "exact";
+  return `estimate, ±${Math.round(plan.errorBound * 100)}%`;
+}
+
+/**
+ * Prompt counts from the provider's API for the prompts of a plan (instance id -> whole-request tokens): Anthropic's
+ * `count_tokens` (free, cached per prompt) when a key is set. The first count goes alone: a rejected key stops here
+ * (exit 3, naming the variable) after one request. `undefined` without a key, for other providers, or offline
+ * (the plan then states an estimate with its bound).
+ */
+export async function apiPromptCounts(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number; concurrency?: number },
+): Promise<Map<string, number> | undefined> {
+  const provider = target.providers[0];
+  if (target.resolved.kind !== "anthropic" || !target.resolved.apiKey || !provider.countTokens) {
+    return undefined;
+  }
+  const requests: { id: string; system: string; prompt: string }[] = [];
+  for (const inst of instances) {
+    const p = buildPrompt(inst, {
+      contextWindow: target.entry?.contextWindow,
+      maxTokens: options.maxTokens,
+      countTokens: target.countTokens,
+    });
+    if (!("skipped" in p)) requests.push({ id: inst.instance_id, system: p.system, prompt: p.user });
+  }
+  const counts = new Map<string, number>();
+  const countOne = async (r: (typeof requests)[number]): Promise<boolean> => {
+    let n;
+    try {
+      n = await provider.countTokens!({ model: target.model, system: r.system, prompt: r.prompt });
+    } catch (e) {
+      const err = toSwebenchError(e);
+      if (err.kind === "authentication" && err.status !== 403) {
+        throw new SwebenchError(err.kind, err.message, {
+          ...err,
+          hint: authHint(target.resolved),
+          cause: err,
+        });
+      }
+      // What every call would meet too stops here; anything else (a server error, a gateway without
+      // count_tokens) leaves the plan to the estimate.
+      const unknownModel = err.kind === "model_not_found" && err.message.includes(target.model);
+      if (["permission", "config", "quota", "authentication"].includes(err.kind) || unknownModel) throw err;
+      return false;
+    }
+    if (n.method !== "exact") return false; // offline: the provider estimated
+    counts.set(r.id, n.tokens);
+    return true;
+  };
+  if (requests.length === 0 || !await countOne(requests[0])) return undefined;
+  let next = 1;
+  let offline = false;
+  const worker = async () => {
+    while (next < requests.length && !offline) {
+      if (!await countOne(requests[next++])) offline = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  return offline ? undefined : counts;
+}
+
+/** The models of a chain whose end of life is past or within 30 days of `now` (for `--json`). */
+export function deprecations(targets: readonly Target[], now: Date = new Date()): DeprecationNotice[] {
+  return targets.flatMap((t) => {
+    const n = deprecationNotice(t.entry, t.model, now);
+    return n ? [n] : [];
+  });
+}
+
+/** A warning line for a model whose end of life is past or within 30 days (naming its successor), if any. */
+export function deprecationLine(target: Target, now: Date = new Date()): string | undefined {
+  const n = deprecationNotice(target.entry, target.model, now);
+  if (!n) return undefined;
+  const text = n.successor
+    ? n.message.replace(/\.$/, ` (-m ${n.successor}).`)
+    : `${n.message} \`swebench provider models ${target.resolved.name}\` lists the current models.`;
+  return style.yellow(`  warning: ${text}`);
+}
+
 /** Print a plan (stderr) in a few lines. */
 export function describePlan(label: string, plan: RunPlan, alreadyDone: number): string[] {
   const priced = plan.worstUsd !== undefined;
@@ -228,7 +324,7 @@ export function describePlan(label: string, plan: RunPlan, alreadyDone: number):
     `${style.bold("Plan")}: ${plural(plan.instances, "instance")} through ${label}` +
     (alreadyDone ? ` (${alreadyDone} already done)` : "") +
     (plan.skipped ? `, ${plan.skipped} too long (skipped)` : ""),
-    `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${plan.countMethod})`,
+    `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${countLabel(plan)})`,
     priced
       ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
       : `  cost: ${

@@ -32,6 +32,10 @@ export interface RunPlan {
   worstUsd?: number;
   /** Token counting method. */
   countMethod: "exact" | "estimate";
+  /** How the prompt tokens were counted: the model's own tokenizer, or the provider's API (Anthropic `count_tokens`). */
+  countSource: "tokenizer" | "api";
+  /** Relative error bound of an estimate (0.25 = may be off by 25 %); 0 when exact. */
+  errorBound: number;
 }
 
 /** Output tokens per call assumed for the *expected* cost (typical SWE-bench patch answers are a few hundred). */
@@ -55,6 +59,13 @@ export function planRun(
     countTokens: (text: string) => number;
     prices: PlanPrices;
     exact?: boolean;
+    /** Relative error bound of the counter when not exact (default 0.25). */
+    errorBound?: number;
+    /**
+     * Whole-request prompt counts from the provider's API (instance id -> tokens, framing included), e.g.
+     * Anthropic's `count_tokens`: used instead of the local count where given, and the plan says "exact".
+     */
+    apiCounts?: ReadonlyMap<string, number>;
     /** Tokens the chat format adds per call (system + user message framing), counted into promptTokens. */
     framingTokens?: number;
     /**
@@ -66,7 +77,7 @@ export function planRun(
     onCount?: (instanceId: string, fullTokens: number) => void;
   },
 ): RunPlan {
-  let promptTokens = 0, sent = 0, skipped = 0;
+  let promptTokens = 0, sent = 0, skipped = 0, fromApi = 0;
   let reserved: number | undefined = 0;
   for (const inst of instances) {
     const p = buildPrompt(inst, {
@@ -78,13 +89,18 @@ export function planRun(
     else {
       options.onCount?.(inst.instance_id, p.fullTokens);
       sent++;
-      promptTokens += p.promptTokens + (options.framingTokens ?? 0);
+      const counted = options.apiCounts?.get(inst.instance_id);
+      if (counted !== undefined) fromApi++;
+      promptTokens += counted ?? p.promptTokens + (options.framingTokens ?? 0);
       if (options.reserve && reserved !== undefined) {
         const r = options.reserve(p.promptTokens, options.maxTokens);
         reserved = r === undefined ? undefined : reserved + r;
       }
     }
   }
+  // Counted by the API for every prompt sent: exact whatever the local tokenizer.
+  const api = sent > 0 && fromApi === sent;
+  const exact = api || options.exact !== false;
   const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
   const worstOutputTokens = sent * options.maxTokens;
   const { inputPerMTok: inP, outputPerMTok: outP } = options.prices;
@@ -101,6 +117,8 @@ export function planRun(
       : priced
       ? (promptTokens * inP + worstOutputTokens * outP) / 1e6
       : undefined,
-    countMethod: options.exact === false ? "estimate" : "exact",
+    countMethod: exact ? "exact" : "estimate",
+    countSource: api ? "api" : "tokenizer",
+    errorBound: exact ? 0 : options.errorBound ?? 0.25,
   };
 }

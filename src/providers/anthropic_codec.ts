@@ -28,6 +28,28 @@ import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
 export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
 
 /**
+ * Whether a Claude model takes sampling parameters (`temperature`, `top_p`, `top_k`). From Claude Opus 4.7 and
+ * Sonnet 5 on (Opus 4.7, 4.8, 5, 5.5; Sonnet 5, 5.5; Haiku 5.5), and for the Fable and Mythos families, the API
+ * answers 400 to a non-default value ("`temperature` is deprecated for this model"), so none is sent. Unknown
+ * names (not `claude-<family>-<major>[-<minor>]`) are assumed to take them.
+ *
+ * @example
+ * ```ts
+ * import { anthropicAcceptsSampling } from "./anthropic_codec.ts";
+ * anthropicAcceptsSampling("claude-sonnet-4-5"); // true
+ * anthropicAcceptsSampling("claude-sonnet-5-5"); // false
+ * ```
+ */
+export function anthropicAcceptsSampling(model: string): boolean {
+  const id = model.slice(model.lastIndexOf("/") + 1).toLowerCase().replace(/^anthropic\./, "");
+  if (/^claude-(?:fable|mythos)(?:$|-)/.test(id)) return false;
+  const m = /^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:$|[-@])/.exec(id);
+  if (!m) return true;
+  const version = Number(m[2]) + (m[3] !== undefined ? Number(m[3]) / 10 : 0);
+  return version < 4.7;
+}
+
+/**
  * Prompt-cache TTL asked for with `request.extra.cacheControl` (`true` = the API default, 5 minutes).
  *
  * @example
@@ -74,7 +96,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *
  * - `max_tokens` is always sent (default {@linkcode ANTHROPIC_DEFAULT_MAX_TOKENS});
  * - `system` is the top-level field; the prompt is one user message;
- * - `temperature` is clamped to 0..1 (non-finite values are dropped); `stop` becomes `stop_sequences`;
+ * - `temperature` is clamped to 0..1 (non-finite values are dropped; not sent to models that refuse it, see
+ *   {@linkcode anthropicAcceptsSampling}); `stop` becomes `stop_sequences`;
  * - `extra.cacheControl` (`"5m"`, `"1h"` or `true`) marks the stable prefix with `cache_control`: the system block,
  *   and the `extra.cachePrefix` part of the prompt (which must be a prefix of it); without either, the whole prompt;
  * - `extra.anthropic` (an object) is merged into the body last, so it may override any field.
@@ -129,7 +152,10 @@ export function encodeAnthropicRequest(
   }
   body.messages = [{ role: "user", content }];
 
-  if (request.temperature !== undefined && Number.isFinite(request.temperature)) {
+  if (
+    request.temperature !== undefined && Number.isFinite(request.temperature) &&
+    anthropicAcceptsSampling(request.model)
+  ) {
     body.temperature = Math.min(1, Math.max(0, request.temperature));
   }
   if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = [...request.stop];

@@ -57,6 +57,8 @@ export interface ModelEntry {
   cacheWrite1hPerMTok?: number;
   /** Retirement date (YYYY-MM-DD), when announced. */
   deprecationDate?: string;
+  /** The model its vendor recommends instead (for a deprecated model). */
+  successor?: string;
   /** Where the figures came from. */
   source?: string;
   /** Other ids of the same model (dated snapshots, vendor aliases). */
@@ -93,6 +95,7 @@ export const MODEL_ENTRY_FIELDS: readonly (keyof ModelEntry)[] = [
   "cacheWrite1hPerMTok",
   "longContext",
   "deprecationDate",
+  "successor",
   "mode",
   "verification",
   "source",
@@ -347,4 +350,57 @@ export function worstCaseCost(
   const rates = ratesFor(entry, prompt);
   if (!rates) return undefined;
   return (prompt * rates.input + count(maxTokens) * rates.output) / 1_000_000;
+}
+
+/** Days before a model's end of life from which the plan warns about it. */
+export const DEPRECATION_WARNING_DAYS = 30;
+
+/** A model whose end of life is past or near (see {@linkcode deprecationNotice}). */
+export interface DeprecationNotice {
+  /** The model as requested. */
+  model: string;
+  /** End-of-life date (YYYY-MM-DD). */
+  date: string;
+  /** Whole days from `now` to that date (0 or less: retired). */
+  daysLeft: number;
+  /** The date is past: requests to the model fail. */
+  retired: boolean;
+  /** The model its vendor recommends instead, when the catalog knows one. */
+  successor?: string;
+  /** One line for a person. */
+  message: string;
+}
+
+/**
+ * A notice for a model whose end-of-life date is past or within {@linkcode DEPRECATION_WARNING_DAYS} of `now`,
+ * naming its successor where the catalog knows one; `undefined` otherwise (or without a date).
+ *
+ * @example
+ * ```ts
+ * import { defaultCatalog, deprecationNotice } from "@swebench/runner";
+ * const n = deprecationNotice(defaultCatalog().lookup("claude-sonnet-4-5"), "claude-sonnet-4-5", new Date("2026-12-02"));
+ * console.log(n?.message); // claude-sonnet-4-5 was retired on 2026-11-30: requests to it fail. Its successor is claude-sonnet-5-5.
+ * ```
+ */
+export function deprecationNotice(
+  entry: ModelEntry | undefined,
+  model: string,
+  now: Date = new Date(),
+): DeprecationNotice | undefined {
+  const date = entry?.deprecationDate;
+  const m = date === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return undefined;
+  const end = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  if (!Number.isFinite(end)) return undefined;
+  const daysLeft = Math.ceil((end - now.getTime()) / 86_400_000);
+  if (daysLeft > DEPRECATION_WARNING_DAYS) return undefined;
+  const retired = daysLeft <= 0;
+  const successor = entry?.successor;
+  const next = successor ? ` Its successor is ${successor}.` : "";
+  const message = retired
+    ? `${model} was retired on ${date}: requests to it fail.${next}`
+    : `${model} retires on ${date} (in ${daysLeft} day${
+      daysLeft === 1 ? "" : "s"
+    }): a run that outlasts it fails.${next}`;
+  return { model, date: date!, daysLeft, retired, ...(successor ? { successor } : {}), message };
 }

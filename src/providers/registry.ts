@@ -6,9 +6,11 @@
  */
 import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
 import { createAnthropicProvider } from "./anthropic.ts";
+import { anthropicAcceptsSampling } from "./anthropic_codec.ts";
 import { createGoldProvider } from "./gold.ts";
 import { createOllamaProvider } from "./ollama.ts";
 import { createOpenAIProvider } from "./openai.ts";
+import { isOpenAIReasoningModel } from "./openai_codec.ts";
 import type { ProviderOptions } from "./types.ts";
 
 /** Static facts about a built-in provider. */
@@ -45,7 +47,7 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
     keyEnv: "ANTHROPIC_API_KEY",
     baseUrlEnv: "ANTHROPIC_BASE_URL",
     defaultBaseUrl: "https://api.anthropic.com",
-    defaultModel: "claude-sonnet-4-5",
+    defaultModel: "claude-sonnet-5-5",
     needsKey: true,
     description: "Anthropic Messages API",
   },
@@ -122,4 +124,23 @@ export function createProvider(input: CreateProviderOptions): Provider {
         hint: `Known kinds: openai, anthropic, ollama, gold.`,
       });
   }
+}
+
+/**
+ * Whether a request's `temperature` reaches the model: not for the gold echo, OpenAI reasoning models (o-series,
+ * gpt-5) or Claude models that refuse sampling parameters (Opus 4.7+, Sonnet 5+, ...). The manifest records what
+ * was sent.
+ *
+ * @example
+ * ```ts
+ * import { sendsTemperature } from "@swebench/runner";
+ * sendsTemperature("openai", "gpt-4o-mini"); // true
+ * sendsTemperature("anthropic", "claude-sonnet-5-5"); // false
+ * ```
+ */
+export function sendsTemperature(kind: ProviderKind, model: string): boolean {
+  if (kind === "gold") return false;
+  if (kind === "openai") return !isOpenAIReasoningModel(model);
+  if (kind === "anthropic") return anthropicAcceptsSampling(model);
+  return true;
 }

@@ -5,9 +5,11 @@ import {
   catalogWithOverrides,
   costOf,
   defaultCatalog,
+  deprecationNotice,
   type ModelEntry,
   worstCaseCost,
 } from "../../src/providers/catalog.ts";
+import { BUILTIN_PROVIDERS } from "../../src/providers/registry.ts";
 
 const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const PRICES = new URL("../../scripts/prices/openai-anthropic-2026-07.json", import.meta.url);
@@ -307,4 +309,41 @@ Deno.test("catalogWithOverrides: override fields by id, add models, keep the bas
   assert.throws(() => {
     (catalog.lookup("gpt-4o") as { inputPerMTok: number }).inputPerMTok = 0;
   });
+});
+
+Deno.test("deprecationNotice: past or within 30 days warns, naming the successor; later or undated does not", () => {
+  const catalog = defaultCatalog();
+  const sonnet = catalog.lookup("claude-sonnet-4-5-20250929");
+  assert.equal(sonnet?.successor, "claude-sonnet-5-5");
+  const at = (iso: string) => new Date(`${iso}T12:00:00Z`);
+  const retired = deprecationNotice(sonnet, "claude-sonnet-4-5", at("2026-12-02"))!;
+  assert.equal(retired.retired, true);
+  assert.equal(
+    retired.message,
+    "claude-sonnet-4-5 was retired on 2026-11-30: requests to it fail. Its successor is claude-sonnet-5-5.",
+  );
+  const soon = deprecationNotice(sonnet, "claude-sonnet-4-5", at("2026-11-20"))!;
+  assert.equal(soon.retired, false);
+  assert.equal(soon.daysLeft, 10);
+  assert.match(soon.message, /retires on 2026-11-30 \(in 10 days\)/);
+  assert.equal(
+    deprecationNotice(sonnet, "claude-sonnet-4-5", at("2026-10-30")),
+    undefined,
+    "31 days ahead: quiet",
+  );
+  const opus = catalog.lookup("claude-opus-4-5");
+  assert.equal(deprecationNotice(opus, "claude-opus-4-5", at("2026-12-02")), undefined);
+  assert.equal(deprecationNotice(opus, "claude-opus-4-5", at("2027-01-01"))?.successor, "claude-opus-5-5");
+  assert.equal(deprecationNotice(catalog.lookup("claude-sonnet-5-5"), "claude-sonnet-5-5"), undefined);
+  const bad = { id: "m", provider: "openai", deprecationDate: "next year" };
+  assert.equal(deprecationNotice(bad, "m"), undefined, "a date that cannot be read is no warning");
+});
+
+Deno.test("the default Anthropic model is a current, priced model with no end of life in sight", () => {
+  const model = BUILTIN_PROVIDERS.anthropic.defaultModel;
+  const entry = defaultCatalog().lookup(model, "anthropic");
+  assert.ok(entry, model);
+  assert.equal(entry.verification, "vendor-page");
+  assert.ok(entry.inputPerMTok !== undefined && entry.outputPerMTok !== undefined);
+  assert.equal(deprecationNotice(entry, model), undefined, `${model} retires on ${entry.deprecationDate}`);
 });

@@ -103,3 +103,21 @@ Deno.test("buildCatalogData: fails loudly on aliases or deprecations naming unkn
   badDeprecation.sdk.deprecated = { "claude-ghost": "May 1st, 2026" };
   assert.throws(() => buildCatalogData(badDeprecation), /not in the catalog/);
 });
+
+Deno.test("buildCatalogData: a successor from the vendor page is set on the model and its snapshots; unknown ones fail", () => {
+  const withSuccessor = inputs();
+  withSuccessor.sources.successors = {
+    "claude-x-1": { successor: "claude-new", url: "https://vendor.test/x-1" },
+  };
+  const x = buildCatalogData(withSuccessor).models.find((m) => m.id === "claude-x-1")!;
+  assert.equal(x.successor, "claude-new");
+  assert.match(x.source ?? "", /successor from https:\/\/vendor\.test\/x-1/);
+  assert.deepEqual(
+    x.aliases,
+    ["claude-x-1-20260101", "claude-x-latest"],
+    "the dated snapshot still folds in",
+  );
+  const ghost = inputs();
+  ghost.sources.successors = { "claude-x-1": { successor: "claude-ghost", url: "u" } };
+  assert.throws(() => buildCatalogData(ghost), /claude-ghost is not in the catalog/);
+});

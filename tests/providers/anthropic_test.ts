@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  anthropicAcceptsSampling,
   anthropicErrorFromBody,
   anthropicFinishReason,
   anthropicStreamDecoder,
@@ -95,6 +96,35 @@ Deno.test("encode: system top-level, max tokens, stop sequences, stream flag", (
   );
   assert.equal("stop_sequences" in encodeAnthropicRequest({ model: "m", prompt: "p", stop: [] }), false);
   assert.equal("system" in encodeAnthropicRequest({ model: "m", prompt: "p", system: "" }), false);
+});
+
+Deno.test("encode: no temperature for Claude models that refuse sampling parameters (Opus 4.7+, Sonnet 5+, ...)", () => {
+  for (
+    const model of ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-opus-4-6", "claude-haiku-4-5"]
+  ) {
+    assert.equal(anthropicAcceptsSampling(model), true, model);
+    assert.equal(encodeAnthropicRequest({ model, prompt: "p", temperature: 0 }).temperature, 0, model);
+  }
+  for (
+    const model of [
+      "claude-opus-4-7",
+      "claude-opus-4-8",
+      "claude-opus-5",
+      "claude-opus-5-5",
+      "claude-sonnet-5",
+      "claude-sonnet-5-5",
+      "claude-haiku-5-5",
+      "claude-fable-5-1",
+      "claude-mythos-preview",
+    ]
+  ) {
+    assert.equal(anthropicAcceptsSampling(model), false, model);
+    assert.equal(
+      "temperature" in encodeAnthropicRequest({ model, prompt: "p", temperature: 0 }),
+      false,
+      model,
+    );
+  }
 });
 
 Deno.test("encode: temperature is clamped to 0..1, non-finite dropped", () => {

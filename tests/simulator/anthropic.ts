@@ -17,6 +17,13 @@ import { applyStop, DEFAULT_REPLY, isRecord, randomString, splitText } from "./u
 /** Known models: dated id, alias, display name, creation date. */
 export const ANTHROPIC_MODELS: { id: string; alias: string; display_name: string; created_at: string }[] = [
   {
+    // The current Sonnet (the vendor's model pages, late 2026); the date is the simulator's.
+    id: "claude-sonnet-5-5",
+    alias: "claude-sonnet-5-5",
+    display_name: "Claude Sonnet 5.5",
+    created_at: "2026-09-24T00:00:00Z",
+  },
+  {
     id: "claude-opus-4-7",
     alias: "claude-opus-4-7",
     display_name: "Claude Opus 4.7",
@@ -307,6 +314,13 @@ function resolveModel(state: State, model: string): string | undefined {
   return known?.id ?? model;
 }
 
+/**
+ * Models that refuse sampling parameters under every API version (Claude Opus 4.7+, Sonnet 5+, Haiku 5+, Fable,
+ * Mythos), as the real API does: a `temperature` gets a 400.
+ */
+const SAMPLING_REFUSED =
+  /^claude-(?:opus-4-[7-9]|opus-[5-9]|sonnet-[5-9]|haiku-[5-9]|fable|mythos)(?:$|[-@])/;
+
 /** The API version a request is answered under. */
 export const ANTHROPIC_VERSION_2026 = "2026-10-21";
 
@@ -373,6 +387,8 @@ export function checkBody(
     if (no) return no;
   } else if (typeof body.temperature === "number" && (body.temperature < 0 || body.temperature > 1)) {
     return refuse("temperature: Input should be less than or equal to 1");
+  } else if ("temperature" in body && SAMPLING_REFUSED.test(body.model)) {
+    return refuse("`temperature` is deprecated for this model.");
   }
   if (resolveModel(state, body.model) === undefined) {
     return refuse(`model: ${body.model}`, 404, "not_found_error");
