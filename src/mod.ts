@@ -35,15 +35,15 @@ export {
   REQUEUE_ROUNDS,
   runBatch,
   type RunBatchOptions,
-} from "./generate/runner.ts";
-export type { InstanceStatus, ProgressEvent, RunSummary } from "./generate/events.ts";
-export { type PlanPrices, planRun, type RunPlan } from "./generate/plan.ts";
-export { type ModelReport, summarizeRunLog } from "./generate/report.ts";
-export type { Tally } from "./generate/tally.ts";
+} from "./run/batch.ts";
+export type { InstanceStatus, ProgressEvent, RunSummary } from "./run/events.ts";
+export { type PlanPrices, planRun, type RunPlan } from "./run/cost_plan.ts";
+export { type ModelReport, summarizeRunLog } from "./run/report.ts";
+export type { Tally } from "./run/tally.ts";
 export {
   markUniqueResolves,
   repoOf,
   type RepoScore,
   type ScoredModel,
   scoreModel,
-} from "./generate/scored_report.ts";
+} from "./run/scored_report.ts";

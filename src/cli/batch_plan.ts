@@ -5,7 +5,7 @@
  * @module
  */
 import { type PlanCostColumns, planCostColumns } from "../batch/plan_cost.ts";
-import type { RunPlan } from "../generate/plan.ts";
+import type { RunPlan } from "../run/cost_plan.ts";
 import { style } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { describePlan } from "./run_setup.ts";

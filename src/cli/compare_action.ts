@@ -4,10 +4,10 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import type { RunSummary } from "../generate/events.ts";
-import type { RunPlan } from "../generate/plan.ts";
-import { summarizeRunLog } from "../generate/report.ts";
-import { runBatch } from "../generate/runner.ts";
+import type { RunSummary } from "../run/events.ts";
+import type { RunPlan } from "../run/cost_plan.ts";
+import { summarizeRunLog } from "../run/report.ts";
+import { runBatch } from "../run/batch.ts";
 import { readManifest, rowHashes } from "../swebench/manifest.ts";
 import { defaultPredictionsPath } from "../swebench/predictions.ts";
 import { readRunLog, type RunLogEntry, runLogPathFor, spendOf } from "../swebench/run_log.ts";

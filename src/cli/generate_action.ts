@@ -4,9 +4,9 @@
  * @module
  */
 import { ERROR_KINDS, SwebenchError } from "../core/mod.ts";
-import type { RunSummary } from "../generate/events.ts";
+import type { RunSummary } from "../run/events.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
-import { runBatch } from "../generate/runner.ts";
+import { runBatch } from "../run/batch.ts";
 import { manifestPathFor, rowHashes } from "../swebench/manifest.ts";
 import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
 import { readRunLog, runLogPathFor, spendOf } from "../swebench/run_log.ts";

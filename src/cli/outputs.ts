@@ -7,7 +7,7 @@
  */
 import denoJson from "../../deno.json" with { type: "json" };
 import { SwebenchError } from "../core/mod.ts";
-import type { ModelOutput } from "../generate/runner.ts";
+import type { ModelOutput } from "../run/batch.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
 import {
   generationDifferences,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ProgressEvent } from "../generate/events.ts";
+import type { ProgressEvent } from "../run/events.ts";
 import { fitLine, info, style, ui, write } from "./output.ts";
 
 /** Format seconds as `1h02m`, `3m05s`, `12s`. */

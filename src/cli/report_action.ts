@@ -4,7 +4,7 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import { type ModelReport, summarizeRunLog } from "../generate/report.ts";
+import { type ModelReport, summarizeRunLog } from "../run/report.ts";
 import type { GlobalFlags } from "./options.ts";
 import { manifestPathFor, readManifest, type RunManifest } from "../swebench/manifest.ts";
 import { readRunLog, type RunLogEntry, runLogPathFor } from "../swebench/run_log.ts";

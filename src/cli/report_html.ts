@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ModelReport } from "../generate/report.ts";
+import type { ModelReport } from "../run/report.ts";
 import { escapeHtml as esc } from "./html_escape.ts";
 import { formatUsd } from "./progress.ts";
 import { EVALUATION_CSS, evaluationSections } from "./report_html_scored.ts";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ModelReport } from "../generate/report.ts";
-import { repoOf, type ScoredModel } from "../generate/scored_report.ts";
+import type { ModelReport } from "../run/report.ts";
+import { repoOf, type ScoredModel } from "../run/scored_report.ts";
 import type { InstanceEvaluation } from "../swebench/harness_results.ts";
 import { escapeHtml as esc } from "./html_escape.ts";
 import { formatUsd } from "./progress.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import type { ModelReport } from "../generate/report.ts";
+import type { ModelReport } from "../run/report.ts";
 import { readRunLog, type RunLogEntry } from "../swebench/run_log.ts";
-import { markUniqueResolves, type ScoredModel, scoreModel } from "../generate/scored_report.ts";
+import { markUniqueResolves, type ScoredModel, scoreModel } from "../run/scored_report.ts";
 import {
   findHarnessResults,
   harnessModelDir,

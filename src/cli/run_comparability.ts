@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Comparability, comparability, type ComparedRun } from "../generate/comparability.ts";
+import { type Comparability, comparability, type ComparedRun } from "../run/comparability.ts";
 import type { RunManifest } from "../swebench/manifest.ts";
 import { style } from "./output.ts";
 

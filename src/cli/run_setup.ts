@@ -5,7 +5,7 @@
  * @module
  */
 import { type Provider, SwebenchError, toSwebenchError } from "../core/mod.ts";
-import { planRun, type RunPlan } from "../generate/plan.ts";
+import { planRun, type RunPlan } from "../run/cost_plan.ts";
 import {
   type Catalog,
   catalogWithOverrides,

@@ -9,7 +9,7 @@ import { SwebenchError } from "../../src/core/mod.ts";
 import { batchOfferLine, costColumnLines, describeBatchPlan } from "../../src/cli/batch_plan.ts";
 import { batchLine, countsText, stateText, timeText } from "../../src/cli/batch_format.ts";
 import { BATCH_PROVIDERS, checkBatchTargets, providerOfBatchId } from "../../src/cli/batch_setup.ts";
-import type { RunPlan } from "../../src/generate/plan.ts";
+import type { RunPlan } from "../../src/run/cost_plan.ts";
 
 function usage(f: () => void): SwebenchError {
   try {
