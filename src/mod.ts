@@ -31,13 +31,12 @@ export {
   type CallResult,
   directCall,
   MAX_REQUEUE_WAIT_MS,
-  type ModelOutput,
   REQUEUE_ROUNDS,
   runBatch,
   type RunBatchOptions,
 } from "./run/batch.ts";
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./run/events.ts";
-export { type PlanPrices, planRun, type RunPlan } from "./run/cost_plan.ts";
+export { type CostPlan, planCost, type PlanPrices } from "./run/cost_plan.ts";
 export { type ModelReport, summarizeRunLog } from "./run/report.ts";
 export type { Tally } from "./run/tally.ts";
 export {
@@ -47,3 +46,45 @@ export {
   type ScoredModel,
   scoreModel,
 } from "./run/scored_report.ts";
+export type {
+  DataSettings,
+  OutputSettings,
+  ProviderSettings,
+  RunSettings,
+  SelectionSettings,
+  TargetSettings,
+  Timeouts,
+} from "./run/settings.ts";
+export { createTarget, type Target } from "./run/target.ts";
+export {
+  type DryRunModel,
+  type DryRunPlan,
+  type OpenModel,
+  type OpenRun,
+  openRun,
+  planDryRun,
+  type PreparedModel,
+  type PreparedRun,
+  type PrepareHooks,
+  prepareRun,
+} from "./run/prepare.ts";
+export {
+  type ExecuteHooks,
+  executeRun,
+  exitCodeOf,
+  type ModelOutcome,
+  type RunOutcome,
+} from "./run/execute.ts";
+export type { GenerationContext, Notice, OpenOutputs, RunOutput } from "./run/outputs.ts";
+export {
+  type AnswerMeta,
+  answerRecord,
+  type FailureMeta,
+  failureRecord,
+  type ModelOutput,
+  predictionOf,
+  type RecordBase,
+  recordBase,
+  skippedRecord,
+  writeAnswer,
+} from "./run/record.ts";

@@ -5,10 +5,10 @@
  * @module
  */
 import { type PlanCostColumns, planCostColumns } from "../batch/plan_cost.ts";
-import type { RunPlan } from "../run/cost_plan.ts";
+import type { CostPlan } from "../run/cost_plan.ts";
 import { style } from "./output.ts";
 import { formatUsd } from "./progress.ts";
-import { describePlan } from "./run_setup.ts";
+import { describePlan } from "./render/plan.ts";
 
 /**
  * The cost as two columns, normal and batch, the batch one marked as this run's:
@@ -49,7 +49,7 @@ export function costColumnLines(cols: PlanCostColumns): string[] {
  * describeBatchPlan("openai:gpt-4o-mini", plan, 0).at(-1); // "    worst case  $0.0400   $0.0200"
  * ```
  */
-export function describeBatchPlan(label: string, plan: RunPlan, alreadyDone: number): string[] {
+export function describeBatchPlan(label: string, plan: CostPlan, alreadyDone: number): string[] {
   const lines = describePlan(label, plan, alreadyDone);
   if (plan.worstUsd === undefined) return lines;
   return [...lines.slice(0, -1), ...costColumnLines(planCostColumns(plan))];
@@ -65,7 +65,7 @@ export function describeBatchPlan(label: string, plan: RunPlan, alreadyDone: num
  * batchOfferLine({ expectedUsd: 1, worstUsd: 4 }); // "  with --batch: expected $0.5000, worst case $2.00 (half price, answers within 24 h)"
  * ```
  */
-export function batchOfferLine(plan: Pick<RunPlan, "expectedUsd" | "worstUsd">): string | undefined {
+export function batchOfferLine(plan: Pick<CostPlan, "expectedUsd" | "worstUsd">): string | undefined {
   if (plan.expectedUsd === undefined || plan.worstUsd === undefined) return undefined;
   const { batch, factor } = planCostColumns(plan);
   const off = factor === 0.5 ? "half price" : `${Math.round((1 - factor) * 100)}% off`;

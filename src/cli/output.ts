@@ -129,3 +129,9 @@ export function printError(e: unknown): number {
   write("stderr", lines.join("\n") + "\n");
   return err.exitCode;
 }
+
+/** Print a notice of the run layer on stderr: a warning, or a note. */
+export function printNotice(notice: { level: "info" | "warning"; message: string }): void {
+  if (notice.level === "warning") warn(notice.message);
+  else info(notice.message);
+}

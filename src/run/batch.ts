@@ -15,13 +15,21 @@ import {
 import type { CallContext, CallFn, CallResult } from "../resilience/call.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
-import { extractPatch } from "../swebench/patch.ts";
 import type { PredictionsWriter } from "../swebench/predictions.ts";
-import { loggedOutput, type RunLogRecord } from "../swebench/run_log.ts";
 import type { ProgressEvent, RunSummary } from "./events.ts";
+import {
+  answerRecord,
+  failureRecord,
+  type ModelOutput,
+  predictionOf,
+  type RecordBase,
+  recordBase,
+  skippedRecord,
+} from "./record.ts";
+import type { RunLogRecord } from "../swebench/run_log.ts";
 import { Tallier } from "./tally.ts";
 
-export type { CallContext, CallFn, CallResult };
+export type { CallContext, CallFn, CallResult, ModelOutput };
 
 /**
  * The simplest call layer: one call, no retry.
@@ -40,14 +48,6 @@ export function directCall(provider: Provider): CallFn {
     });
     return { response, attempts: 1 };
   };
-}
-
-/** Where the answers of one model go: its own predictions file (one file holds one `model_name_or_path`). */
-export interface ModelOutput {
-  /** Open writer of that model's predictions file and run log. */
-  writer: PredictionsWriter;
-  /** `model_name_or_path` written to that file. */
-  modelNameOrPath: string;
 }
 
 /** Options of {@linkcode runBatch}. */
@@ -262,13 +262,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
 
   const attempt = async (p: Pending): Promise<void> => {
     const inst = p.inst;
-    const startedAt = new Date().toISOString();
-    const base = {
-      instance_id: inst.instance_id,
-      provider: options.providerName,
-      model: options.model,
-      startedAt,
-    };
+    const base = recordBase(inst.instance_id, options.providerName, options.model);
     let prompt: ReturnType<typeof buildPrompt>;
     try {
       prompt = buildPrompt(inst, {
@@ -282,13 +276,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       prompt = { skipped: `the prompt could not be built: ${toSwebenchError(e).message}` };
     }
     if ("skipped" in prompt) {
-      const record = {
-        ...base,
-        status: "skipped",
-        reason: prompt.skipped,
-        attempts: 0,
-        finishedAt: new Date().toISOString(),
-      } as RunLogRecord;
+      const record = skippedRecord(base, prompt.skipped);
       tally.outcome(record);
       await options.writer.writeRunLog(record);
       emit({
@@ -348,13 +336,9 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     }
     const r = result.response;
     const target = outputFor(result.answeredBy);
-    const extracted = extractPatch(r.content, { truncated: r.finishReason === "length" });
+    const { prediction, patch: extracted } = predictionOf(inst.instance_id, target.modelNameOrPath, r);
     // Write the prediction line first: it is what the harness reads; the run log is the sidecar.
-    await target.writer.writePrediction({
-      instance_id: inst.instance_id,
-      model_name_or_path: target.modelNameOrPath,
-      model_patch: extracted.patch,
-    });
+    await target.writer.writePrediction(prediction);
     waiting.delete(inst.instance_id);
     if (!firstOk) {
       firstOk = true;
@@ -363,32 +347,13 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     summary.answersByModel[target.label] = (summary.answersByModel[target.label] ?? 0) + 1;
     streak = { count: 0, kinds: new Set<string>() };
     const fallback = target.label !== primaryLabel && result.answeredBy !== undefined;
-    const record = {
-      ...base,
-      ...(fallback
-        ? {
-          provider: result.answeredBy!.provider,
-          model: result.answeredBy!.model,
-          fallbackFrom: primaryLabel,
-        }
-        : {}),
-      status: "ok",
+    const record = answerRecord(base, r, extracted, {
       answeredBy: result.answeredBy,
-      reportedModel: r.model,
-      usage: r.usage,
-      costUsd: r.costUsd,
-      latencyMs: r.latencyMs,
-      ...(keptUsd > 0 ? { keptUsd } : {}),
+      fallbackFrom: fallback ? primaryLabel : undefined,
       attempts: result.attempts,
-      ...(p.round > 0 ? { round: p.round } : {}),
-      finishReason: r.finishReason,
-      rawFinishReason: r.rawFinishReason,
-      requestId: r.requestId,
-      patchStatus: extracted.status,
-      patchReasons: extracted.reasons,
-      ...loggedOutput(r.content),
-      finishedAt: new Date().toISOString(),
-    } as RunLogRecord;
+      round: p.round,
+      keptUsd,
+    });
     tally.outcome(record);
     tally.spend(record);
     await target.writer.writeRunLog(record);
@@ -411,7 +376,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
   const failed = async (
     p: Pending,
     e: unknown,
-    ctx: { base: Record<string, string>; retries: number; probe: boolean; keptUsd: number },
+    ctx: { base: RecordBase; retries: number; probe: boolean; keptUsd: number },
   ): Promise<void> => {
     const inst = p.inst;
     const err = toSwebenchError(e);
@@ -472,23 +437,14 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
       );
     }
     const attempts = (e as { attempts?: number }).attempts ?? ctx.retries + 1;
-    const record = {
-      ...ctx.base,
-      status: "failed",
-      error: {
-        kind: err.kind,
-        message: err.message,
-        status: err.status,
-        code: err.code,
-        // A failure that stops the run says nothing about the instance: a re-run does it again.
-        ...(runStop ? { runLevel: true } : {}),
-      },
-      ...(ctx.keptUsd > 0 ? { keptUsd: ctx.keptUsd } : {}),
+    const record = failureRecord(ctx.base, err, {
       attempts,
-      ...(p.round > 0 ? { round: p.round } : {}),
-      ...(again ? { requeued: true } : {}),
-      finishedAt: new Date().toISOString(),
-    } as RunLogRecord;
+      round: p.round,
+      keptUsd: ctx.keptUsd,
+      // A failure that stops the run says nothing about the instance: a re-run does it again.
+      runLevel: !!runStop,
+      requeued: again,
+    });
     await options.writer.writeRunLog(record);
     if (again) {
       summary.requeued++;

@@ -3,8 +3,11 @@
  *
  * @module
  */
+import { SwebenchError, toSwebenchError } from "../core/mod.ts";
+import { worstCaseCost } from "../providers/catalog.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
+import type { Target } from "./target.ts";
 
 /** Prices per million tokens of the model (undefined = unpriced). */
 export interface PlanPrices {
@@ -14,8 +17,8 @@ export interface PlanPrices {
   outputPerMTok?: number;
 }
 
-/** The run plan. */
-export interface RunPlan {
+/** The cost plan of a run: what it sends and may cost. */
+export interface CostPlan {
   /** Instances to send (already-done ones excluded). */
   instances: number;
   /** Instances that cannot fit the context window (recorded as skipped, not sent). */
@@ -46,12 +49,12 @@ export const EXPECTED_OUTPUT_TOKENS = 1024;
  *
  * @example
  * ```ts
- * import { planRun } from "@swebench/runner";
- * const plan = planRun([], { maxTokens: 4096, countTokens: (t: string) => t.length / 4, prices: {} });
+ * import { planCost } from "@swebench/runner";
+ * const plan = planCost([], { maxTokens: 4096, countTokens: (t: string) => t.length / 4, prices: {} });
  * console.log(plan.instances); // 0
  * ```
  */
-export function planRun(
+export function planCost(
   instances: readonly SwebenchInstance[],
   options: {
     maxTokens: number;
@@ -76,7 +79,7 @@ export function planRun(
     /** Receives each instance's whole-prompt count, so the run can reuse it instead of counting again. */
     onCount?: (instanceId: string, fullTokens: number) => void;
   },
-): RunPlan {
+): CostPlan {
   let promptTokens = 0, sent = 0, skipped = 0, fromApi = 0;
   let reserved: number | undefined = 0;
   for (const inst of instances) {
@@ -121,4 +124,102 @@ export function planRun(
     countSource: api ? "api" : "tokenizer",
     errorBound: exact ? 0 : options.errorBound ?? 0.25,
   };
+}
+
+/**
+ * Worst-case USD of one call: counted prompt tokens (inflated by the counter's error bound, plus chat framing) and
+ * max tokens, at list price (long-context tiers included).
+ */
+export function reservationFor(
+  target: Target,
+): (promptTokens: number, maxTokens: number) => number | undefined {
+  if (target.free) return () => 0;
+  const bound = target.counter?.errorBound ?? 0.25;
+  return (promptTokens, maxTokens) =>
+    worstCaseCost(target.entry, Math.ceil(promptTokens * (1 + bound) + 64), maxTokens);
+}
+
+/** The cost plan of a target for these instances. */
+export function planFor(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number; counts?: Map<string, number>; apiCounts?: ReadonlyMap<string, number> },
+): CostPlan {
+  return planCost(instances, {
+    maxTokens: options.maxTokens,
+    contextWindow: target.entry?.contextWindow,
+    countTokens: target.countTokens,
+    prices: target.free ? { inputPerMTok: 0, outputPerMTok: 0 } : {
+      inputPerMTok: target.entry?.inputPerMTok,
+      outputPerMTok: target.entry?.outputPerMTok,
+    },
+    exact: target.counter?.exact ?? false,
+    errorBound: target.counter?.errorBound,
+    apiCounts: options.apiCounts,
+    framingTokens: target.counter
+      ? target.counter.countChat([{ role: "system", content: "" }, { role: "user", content: "" }])
+      : 0,
+    reserve: reservationFor(target),
+    onCount: options.counts ? (id, n) => options.counts!.set(id, n) : undefined,
+  });
+}
+
+/**
+ * Prompt counts from the provider's API for the prompts of a plan (instance id -> whole-request tokens): Anthropic's
+ * `count_tokens` (free, cached per prompt) when a key is set. The first count goes alone: a rejected key stops here
+ * (exit 3, naming the variable) after one request. `undefined` without a key, for other providers, or offline
+ * (the plan then states an estimate with its bound).
+ */
+export async function apiPromptCounts(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number; concurrency?: number },
+): Promise<Map<string, number> | undefined> {
+  const provider = target.providers[0];
+  if (target.settings.kind !== "anthropic" || target.settings.apiKeys.length === 0 || !provider.countTokens) {
+    return undefined;
+  }
+  const requests: { id: string; system: string; prompt: string }[] = [];
+  for (const inst of instances) {
+    const p = buildPrompt(inst, {
+      contextWindow: target.entry?.contextWindow,
+      maxTokens: options.maxTokens,
+      countTokens: target.countTokens,
+    });
+    if (!("skipped" in p)) requests.push({ id: inst.instance_id, system: p.system, prompt: p.user });
+  }
+  const counts = new Map<string, number>();
+  const countOne = async (r: (typeof requests)[number]): Promise<boolean> => {
+    let n;
+    try {
+      n = await provider.countTokens!({ model: target.model, system: r.system, prompt: r.prompt });
+    } catch (e) {
+      const err = toSwebenchError(e);
+      if (err.kind === "authentication" && err.status !== 403) {
+        throw new SwebenchError(err.kind, err.message, {
+          ...err,
+          hint: target.settings.authHint ?? err.hint,
+          cause: err,
+        });
+      }
+      // What every call would meet too stops here; anything else (a server error, a gateway without
+      // count_tokens) leaves the plan to the estimate.
+      const unknownModel = err.kind === "model_not_found" && err.message.includes(target.model);
+      if (["permission", "config", "quota", "authentication"].includes(err.kind) || unknownModel) throw err;
+      return false;
+    }
+    if (n.method !== "exact") return false; // offline: the provider estimated
+    counts.set(r.id, n.tokens);
+    return true;
+  };
+  if (requests.length === 0 || !await countOne(requests[0])) return undefined;
+  let next = 1;
+  let offline = false;
+  const worker = async () => {
+    while (next < requests.length && !offline) {
+      if (!await countOne(requests[next++])) offline = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  return offline ? undefined : counts;
 }

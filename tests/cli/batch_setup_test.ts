@@ -9,7 +9,7 @@ import { SwebenchError } from "../../src/core/mod.ts";
 import { batchOfferLine, costColumnLines, describeBatchPlan } from "../../src/cli/batch_plan.ts";
 import { batchLine, countsText, stateText, timeText } from "../../src/cli/batch_format.ts";
 import { BATCH_PROVIDERS, checkBatchTargets, providerOfBatchId } from "../../src/cli/batch_setup.ts";
-import type { RunPlan } from "../../src/run/cost_plan.ts";
+import type { CostPlan } from "../../src/run/cost_plan.ts";
 
 function usage(f: () => void): SwebenchError {
   try {
@@ -109,7 +109,7 @@ Deno.test("batch wording: state, done/failed/total, time left or since the end; 
   assert.equal(line, "batch_1: expired, 1/3 done, 2 failed, created 24h00m ago, ended 1s ago");
 });
 
-const plan = (expectedUsd?: number, worstUsd?: number): RunPlan => ({
+const plan = (expectedUsd?: number, worstUsd?: number): CostPlan => ({
   instances: 300,
   skipped: 0,
   promptTokens: 1_000_000,
@@ -118,6 +118,8 @@ const plan = (expectedUsd?: number, worstUsd?: number): RunPlan => ({
   expectedUsd,
   worstUsd,
   countMethod: "exact",
+  countSource: "tokenizer",
+  errorBound: 0,
 });
 
 Deno.test("plan cost: normal and batch side by side (half of list, worst case included); unpriced stays unknown", () => {

@@ -50,6 +50,24 @@ Deno.test("compare runs the same selection through two models and reports them s
   );
   assert.ok(!html.includes(KEY));
 
+  // Resumed: the plan of each model counts what its file already holds (as generate's does), nothing is sent again.
+  const calls = oa.requests.length + an.requests.length;
+  const dry = await runCli([...args, "--dry-run", "--json"], { env });
+  assert.equal(dry.code, 0, dry.stderr);
+  for (const m of JSON.parse(dry.stdout).models) {
+    assert.equal(m.alreadyDone, 3, m.model);
+    assert.equal(m.instances, 0, m.model);
+  }
+  const again = await runCli(args, { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /Plan: 0 instances through openai:gpt-4o-mini \(3 already done\)/);
+  assert.match(again.stderr, /Plan: 0 instances through anthropic:claude-haiku-4-5 \(3 already done\)/);
+  assert.equal(
+    oa.requests.length + an.requests.length,
+    calls,
+    "a resumed compare sends nothing for done instances",
+  );
+
   const rep = await runCli(["report", ...doc.outputs.map((o: string) => `${o}.runlog.jsonl`)]);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /openai:gpt-4o-mini/);

@@ -8,7 +8,7 @@ import {
   createGoldProvider,
   directCall,
   openPredictions,
-  planRun,
+  planCost,
   readPredictions,
   readRunLog,
   runBatch,
@@ -27,7 +27,7 @@ Deno.test("a plan's counts are reused: the run counts no prompt again", async ()
     return Math.ceil(t.length / 4);
   };
   const known = new Map<string, number>();
-  planRun(instances, {
+  planCost(instances, {
     maxTokens: 1024,
     contextWindow: 128_000,
     countTokens,

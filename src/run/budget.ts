@@ -1,13 +1,13 @@
 /**
- * The run's budget (`--max-cost`), shared by every model of a run, and per-provider budgets from the config file.
+ * The run's budget (`--max-cost`), shared by every model of a run and every run of its files, and per-provider
+ * budgets (`maxCost` in the config file).
  *
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
 import { Budget } from "../resilience/budget.ts";
 import type { Spend } from "../swebench/run_log.ts";
-import { formatUsd } from "./progress.ts";
-import type { Target } from "./run_setup.ts";
+import type { Target } from "./target.ts";
 
 /**
  * The global budget, or undefined when no `--max-cost` was given. `before` is what earlier runs of the same
@@ -23,12 +23,12 @@ export function providerBudget(
   global: Budget | undefined,
   before?: Spend,
 ): Budget | undefined {
-  const max = target.resolved.maxCost;
+  const max = target.settings.maxCost;
   return max === undefined ? undefined : new Budget({
     maxUsd: max,
-    name: target.resolved.name,
+    name: target.settings.name,
     parent: global,
-    spentUsd: before?.byProvider[target.resolved.name],
+    spentUsd: before?.byProvider[target.settings.name],
   });
 }
 
@@ -44,27 +44,20 @@ export function addSpends(spends: readonly Spend[]): Spend {
   return total;
 }
 
-/** The plan's budget line when earlier runs spent something (stderr), e.g. before a resume. */
-export function describeEarlierSpend(budget: Budget | undefined, file: string): string | undefined {
-  if (budget === undefined || budget.spentBeforeUsd === 0) return undefined;
-  return `  budget: --max-cost ${formatUsd(budget.maxUsd)} covers every run of ${file}: ` +
-    `${formatUsd(budget.spentBeforeUsd)} spent before, ${formatUsd(budget.remaining)} left`;
-}
-
 /**
  * A budget needs prices: fail before anything is sent when a paid target's model has none (exit 3).
  */
 export function checkPriced(targets: readonly Target[], budgeted: boolean): void {
   for (const t of targets) {
-    const budget = budgeted || t.resolved.maxCost !== undefined;
+    const budget = budgeted || t.settings.maxCost !== undefined;
     if (!budget || t.free) continue;
     if (t.entry?.inputPerMTok === undefined || t.entry.outputPerMTok === undefined) {
       throw new SwebenchError(
         "config",
-        `no price is known for ${t.resolved.name}:${t.model}, so a budget cannot be kept`,
+        `no price is known for ${t.settings.name}:${t.model}, so a budget cannot be kept`,
         {
           hint:
-            `Add it to the config file's "models" list, e.g. {"id": "${t.model}", "provider": "${t.resolved.kind}", ` +
+            `Add it to the config file's "models" list, e.g. {"id": "${t.model}", "provider": "${t.settings.kind}", ` +
             `"inputPerMTok": 1, "outputPerMTok": 4}, or run without --max-cost.`,
         },
       );

@@ -7,7 +7,7 @@
  */
 import denoJson from "../../deno.json" with { type: "json" };
 import { SwebenchError } from "../core/mod.ts";
-import type { ModelOutput } from "../run/batch.ts";
+import type { ModelOutput } from "./record.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
 import {
   generationDifferences,
@@ -31,36 +31,44 @@ import {
 } from "../swebench/predictions.ts";
 import { sendsTemperature } from "../providers/registry.ts";
 import { PROMPT_TEMPLATE_VERSION, promptTemplateText } from "../swebench/prompt.ts";
-import { info, warn } from "./output.ts";
-import type { Target } from "./run_setup.ts";
+import { labelOf, modelNameOf, type Target } from "./target.ts";
 
-/** `model_name_or_path` of a target (the gold provider writes `gold`). */
-export function modelNameOf(t: Target): string {
-  return t.resolved.kind === "gold" ? "gold" : t.model;
+/** A note or a warning about the files of a run, for the user (the CLI prints it on stderr). */
+export interface Notice {
+  /** `warning` for something to act on, `info` for a note. */
+  level: "info" | "warning";
+  /** One line. */
+  message: string;
 }
 
-/** `provider:model` of a target, as the call layer reports who answered. */
-export function labelOf(t: Target): string {
-  return `${t.resolved.name}:${t.model}`;
+/** The dataset's local file, which a predictions path must never name. */
+export function datasetFiles(ref: DatasetRef): { path: string; what: string }[] {
+  return ref.kind === "local" && ref.path ? [{ path: ref.path, what: "dataset file" }] : [];
 }
 
 /** One model's predictions file in a run. */
 export interface RunOutput {
   /** `provider:model`. */
   label: string;
+  /** The model. */
   target: Target;
   /** Predictions file path, as given (messages name it). */
   path: string;
   /** The file it names (symlinks followed): its run log and manifest sit beside it. Set by `guardOutputs`. */
   file?: string;
+  /** `model_name_or_path` of its lines. */
   modelNameOrPath: string;
+  /** The run's model's file, or a fallback model's. */
   role: "primary" | "fallback";
 }
 
-/** The settings a run applies, besides the target. */
-export interface RunSettings {
+/** The settings a run applies, besides the target (what a manifest records). */
+export interface GenerationContext {
+  /** Sampling temperature asked for. */
   temperature: number;
+  /** Max output tokens per call. */
   maxTokens: number;
+  /** The dataset. */
   ref: DatasetRef;
   /** Short row hashes of the selection. */
   rows: Record<string, string>;
@@ -92,13 +100,13 @@ export function runOutputs(primaryPath: string, targets: readonly Target[], ref:
 let templateHash: Promise<string> | undefined;
 
 /** The generation settings of one target under a run's settings. */
-export async function generationOf(target: Target, s: RunSettings): Promise<GenerationSettings> {
+export async function generationOf(target: Target, s: GenerationContext): Promise<GenerationSettings> {
   templateHash ??= sha256Hex(promptTemplateText());
   return {
-    provider: target.resolved.name,
+    provider: target.settings.name,
     model: target.model,
     // What reaches the model: none for the gold echo and for models that refuse sampling parameters.
-    temperature: sendsTemperature(target.resolved.kind, target.model) ? s.temperature : null,
+    temperature: sendsTemperature(target.settings.kind, target.model) ? s.temperature : null,
     maxTokens: s.maxTokens,
     stop: null,
     promptTemplate: { version: PROMPT_TEMPLATE_VERSION, sha256: await templateHash },
@@ -109,8 +117,8 @@ export async function generationOf(target: Target, s: RunSettings): Promise<Gene
 }
 
 /** Notes on how the settings were applied to a target (for its manifest). */
-function notesOf(target: Target, s: RunSettings): { notes?: string[] } {
-  const kind = target.resolved.kind;
+function notesOf(target: Target, s: GenerationContext): { notes?: string[] } {
+  const kind = target.settings.kind;
   if (kind === "gold" || sendsTemperature(kind, target.model)) return {};
   return {
     notes: [`temperature ${s.temperature} was asked for and not sent: ${target.model} does not accept it`],
@@ -133,8 +141,12 @@ function baseUrlHost(url: string): string {
  */
 export async function guardOutputs(
   outputs: readonly RunOutput[],
-  s: RunSettings,
-  flags: { overwrite: boolean; protect?: OpenPredictionsOptions["protect"] },
+  s: GenerationContext,
+  flags: {
+    overwrite: boolean;
+    protect?: OpenPredictionsOptions["protect"];
+    onNotice?: (notice: Notice) => void;
+  },
 ): Promise<RunOutput[]> {
   const checked: RunOutput[] = [];
   for (const o of outputs) {
@@ -162,9 +174,13 @@ export async function guardOutputs(
     if (manifest === undefined) continue;
     const diffs = generationDifferences(manifest, await generationOf(o.target, s), s.rows);
     if (diffs.length > 0) throw settingsMismatchError(o.path, diffs);
-    const host = baseUrlHost(o.target.resolved.baseUrl);
+    const host = baseUrlHost(o.target.settings.baseUrl);
     if (manifest.endpoint?.baseUrlHost && manifest.endpoint.baseUrlHost !== host) {
-      info(`note: ${o.path} was started against ${manifest.endpoint.baseUrlHost}; this run sends to ${host}`);
+      flags.onNotice?.({
+        level: "info",
+        message:
+          `note: ${o.path} was started against ${manifest.endpoint.baseUrlHost}; this run sends to ${host}`,
+      });
     }
   }
   return checked;
@@ -190,7 +206,7 @@ export interface OpenOutputs {
   writers: Map<string, PredictionsWriter>;
   /** Record the model id an API reported (updates that file's manifest once per new id). */
   reported(label: string, reportedModel: string): void;
-  /** Wait for manifest writes, close every file; remove the manifests of fallback files nobody wrote. */
+  /** Wait for manifest writes, close every file; remove the manifests of fallback files nobody wrote. Once. */
   close(): Promise<void>;
 }
 
@@ -200,12 +216,18 @@ export interface OpenOutputs {
  */
 export async function openOutputs(
   outputs: readonly RunOutput[],
-  s: RunSettings,
-  flags: { overwrite: boolean; retryFailed: boolean; protect?: OpenPredictionsOptions["protect"] },
+  s: GenerationContext,
+  flags: {
+    overwrite: boolean;
+    retryFailed: boolean;
+    protect?: OpenPredictionsOptions["protect"];
+    onNotice?: (notice: Notice) => void;
+  },
 ): Promise<OpenOutputs> {
   const writers = new Map<string, PredictionsWriter>();
   const manifests = new Map<string, RunManifest>();
   const now = new Date().toISOString();
+  const notice = (level: Notice["level"], message: string) => flags.onNotice?.({ level, message });
   try {
     for (const o of unique(outputs)) {
       const writer = await openPredictions(o.path, {
@@ -215,9 +237,10 @@ export async function openOutputs(
         protect: flags.protect,
       });
       writers.set(o.path, writer);
-      for (const w of writer.warnings) warn(w);
+      for (const w of writer.warnings) notice("warning", w);
       if (writer.repairs.predictions || writer.repairs.runLog) {
-        info(
+        notice(
+          "info",
           `repaired a torn last line left by an earlier crash (${
             writer.repairs.predictions + writer.repairs.runLog
           } bytes)`,
@@ -225,7 +248,10 @@ export async function openOutputs(
       }
       const old = writer.fresh ? undefined : await readManifest(fileOf(o));
       if (!writer.fresh && old === undefined && o.role === "primary") {
-        info(`note: ${o.path} has no manifest (written by an older version?); recording this run's settings`);
+        notice(
+          "info",
+          `note: ${o.path} has no manifest (written by an older version?); recording this run's settings`,
+        );
       }
       const hashes = { ...(old?.rows?.hashes ?? {}), ...s.rows };
       const manifest: RunManifest = {
@@ -235,7 +261,7 @@ export async function openOutputs(
         modelNameOrPath: o.modelNameOrPath,
         role: o.role,
         ...(o.role === "fallback" ? { fallbackFor: outputs[0].label } : {}),
-        endpoint: { kind: o.target.resolved.kind, baseUrlHost: baseUrlHost(o.target.resolved.baseUrl) },
+        endpoint: { kind: o.target.settings.kind, baseUrlHost: baseUrlHost(o.target.settings.baseUrl) },
         reportedModels: old?.reportedModels ?? [],
         generation: await generationOf(o.target, s),
         ...notesOf(o.target, s),
@@ -265,6 +291,7 @@ export async function openOutputs(
     fallbacks.set(o.label, { writer: writers.get(o.path)!, modelNameOrPath: o.modelNameOrPath });
   }
   let pending: Promise<unknown> = Promise.resolve();
+  let closed: Promise<void> | undefined;
   return {
     primary: writers.get(outputs[0].path)!,
     fallbacks,
@@ -277,16 +304,19 @@ export async function openOutputs(
       m.updatedAt = new Date().toISOString();
       const snapshot = structuredClone(m);
       pending = pending.then(() => writeManifest(fileOf(o), snapshot)).catch((e) =>
-        warn((e as Error).message)
+        notice("warning", (e as Error).message)
       );
     },
-    async close() {
-      await pending;
-      for (const o of unique(outputs)) {
-        const w = writers.get(o.path)!;
-        await w.close();
-        if (w.removed) await Deno.remove(manifestPathFor(fileOf(o))).catch(() => {});
-      }
+    close() {
+      closed ??= (async () => {
+        await pending;
+        for (const o of unique(outputs)) {
+          const w = writers.get(o.path)!;
+          await w.close();
+          if (w.removed) await Deno.remove(manifestPathFor(fileOf(o))).catch(() => {});
+        }
+      })();
+      return closed;
     },
   };
 }

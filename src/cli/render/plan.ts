@@ -1,0 +1,52 @@
+/**
+ * The plan a run prints before anything is sent: instances, prompt tokens and how they were counted, expected and
+ * worst-case cost, deprecated models, what earlier runs of the file spent.
+ *
+ * @module
+ */
+import { deprecationNotice } from "../../providers/catalog.ts";
+import type { Budget } from "../../resilience/budget.ts";
+import type { CostPlan } from "../../run/cost_plan.ts";
+import type { Target } from "../../run/target.ts";
+import { plural, style } from "../output.ts";
+import { formatUsd } from "../progress.ts";
+
+/** How a plan's prompt tokens were counted, in words: `exact`, `exact, count_tokens`, `estimate, ±25%`. */
+export function countLabel(plan: CostPlan): string {
+  if (plan.countSource === "api") return "exact, counted with count_tokens";
+  if (plan.countMethod === "exact") return "exact";
+  return `estimate, ±${Math.round(plan.errorBound * 100)}%`;
+}
+
+/** A warning line for a model whose end of life is past or within 30 days (naming its successor), if any. */
+export function deprecationLine(target: Target, now: Date = new Date()): string | undefined {
+  const n = deprecationNotice(target.entry, target.model, now);
+  if (!n) return undefined;
+  const text = n.successor
+    ? n.message.replace(/\.$/, ` (-m ${n.successor}).`)
+    : `${n.message} \`swebench provider models ${target.settings.name}\` lists the current models.`;
+  return style.yellow(`  warning: ${text}`);
+}
+
+/** Print a plan (stderr) in a few lines. */
+export function describePlan(label: string, plan: CostPlan, alreadyDone: number): string[] {
+  const priced = plan.worstUsd !== undefined;
+  return [
+    `${style.bold("Plan")}: ${plural(plan.instances, "instance")} through ${label}` +
+    (alreadyDone ? ` (${alreadyDone} already done)` : "") +
+    (plan.skipped ? `, ${plan.skipped} too long (skipped)` : ""),
+    `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${countLabel(plan)})`,
+    priced
+      ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
+      : `  cost: ${
+        style.yellow("unknown")
+      } (the model has no price: add it under "models" in the config file)`,
+  ];
+}
+
+/** The plan's budget line when earlier runs spent something (stderr), e.g. before a resume. */
+export function describeEarlierSpend(budget: Budget | undefined, file: string): string | undefined {
+  if (budget === undefined || budget.spentBeforeUsd === 0) return undefined;
+  return `  budget: --max-cost ${formatUsd(budget.maxUsd)} covers every run of ${file}: ` +
+    `${formatUsd(budget.spentBeforeUsd)} spent before, ${formatUsd(budget.remaining)} left`;
+}

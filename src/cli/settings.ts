@@ -1,0 +1,88 @@
+/**
+ * Flags > environment > config file, resolved into the run layer's settings (data): the one place where a run's
+ * settings are read from the outside world.
+ *
+ * @module
+ */
+import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
+import type { DataSettings, ProviderSettings, SelectionSettings } from "../run/settings.ts";
+import { authHint, type ConfigFile, missingKeyError, resolveProvider } from "./config.ts";
+import { env } from "./env.ts";
+import { parseProviderModel } from "./options.ts";
+import { cacheDir } from "./paths.ts";
+import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
+
+/** `provider:model` entries of `--fallback`, `--providers` or the config file. */
+export function parseFallbacks(items: readonly string[]): { provider: string; model?: string }[] {
+  return items.map(parseProviderModel);
+}
+
+/**
+ * One provider:model, resolved (flags > environment > config file > the kind's defaults). A missing key fails here,
+ * before any request (exit 3), unless `requireKey` is false (a dry run sends nothing).
+ */
+export function providerSettings(
+  name: string,
+  options: {
+    config: ConfigFile;
+    model?: string;
+    baseUrl?: string;
+    /** The run's model (SWEBENCH_MODEL applies to it only). */
+    primary?: boolean;
+    requireKey: boolean;
+    /** `--connect-timeout` / `--idle-timeout` / `--total-timeout` (over the config file's). */
+    timeouts?: TimeoutFlags;
+    /** `--rpm` / `--tpm`: the run's model only (fallbacks use their config values). */
+    rpm?: number;
+    tpm?: number;
+  },
+): ProviderSettings {
+  const resolved = resolveProvider(name, {
+    config: options.config,
+    flags: { model: options.model, baseUrl: options.baseUrl },
+    primary: options.primary,
+  });
+  if (resolved.needsKey && !resolved.apiKey && options.requireKey) throw missingKeyError(resolved);
+  return {
+    name: resolved.name,
+    kind: resolved.kind,
+    apiKeys: resolved.apiKeys,
+    baseUrl: resolved.baseUrl,
+    model: resolved.model,
+    organization: resolved.organization,
+    project: resolved.project,
+    rpm: options.rpm ?? resolved.rpm,
+    tpm: options.tpm ?? resolved.tpm,
+    maxCost: resolved.maxCost,
+    timeouts: resolveTimeouts(options.timeouts ?? {}, options.config, name),
+    ...(resolved.kind === "ollama" ? { maxConcurrent: ollamaConcurrency(env("OLLAMA_NUM_PARALLEL")) } : {}),
+    authHint: authHint(resolved),
+  };
+}
+
+/** The selection flags of `generate` and `compare`. */
+export function selectionSettings(flags: SelectionSettings): SelectionSettings {
+  return {
+    dataset: flags.dataset,
+    split: flags.split,
+    context: flags.context,
+    instances: flags.instances,
+    filter: flags.filter,
+    count: flags.count,
+    sample: flags.sample,
+    seed: flags.seed,
+    shard: flags.shard,
+  };
+}
+
+/** Where datasets come from: the cache directory, HF_ENDPOINT, HF_TOKEN, the download timeouts. */
+export function dataSettings(flags: TimeoutFlags, config: ConfigFile): DataSettings {
+  const t = resolveTimeouts(flags, config);
+  return {
+    cacheDir: cacheDir(),
+    hfEndpoint: env("HF_ENDPOINT"),
+    hfToken: env("HF_TOKEN"),
+    connectTimeoutMs: t.connectTimeoutMs,
+    idleTimeoutMs: t.idleTimeoutMs,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * Executing an open run: each model in turn through its resilient call chain and the batch runner, one budget for
+ * all, predictions and run logs written as answers arrive; a summary per model and the run's exit code.
+ *
+ * @module
+ */
+import type { ResilienceStats } from "../resilience/resilient_call.ts";
+import { manifestPathFor } from "../swebench/manifest.ts";
+import { runBatch } from "./batch.ts";
+import { buildCall } from "./chain.ts";
+import type { ProgressEvent, RunSummary } from "./events.ts";
+import { fileOf } from "./outputs.ts";
+import type { OpenModel, OpenRun } from "./prepare.ts";
+import { modelNameOf, stopHint } from "./target.ts";
+
+/** Listeners and signals of {@linkcode executeRun}. */
+export interface ExecuteHooks {
+  /** Abandons the calls in flight (second Ctrl-C): they are not written; the next run does them. */
+  signal?: AbortSignal;
+  /** Starts nothing new; calls in flight finish and are written (first Ctrl-C). */
+  stopSignal?: AbortSignal;
+  /** A model starts (`index` in {@linkcode OpenRun.models}). */
+  onModelStart?: (model: OpenModel, index: number) => void;
+  /** Progress of the running model. */
+  onEvent?: (event: ProgressEvent, model: OpenModel) => void;
+  /** A model ended (also when it threw). */
+  onModelEnd?: (model: OpenModel, index: number) => void;
+}
+
+/** What one model of a run did. */
+export interface ModelOutcome {
+  /** `provider:model`. */
+  label: string;
+  /** Its predictions file. */
+  output: string;
+  /** Its run log. */
+  runLog: string;
+  /** Its manifest. */
+  manifest: string;
+  /** Predictions files that received answers, by `provider:model` (the model's own always). */
+  predictionFiles: Record<string, string>;
+  /** The summary (outcomes, tokens, cost, latency, why it stopped). */
+  summary: RunSummary;
+  /** What the resilience layer did (rate limits, breakers, keys, fallbacks, budget). */
+  resilience: ResilienceStats;
+}
+
+/** What a run did. */
+export interface RunOutcome {
+  /** One per model that ran (a run stops after a model interrupted or stopped by the budget). */
+  models: ModelOutcome[];
+  /** The exit code: the first model's that is not 0, a later model's replacing a 4 (failed instances). */
+  exitCode: number;
+}
+
+/** Exit code of a finished model run: its stop's (5 budget, 3 auth/config, 130 interrupted...), 4 when instances failed, else 0. */
+export function exitCodeOf(s: RunSummary): number {
+  if (s.stoppedBy) return s.stopExitCode ?? 1;
+  if (s.failed > 0) return 4;
+  return 0;
+}
+
+/**
+ * Run every model of an open run in turn. Each model's files are closed when it ends; close the run afterwards
+ * (it closes what is still open).
+ */
+export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promise<RunOutcome> {
+  const { settings, instances } = run.prepared;
+  const outcomes: ModelOutcome[] = [];
+  let exitCode = 0;
+  for (const [index, m] of run.models.entries()) {
+    hooks.onModelStart?.(m, index);
+    let summary: RunSummary;
+    let resilience: ResilienceStats;
+    try {
+      const { call, stats } = buildCall({
+        primary: m.target,
+        fallbacks: m.chain.slice(1),
+        budget: run.budget,
+        spentBefore: run.spentBefore,
+      });
+      summary = await runBatch({
+        instances,
+        call,
+        providerName: m.target.settings.name,
+        model: m.target.model,
+        modelNameOrPath: modelNameOf(m.target),
+        writer: m.files.primary,
+        fallbackOutputs: m.files.fallbacks,
+        concurrency: settings.concurrency,
+        maxTokens: settings.request.maxTokens,
+        temperature: settings.request.temperature,
+        stream: settings.request.stream,
+        contextWindow: m.target.entry?.contextWindow,
+        countTokens: m.target.countTokens,
+        knownTokens: m.knownTokens,
+        includeGold: m.target.settings.kind === "gold",
+        signal: hooks.signal,
+        stopSignal: hooks.stopSignal,
+        onEvent: (e) => hooks.onEvent?.(e, m),
+        onAnswer: (a) => m.files.reported(`${a.provider}:${a.model}`, a.reportedModel),
+        hintFor: (err) => stopHint(m.chain, err),
+        maxCostUsd: settings.maxCostUsd,
+      });
+      resilience = stats();
+    } finally {
+      hooks.onModelEnd?.(m, index);
+      await m.files.close();
+    }
+    outcomes.push({
+      label: m.label,
+      output: m.output,
+      runLog: m.files.primary.runLogPath,
+      manifest: manifestPathFor(fileOf(m.outputs[0])),
+      predictionFiles: Object.fromEntries(
+        m.outputs.filter((o, i) => i === 0 || summary.answersByModel[o.label]).map((o) => [o.label, o.path]),
+      ),
+      summary,
+      resilience,
+    });
+    const code = exitCodeOf(summary);
+    if (code !== 0 && (exitCode === 0 || exitCode === 4)) exitCode = code;
+    if (summary.stoppedBy === "interrupted" || summary.stoppedBy === "budget") break;
+  }
+  return { models: outcomes, exitCode };
+}

@@ -1,0 +1,139 @@
+/**
+ * A target: one provider:model of a run, ready to call (one provider per key, catalog entry, token counter, cost
+ * function), and the checks made on the targets before anything is sent.
+ *
+ * @module
+ */
+import { ERROR_KINDS, type Provider, SwebenchError } from "../core/mod.ts";
+import {
+  type Catalog,
+  costOf,
+  type DeprecationNotice,
+  deprecationNotice,
+  type ModelEntry,
+} from "../providers/catalog.ts";
+import { createProvider } from "../providers/registry.ts";
+import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
+import type { ProviderSettings } from "./settings.ts";
+
+/** A resolved provider:model, ready to call. */
+export interface Target {
+  /** What it was made from. */
+  settings: ProviderSettings;
+  /** One provider per API key (the first is the primary); a single entry for keyless providers. */
+  providers: Provider[];
+  /** Model id. */
+  model: string;
+  /** The catalog's entry of the model (prices, context window), when it has one. */
+  entry?: ModelEntry;
+  /** The catalog (built-in + overrides). */
+  catalog: Catalog;
+  /** Token counter (exact for OpenAI models, an estimate with a bound for others); gold uses chars/4. */
+  countTokens: (text: string) => number;
+  /** The counter behind {@linkcode Target.countTokens} (absent for gold). */
+  counter?: TokenCounter;
+  /** True for providers that cost nothing (gold, Ollama). */
+  free: boolean;
+}
+
+/**
+ * Make a target: its providers (one per key), catalog entry, cost function and token counter.
+ *
+ * @example
+ * ```ts ignore
+ * import { createTarget } from "./target.ts";
+ * import { defaultCatalog } from "../providers/catalog.ts";
+ * const t = await createTarget({ name: "gold", kind: "gold", apiKeys: [], baseUrl: "", model: "gold" }, defaultCatalog());
+ * ```
+ */
+export async function createTarget(settings: ProviderSettings, catalog: Catalog): Promise<Target> {
+  const free = settings.kind === "gold" || settings.kind === "ollama";
+  const entry = settings.kind === "gold" ? undefined : catalog.lookup(settings.model, settings.kind);
+  const keys = settings.apiKeys.length > 0 ? settings.apiKeys : [undefined];
+  const providers = keys.map((apiKey) =>
+    createProvider({
+      kind: settings.kind,
+      name: settings.name,
+      apiKey,
+      baseUrl: settings.baseUrl,
+      organization: settings.organization,
+      project: settings.project,
+      cost: (model, usage) => costOf(catalog.lookup(model, settings.kind) ?? entry, usage, settings.kind),
+      timeouts: settings.timeouts ?? {},
+    })
+  );
+  const counter = settings.kind === "gold" ? undefined : await getTokenCounter(settings.model);
+  return {
+    settings,
+    providers,
+    model: settings.model,
+    entry,
+    catalog,
+    counter,
+    countTokens: counter ? (t) => counter.count(t) : (t) => Math.ceil(t.length / 4),
+    free,
+  };
+}
+
+/** `provider:model` of a target, as the call layer reports who answered. */
+export function labelOf(t: Target): string {
+  return `${t.settings.name}:${t.model}`;
+}
+
+/** `model_name_or_path` of a target (the gold provider writes `gold`). */
+export function modelNameOf(t: Target): string {
+  return t.settings.kind === "gold" ? "gold" : t.model;
+}
+
+/**
+ * `--max-tokens` must fit every model of the run: at most the model's output limit, and below its context window
+ * (the prompt needs room too). Checked before anything is sent; a model the catalog does not know is not checked.
+ */
+export function checkMaxTokens(targets: readonly Target[], maxTokens: number): void {
+  const n = (x: number) => x.toLocaleString("en-US");
+  for (const t of targets) {
+    const out = t.entry?.maxOutputTokens;
+    const window = t.entry?.contextWindow;
+    const model = labelOf(t);
+    const limits = [
+      out !== undefined ? `at most ${n(out)} output tokens` : undefined,
+      window !== undefined ? `context window ${n(window)} tokens` : undefined,
+    ].filter(Boolean).join(", ");
+    const tooLong = out !== undefined && maxTokens > out;
+    if (tooLong || (window !== undefined && maxTokens >= window)) {
+      const most = Math.min(out ?? Infinity, window !== undefined ? window - 1 : Infinity);
+      throw new SwebenchError(
+        "usage",
+        `--max-tokens ${n(maxTokens)} is more than ${model} allows (${limits})`,
+        {
+          hint: `Use --max-tokens ${most} or less (the default is 4096); ` +
+            (tooLong
+              ? "no call was sent."
+              : "the prompt needs room in the context window too; no call was sent."),
+        },
+      );
+    }
+  }
+}
+
+/** The models of a chain whose end of life is past or within 30 days of `now` (for `--json`). */
+export function deprecations(targets: readonly Target[], now: Date = new Date()): DeprecationNotice[] {
+  return targets.flatMap((t) => {
+    const n = deprecationNotice(t.entry, t.model, now);
+    return n ? [n] : [];
+  });
+}
+
+/**
+ * A hint for an error that stopped a run, specific to the target it came from: where the key comes from (even when
+ * none was sent), the command that lists the models.
+ */
+export function stopHint(targets: readonly Target[], err: SwebenchError): string | undefined {
+  const target = targets.find((t) => t.settings.name === err.provider) ?? targets[0];
+  if (err.kind === "authentication" && err.status !== 403) return target.settings.authHint;
+  if (err.kind === "model_not_found" && err.hint === ERROR_KINDS.model_not_found.hint) {
+    return `${target.settings.name} does not serve "${target.model}": \`swebench provider models ${target.settings.name}\` ` +
+      "lists the models it has; pass one with -m.";
+  }
+  return undefined;
+}
