@@ -1,5 +1,7 @@
 /**
- * The library API of swebench-runner.
+ * The library API of swebench-runner: providers behind one interface, the run layer the CLI uses (a budgeted,
+ * resilient run over SWE-bench instances), datasets, prompt building, patch extraction, predictions and run logs.
+ * Everything else is internal (0.2.0: the API was curated; the layers are no longer re-exported whole).
  *
  * @example
  * ```ts
@@ -10,12 +12,8 @@
  *
  * @module
  */
-export * from "./core/mod.ts";
-export * from "./http/mod.ts";
-export * from "./swebench/mod.ts";
-export * from "./tokens/mod.ts";
-export * from "./providers/catalog.ts";
-export * from "./resilience/mod.ts";
+
+// Providers.
 export { createGoldProvider } from "./providers/gold.ts";
 export type { CostFn, ProviderOptions } from "./providers/types.ts";
 export {
@@ -23,29 +21,37 @@ export {
   createProvider,
   type CreateProviderOptions,
   type ProviderSpec,
-  sendsTemperature,
 } from "./providers/registry.ts";
+
+// The unified model and errors.
+export type { ModelInfo, Provider, ProviderKind, TokenCount } from "./core/provider.ts";
+export type { CallOptions, ExtraOptions, UnifiedRequest } from "./core/request.ts";
 export {
-  type CallContext,
-  type CallFn,
-  type CallResult,
-  directCall,
-  MAX_REQUEUE_WAIT_MS,
-  REQUEUE_ROUNDS,
-  runBatch,
-  type RunBatchOptions,
-} from "./run/batch.ts";
-export type { InstanceStatus, ProgressEvent, RunSummary } from "./run/events.ts";
-export { type CostPlan, planCost, type PlanPrices } from "./run/cost_plan.ts";
-export { type ModelReport, summarizeRunLog } from "./run/report.ts";
-export type { Tally } from "./run/tally.ts";
+  emptyUsage,
+  type FinishReason,
+  type RateLimitSnapshot,
+  type TokenUsage,
+  type UnifiedResponse,
+} from "./core/response.ts";
+export type {
+  StreamErrorEvent,
+  StreamEvent,
+  StreamFinishEvent,
+  StreamStartEvent,
+  StreamTextDeltaEvent,
+  StreamUsageEvent,
+} from "./core/stream.ts";
 export {
-  markUniqueResolves,
-  repoOf,
-  type RepoScore,
-  type ScoredModel,
-  scoreModel,
-} from "./run/scored_report.ts";
+  ERROR_KINDS,
+  type ErrorKind,
+  type ErrorKindInfo,
+  isSwebenchError,
+  SwebenchError,
+  type SwebenchErrorOptions,
+  toSwebenchError,
+} from "./core/errors.ts";
+
+// The run layer.
 export type {
   DataSettings,
   OutputSettings,
@@ -55,7 +61,6 @@ export type {
   TargetSettings,
   Timeouts,
 } from "./run/settings.ts";
-export { createTarget, type Target } from "./run/target.ts";
 export {
   type DryRunModel,
   type DryRunPlan,
@@ -75,16 +80,114 @@ export {
   type ModelOutcome,
   type RunOutcome,
 } from "./run/execute.ts";
+export type { Target } from "./run/target.ts";
+export type { CostPlan } from "./run/cost_plan.ts";
 export type { GenerationContext, Notice, OpenOutputs, RunOutput } from "./run/outputs.ts";
+export type { InstanceStatus, ProgressEvent, RunSummary } from "./run/events.ts";
+export type { Tally } from "./run/tally.ts";
+export {
+  type CallContext,
+  type CallFn,
+  type CallResult,
+  directCall,
+  runBatch,
+  type RunBatchOptions,
+} from "./run/batch.ts";
 export {
   type AnswerMeta,
-  answerRecord,
   type FailureMeta,
   failureRecord,
   type ModelOutput,
-  predictionOf,
   type RecordBase,
   recordBase,
   skippedRecord,
   writeAnswer,
 } from "./run/record.ts";
+export { type ModelReport, summarizeRunLog } from "./run/report.ts";
+export {
+  Budget,
+  type BudgetOptions,
+  type BudgetSummary,
+  Reservation,
+  type ReservationState,
+} from "./resilience/budget.ts";
+export type { ResilienceStats } from "./resilience/resilient_call.ts";
+export type { RateLimiterStats } from "./resilience/rate_limiter.ts";
+export type { KeyUse } from "./resilience/key_pool.ts";
+export type { BreakerChange, BreakerState } from "./resilience/breaker.ts";
+
+// Datasets.
+export {
+  CONTEXT_VARIANTS,
+  type ContextVariant,
+  type DatasetInfo,
+  datasetInfo,
+  type DatasetRef,
+  fetchDataset,
+  type FetchedDataset,
+  KNOWN_DATASETS,
+  type KnownDataset,
+  loadInstances,
+  type LoadOptions,
+  resolveDataset,
+  type ResolveDatasetOptions,
+} from "./swebench/datasets.ts";
+export type { HfProgress } from "./swebench/hf.ts";
+export type { SwebenchInstance } from "./swebench/instance.ts";
+export { parseShard, selectInstances, type SelectOptions, type Shard } from "./swebench/select.ts";
+
+// Prompts and patches.
+export {
+  buildPrompt,
+  type BuiltPrompt,
+  type PromptOptions,
+  type PromptResult,
+  type SkippedPrompt,
+  TEMPLATE_SYSTEM,
+} from "./swebench/prompt.ts";
+export {
+  type ExtractOptions,
+  extractPatch,
+  type PatchResult,
+  type PatchStatus,
+  recomputeHunkCounts,
+  validatePatch,
+} from "./swebench/patch.ts";
+
+// Predictions and run logs.
+export {
+  defaultPredictionsPath,
+  openPredictions,
+  type OpenPredictionsOptions,
+  type Prediction,
+  type PredictionsWriter,
+  readPredictions,
+} from "./swebench/predictions.ts";
+export {
+  readRunLog,
+  type RunLogContents,
+  type RunLogEntry,
+  runLogPathFor,
+  type RunLogRecord,
+  type RunStatus,
+  type Spend,
+} from "./swebench/run_log.ts";
+export {
+  type Problem,
+  type ValidateOptions,
+  validatePredictions,
+  type ValidationReport,
+} from "./swebench/validate.ts";
+
+// Prices and tokens.
+export {
+  type Catalog,
+  catalogWithOverrides,
+  costOf,
+  defaultCatalog,
+  type LongContextPricing,
+  type ModelEntry,
+  type PriceVerification,
+  worstCaseCost,
+} from "./providers/catalog.ts";
+export { getTokenCounter, type TokenCounter } from "./tokens/counter.ts";

@@ -1,5 +1,5 @@
 /**
- * The CLI entry: the commander program, global flags, exit codes (DESIGN §6).
+ * The CLI entry: the commander program, global flags, exit codes (docs/architecture.md#exit-codes).
  *
  * @module
  */

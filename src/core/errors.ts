@@ -1,5 +1,5 @@
 /**
- * The error taxonomy (DESIGN §3): one class, a `kind` that says whether it is retryable, whether a fallback
+ * The error taxonomy (docs/architecture.md#errors): one class, a `kind` that says whether it is retryable, whether a fallback
  * model may take over, which exit code it maps to, and what the user should do.
  *
  * @module

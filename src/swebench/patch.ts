@@ -1,5 +1,5 @@
 /**
- * Patch recovery (DESIGN §5): finds the unified diff in a model's output, checks its structure and repairs
+ * Patch recovery (docs/architecture.md#the-walk-of-one-generate): finds the unified diff in a model's output, checks its structure and repairs
  * what is safely repairable, without ever inventing content.
  *
  * Where the diff is looked for, in order:

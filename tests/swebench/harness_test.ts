@@ -3,6 +3,8 @@
  * run ids, and the probe's fix-it errors (exit 3) for a missing Python, swebench or Docker.
  */
 import assert from "node:assert/strict";
+import { SwebenchError } from "../../src/core/errors.ts";
+import { resolveDataset } from "../../src/swebench/datasets.ts";
 import {
   type CommandRunner,
   defaultRunId,
@@ -11,9 +13,7 @@ import {
   harnessDatasetName,
   parseHarnessHelp,
   probeHarness,
-  resolveDataset,
-  SwebenchError,
-} from "../../src/mod.ts";
+} from "../../src/swebench/harness.ts";
 
 const HELP = new URL("../fixtures/harness/help/", import.meta.url).pathname;
 const help5 = await Deno.readTextFile(`${HELP}run_evaluation-5.0.2.txt`);

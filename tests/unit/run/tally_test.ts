@@ -3,15 +3,15 @@
  * `swebench report` counts them (outcomes, patches, failures by kind, tokens, cost, an unpriced answer, latency).
  */
 import assert from "node:assert/strict";
-import { SwebenchError } from "../../src/core/errors.ts";
-import { emptyUsage } from "../../src/core/response.ts";
-import type { CallFn } from "../../src/resilience/call.ts";
-import { summarizeRunLog } from "../../src/run/report.ts";
-import { runBatch } from "../../src/run/batch.ts";
-import { emptyTally, type Tally } from "../../src/run/tally.ts";
-import type { SwebenchInstance } from "../../src/swebench/instance.ts";
-import { openPredictions } from "../../src/swebench/predictions.ts";
-import { readRunLog } from "../../src/swebench/run_log.ts";
+import { SwebenchError } from "../../../src/core/errors.ts";
+import { emptyUsage } from "../../../src/core/response.ts";
+import type { CallFn } from "../../../src/resilience/call.ts";
+import { summarizeRunLog } from "../../../src/run/report.ts";
+import { runBatch } from "../../../src/run/batch.ts";
+import { emptyTally, type Tally } from "../../../src/run/tally.ts";
+import type { SwebenchInstance } from "../../../src/swebench/instance.ts";
+import { openPredictions } from "../../../src/swebench/predictions.ts";
+import { readRunLog } from "../../../src/swebench/run_log.ts";
 
 const inst = (id: string, statement = `Fix ${id}.`): SwebenchInstance => ({
   instance_id: id,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bytePairCount } from "../../src/tokens/encoding.ts";
+import { bytePairCount } from "../../../src/tokens/encoding.ts";
 import {
   countRequestTokens,
   encodingForModel,
@@ -8,10 +8,10 @@ import {
   isOpenAIModel,
   loadEncoding,
   requestMessages,
-} from "../../src/tokens/mod.ts";
-import { ANTHROPIC_SAMPLES } from "./anthropic_samples.ts";
+} from "../../../src/tokens/mod.ts";
+import { ANTHROPIC_SAMPLES } from "../../tokens/anthropic_samples.ts";
 
-const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
+const CAPTURES = new URL("../../fixtures/captures/", import.meta.url);
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(new URL(path, CAPTURES)));
@@ -97,7 +97,7 @@ Deno.test("loadEncoding: one import per encoding, shared by every caller", async
 });
 
 Deno.test("src/tokens imports no encoding statically (loading src/tokens costs nothing until a count)", async () => {
-  const dir = new URL("../../src/tokens/", import.meta.url);
+  const dir = new URL("../../../src/tokens/", import.meta.url);
   for await (const file of Deno.readDir(dir)) {
     const text = await Deno.readTextFile(new URL(file.name, dir));
     assert.doesNotMatch(text, /^import[^;]*from\s+"(gpt-tokenizer|js-tiktoken)/m, file.name);

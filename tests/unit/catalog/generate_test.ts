@@ -7,7 +7,7 @@ import {
   perMillion,
   readInputs,
   renderCatalogData,
-} from "../../scripts/gen_catalog.ts";
+} from "../../../scripts/gen_catalog.ts";
 
 Deno.test("catalog_data.json is the generator's current output (run scripts/gen_catalog.ts when this fails)", async () => {
   const expected = renderCatalogData(buildCatalogData(await readInputs()));

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SwebenchError } from "../../src/core/errors.ts";
-import { parseInstance } from "../../src/swebench/instance.ts";
+import { SwebenchError } from "../../../src/core/errors.ts";
+import { parseInstance } from "../../../src/swebench/instance.ts";
 
-const LITE = new URL("../fixtures/swe-bench/lite-test.jsonl", import.meta.url);
+const LITE = new URL("../../fixtures/swe-bench/lite-test.jsonl", import.meta.url);
 
 function rows(): Record<string, unknown>[] {
   return Deno.readTextFileSync(LITE).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { comparability, type ComparedRun } from "../../src/run/comparability.ts";
+import { comparability, type ComparedRun } from "../../../src/run/comparability.ts";
 
 const lite = { dataset: "princeton-nlp/SWE-bench_Lite", split: "test", promptTemplate: "v1 (sha256 abc)" };
 

@@ -3,6 +3,7 @@
  * fixtures README for their source).
  */
 import assert from "node:assert/strict";
+import { SwebenchError } from "../../../src/core/errors.ts";
 import {
   evaluationRecordPath,
   findHarnessResults,
@@ -12,10 +13,9 @@ import {
   parseHarnessReport,
   parseInstanceReport,
   readHarnessReport,
-  SwebenchError,
-} from "../../src/mod.ts";
+} from "../../../src/swebench/harness_results.ts";
 
-const REAL = new URL("../fixtures/harness/swebench-5.0.2-lite/", import.meta.url).pathname;
+const REAL = new URL("../../fixtures/harness/swebench-5.0.2-lite/", import.meta.url).pathname;
 const MODEL = "glm-5.3-zcode-campaign";
 const REPORT = `${REAL}${MODEL}.tonight.json`;
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { SwebenchError } from "../../src/core/errors.ts";
-import type { SwebenchInstance } from "../../src/swebench/instance.ts";
-import { mulberry32, parseShard, selectInstances } from "../../src/swebench/select.ts";
-import { rawRows } from "./_fixtures.ts";
+import { SwebenchError } from "../../../src/core/errors.ts";
+import type { SwebenchInstance } from "../../../src/swebench/instance.ts";
+import { mulberry32, parseShard, selectInstances } from "../../../src/swebench/select.ts";
+import { rawRows } from "../../swebench/_fixtures.ts";
 
 const LITE: SwebenchInstance[] = rawRows().map((r) => ({
   instance_id: r.instance_id as string,

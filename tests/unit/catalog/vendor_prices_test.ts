@@ -1,11 +1,11 @@
 /** Catalog entries of Gemini and the OpenAI-compatible hosts (from pydantic/genai-prices, see scripts/prices/). */
 import assert from "node:assert/strict";
-import { costOf, defaultCatalog, worstCaseCost } from "../../src/providers/catalog.ts";
-import { decodeGeminiResponse } from "../../src/providers/gemini/codec.ts";
-import { extract } from "../../scripts/extract_genai_prices.ts";
-import { fromVendorRow } from "../../scripts/gen_catalog.ts";
+import { costOf, defaultCatalog, worstCaseCost } from "../../../src/providers/catalog.ts";
+import { decodeGeminiResponse } from "../../../src/providers/gemini/codec.ts";
+import { extract } from "../../../scripts/extract_genai_prices.ts";
+import { fromVendorRow } from "../../../scripts/gen_catalog.ts";
 
-const CAPTURES = new URL("../fixtures/captures/gemini/", import.meta.url);
+const CAPTURES = new URL("../../fixtures/captures/gemini/", import.meta.url);
 
 function near(actual: number | undefined, expected: number): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-12, `${actual} != ${expected}`);

@@ -2,9 +2,9 @@
  * The one run-log reader: what `report`, `compare`, the dry-run plan and the budget across runs all read.
  */
 import assert from "node:assert/strict";
-import { isSwebenchError } from "../../src/core/errors.ts";
-import { readRunLog, spendOf } from "../../src/swebench/run_log.ts";
-import { tempDir } from "./_fixtures.ts";
+import { isSwebenchError } from "../../../src/core/errors.ts";
+import { readRunLog, spendOf } from "../../../src/swebench/run_log.ts";
+import { tempDir } from "../../swebench/_fixtures.ts";
 
 const line = (o: Record<string, unknown>) => JSON.stringify(o) + "\n";
 

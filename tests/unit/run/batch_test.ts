@@ -3,20 +3,16 @@
  * fails stops the run instead of letting the other workers keep paying.
  */
 import assert from "node:assert/strict";
-import {
-  type CallFn,
-  createGoldProvider,
-  directCall,
-  openPredictions,
-  planCost,
-  readPredictions,
-  readRunLog,
-  runBatch,
-  SAMPLE_INSTANCES,
-  SwebenchError,
-  type SwebenchInstance,
-} from "../../main.ts";
-import type { PredictionsWriter } from "../../src/swebench/predictions.ts";
+import { SwebenchError } from "../../../src/core/errors.ts";
+import { createGoldProvider } from "../../../src/providers/gold.ts";
+import type { CallFn } from "../../../src/resilience/call.ts";
+import { directCall, runBatch } from "../../../src/run/batch.ts";
+import { planCost } from "../../../src/run/cost_plan.ts";
+import type { SwebenchInstance } from "../../../src/swebench/instance.ts";
+import { openPredictions, readPredictions } from "../../../src/swebench/predictions.ts";
+import { readRunLog } from "../../../src/swebench/run_log.ts";
+import { SAMPLE_INSTANCES } from "../../../src/swebench/sample_data.ts";
+import type { PredictionsWriter } from "../../../src/swebench/predictions.ts";
 
 const instances = SAMPLE_INSTANCES.map((i) => ({ ...i })) as SwebenchInstance[];
 

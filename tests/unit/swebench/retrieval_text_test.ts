@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { parseInstance } from "../../src/swebench/instance.ts";
-import { buildPrompt } from "../../src/swebench/prompt.ts";
+import { parseInstance } from "../../../src/swebench/instance.ts";
+import { buildPrompt } from "../../../src/swebench/prompt.ts";
 import {
   codeText,
   type ContextFile,
   RETRIEVAL_PREMISE,
   retrievalText,
-} from "../../src/swebench/retrieval_text.ts";
-import { rawRows } from "./_fixtures.ts";
+} from "../../../src/swebench/retrieval_text.ts";
+import { rawRows } from "../../swebench/_fixtures.ts";
 
 /** Oracle rows of SWE-bench Lite (see tests/fixtures/README.md: astropy__astropy-12907 matches a published row). */
 const ORACLE = rawRows("lite-oracle-rebuilt-4.jsonl");

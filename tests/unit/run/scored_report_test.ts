@@ -1,14 +1,8 @@
 /** Joining run-log summaries with harness verdicts: rates, per-resolved figures, repositories, unique resolves. */
 import assert from "node:assert/strict";
-import {
-  type HarnessResults,
-  type InstanceEvaluation,
-  markUniqueResolves,
-  type ModelReport,
-  repoOf,
-  scoreModel,
-  summarizeRunLog,
-} from "../../src/mod.ts";
+import { type ModelReport, summarizeRunLog } from "../../../src/run/report.ts";
+import { markUniqueResolves, repoOf, scoreModel } from "../../../src/run/scored_report.ts";
+import type { HarnessResults, InstanceEvaluation } from "../../../src/swebench/harness_results.ts";
 
 function results(outcomes: Record<string, InstanceEvaluation["outcome"]>, total: number): HarnessResults {
   const ids = (o: string) => Object.keys(outcomes).filter((id) => outcomes[id] === o).sort();
