@@ -23,9 +23,9 @@ import type { GlobalFlags } from "./options.ts";
 import { info, out, printNotice, style, ui } from "./output.ts";
 import { createProgress, formatUsd, type ProgressRenderer } from "./progress.ts";
 import { deprecationLine, describePlan } from "./render/plan.ts";
-import { reportTable, writeHtmlReport } from "./report_action.ts";
+import { reportTable, writeHtmlReport } from "./render/report.ts";
 import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
-import { dataSettings, parseFallbacks, providerSettings, selectionSettings } from "./settings.ts";
+import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
 import type { CostPlan } from "../run/cost_plan.ts";
 
 /** The settings of a `compare` run: each model alone (no fallbacks), one budget, files in --output-dir. */
@@ -36,8 +36,10 @@ function compareSettings(flags: CompareFlags, config: ConfigFile): RunSettings {
       hint: "Example: --providers openai:gpt-4o-mini,anthropic:claude-sonnet-5-5",
     });
   }
-  return {
-    targets: specs.map((s) => ({
+  return runSettings(
+    flags,
+    config,
+    specs.map((s) => ({
       primary: providerSettings(s.provider, {
         config,
         model: s.model,
@@ -46,14 +48,8 @@ function compareSettings(flags: CompareFlags, config: ConfigFile): RunSettings {
       }),
       fallbacks: [],
     })),
-    selection: selectionSettings(flags),
-    request: { maxTokens: flags.maxTokens, temperature: flags.temperature, stream: !!flags.stream },
-    concurrency: flags.concurrency,
-    maxCostUsd: flags.maxCost,
-    output: { dir: flags.outputDir, overwrite: !!flags.overwrite, retryFailed: !!flags.retryFailed },
-    catalog: config.models ?? [],
-    data: dataSettings(flags, config),
-  };
+    { dir: flags.outputDir, overwrite: !!flags.overwrite, retryFailed: !!flags.retryFailed },
+  );
 }
 
 /** The plans of a comparison (stderr), and the total worst case (undefined when a paid model has no price). */

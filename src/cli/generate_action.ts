@@ -20,7 +20,7 @@ import { createProgress, type ProgressRenderer } from "./progress.ts";
 import { deprecationLine, describeEarlierSpend, describePlan } from "./render/plan.ts";
 import { resilienceLines } from "./render/resilience.ts";
 import { printSummary } from "./render/summary.ts";
-import { dataSettings, parseFallbacks, providerSettings, selectionSettings } from "./settings.ts";
+import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
 
 /** The settings of a `generate` run (a missing key fails here, exit 3, unless `--dry-run`). */
 function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeof loadConfig>>): RunSettings {
@@ -41,16 +41,11 @@ function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeo
   const fallbacks = fallbackSpecs.map((f) =>
     providerSettings(f.provider, { config, model: f.model, requireKey: !flags.dryRun, timeouts: flags })
   );
-  return {
-    targets: [{ primary, fallbacks }],
-    selection: selectionSettings(flags),
-    request: { maxTokens: flags.maxTokens, temperature: flags.temperature, stream: !!flags.stream },
-    concurrency: flags.concurrency,
-    maxCostUsd: flags.maxCost,
-    output: { path: flags.output, overwrite: !!flags.overwrite, retryFailed: !!flags.retryFailed },
-    catalog: config.models ?? [],
-    data: dataSettings(flags, config),
-  };
+  return runSettings(flags, config, [{ primary, fallbacks }], {
+    path: flags.output,
+    overwrite: !!flags.overwrite,
+    retryFailed: !!flags.retryFailed,
+  });
 }
 
 /** Run `generate`; returns the exit code. */

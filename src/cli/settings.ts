@@ -5,7 +5,14 @@
  * @module
  */
 import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
-import type { DataSettings, ProviderSettings, SelectionSettings } from "../run/settings.ts";
+import type {
+  DataSettings,
+  OutputSettings,
+  ProviderSettings,
+  RunSettings,
+  SelectionSettings,
+  TargetSettings,
+} from "../run/settings.ts";
 import { authHint, type ConfigFile, missingKeyError, resolveProvider } from "./config.ts";
 import { env } from "./env.ts";
 import { parseProviderModel } from "./options.ts";
@@ -84,5 +91,33 @@ export function dataSettings(flags: TimeoutFlags, config: ConfigFile): DataSetti
     hfToken: env("HF_TOKEN"),
     connectTimeoutMs: t.connectTimeoutMs,
     idleTimeoutMs: t.idleTimeoutMs,
+  };
+}
+
+/** The flags every run command has (`generate`, `compare`). */
+export interface RunFlags extends SelectionSettings, TimeoutFlags {
+  maxTokens: number;
+  temperature: number;
+  stream?: boolean;
+  concurrency: number;
+  maxCost?: number;
+}
+
+/** A run's settings from its flags, the config file, its models and where its files go. */
+export function runSettings(
+  flags: RunFlags,
+  config: ConfigFile,
+  targets: TargetSettings[],
+  output: OutputSettings,
+): RunSettings {
+  return {
+    targets,
+    selection: selectionSettings(flags),
+    request: { maxTokens: flags.maxTokens, temperature: flags.temperature, stream: !!flags.stream },
+    concurrency: flags.concurrency,
+    maxCostUsd: flags.maxCost,
+    output,
+    catalog: config.models ?? [],
+    data: dataSettings(flags, config),
   };
 }

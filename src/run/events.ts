@@ -84,11 +84,3 @@ export interface RunSummary extends Tally {
   /** Budget ceiling, when set. */
   maxCostUsd?: number;
 }
-
-/** Percentile of a sorted or unsorted list (nearest rank); 0 for an empty list. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}

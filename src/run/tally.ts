@@ -10,7 +10,6 @@
  * @module
  */
 import type { RunLogEntry } from "../swebench/run_log.ts";
-import { percentile } from "./events.ts";
 
 /** The figures a run's summary and a run-log report share. */
 export interface Tally {
@@ -104,4 +103,12 @@ export class Tallier<T extends Tally = Tally> {
     this.into.latencyP95Ms = percentile(this.#latencies, 95);
     return this.into;
   }
+}
+
+/** Percentile of a sorted or unsorted list (nearest rank); 0 for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
 }
