@@ -57,6 +57,3 @@ export function compareCommand(setExit: SetExit) {
       setExit(await compareAction(flags, cmd.optsWithGlobals() as unknown as GlobalFlags));
     });
 }
-
-/** Parsed `compare` flags. */
-export type CompareFlags = ReturnType<ReturnType<typeof compareCommand>["opts"]>;

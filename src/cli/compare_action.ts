@@ -14,7 +14,6 @@ import type { RunSettings } from "../run/settings.ts";
 import type { Target } from "../run/target.ts";
 import { readManifest } from "../swebench/manifest.ts";
 import { readRunLog, type RunLogEntry } from "../swebench/run_log.ts";
-import type { CompareFlags } from "./compare.ts";
 import { type ConfigFile, configPath, loadConfig } from "./config.ts";
 import { confirmSpend } from "./confirm.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
@@ -25,8 +24,20 @@ import { createProgress, formatUsd, type ProgressRenderer } from "./progress.ts"
 import { deprecationLine, describePlan } from "./render/plan.ts";
 import { reportTable, writeHtmlReport } from "./render/report.ts";
 import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
-import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
+import { parseFallbacks, providerSettings, type RunFlags, runSettings } from "./settings.ts";
 import type { CostPlan } from "../run/cost_plan.ts";
+
+/** Parsed `compare` flags (the action declares them: it never imports its command's definition). */
+export interface CompareFlags extends RunFlags {
+  providers: string[];
+  outputDir: string;
+  dryRun?: true;
+  yes?: true;
+  overwrite?: true;
+  retryFailed?: true;
+  report?: string;
+  json?: true;
+}
 
 /** The settings of a `compare` run: each model alone (no fallbacks), one budget, files in --output-dir. */
 function compareSettings(flags: CompareFlags, config: ConfigFile): RunSettings {

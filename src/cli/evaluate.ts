@@ -39,6 +39,3 @@ export function evaluateCommand(setExit: SetExit) {
       setExit(await evaluateAction(paths, flags, cmd.optsWithGlobals() as unknown as GlobalFlags));
     });
 }
-
-/** Parsed `evaluate` flags. */
-export type EvaluateFlags = ReturnType<ReturnType<typeof evaluateCommand>["opts"]>;

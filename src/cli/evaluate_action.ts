@@ -28,12 +28,21 @@ import {
 } from "../swebench/harness_results.ts";
 import { readManifest, type RunManifest } from "../swebench/manifest.ts";
 import { validatePredictions } from "../swebench/validate.ts";
-import type { EvaluateFlags } from "./evaluate.ts";
 import { env } from "./env.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, style, ui, warn } from "./output.ts";
 import { displayPath } from "./display_path.ts";
 import { datasetRef } from "./paths.ts";
+
+/** Parsed `evaluate` flags (the action declares them: it never imports its command's definition). */
+export interface EvaluateFlags {
+  dataset?: string;
+  split?: string;
+  runId?: string;
+  maxWorkers?: number;
+  instances?: string[];
+  json?: true;
+}
 
 /** A predictions file that passed validation, with what evaluate needs from it. */
 interface Checked {

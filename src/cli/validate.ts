@@ -8,11 +8,10 @@ import type { GlobalFlags } from "./options.ts";
 
 type SetExit = (code: number) => void;
 
-/** Flags of `validate`. */
-export type ValidateFlags = { dataset?: string; split: string; json?: true };
-
 /** The `validate` command (action loads lazily). */
-export function validateCommand(setExit: SetExit): Command<[string], ValidateFlags> {
+export function validateCommand(
+  setExit: SetExit,
+): Command<[string], { dataset?: string; split: string; json?: true }> {
   return new Command("validate")
     .description(
       "Check a predictions file (.jsonl, or .json list/dict) as the SWE-bench harness reads it; exit 2 on errors",

@@ -8,7 +8,9 @@ import { type Problem, validatePredictions, type ValidationReport } from "../swe
 import type { GlobalFlags } from "./options.ts";
 import { out, plural, style, ui } from "./output.ts";
 import { datasetRef } from "./paths.ts";
-import type { ValidateFlags } from "./validate.ts";
+
+/** Flags of `validate` (the action declares them: it never imports its command's definition). */
+export type ValidateFlags = { dataset?: string; split: string; json?: true };
 
 /** Problems of one code shown before "... and N more" (all with -v or --json). */
 const SHOWN_PER_CODE = 10;
