@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { acquireLock, type FileLock, releaseLock } from "./file_lock.ts";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { SwebenchError } from "../core/errors.ts";
 import { fileError, readTextOf } from "./file_io.ts";
@@ -374,78 +375,6 @@ export async function checkPredictionsPath(
   return { real, file, logPath };
 }
 
-const heldLocks = new Set<string>();
-
-async function readLockOwner(file: Deno.FsFile): Promise<string> {
-  try {
-    await file.seek(0, Deno.SeekMode.Start);
-    const buf = new Uint8Array(64);
-    const n = await file.read(buf);
-    const text = new TextDecoder().decode(buf.subarray(0, n ?? 0)).trim();
-    return /^\d+$/.test(text) ? `pid ${text}` : "another process";
-  } catch {
-    return "another process";
-  }
-}
-
-function lockedError(path: string, owner: string): SwebenchError {
-  return new SwebenchError("usage", `${path} is being written by another run (${owner})`, {
-    hint:
-      "Wait for that run to finish, or write to another file with -o. Two runs must not share a predictions file.",
-  });
-}
-
-/** Take `<path>.lock`: created with createNew (pid inside) and held with an exclusive OS lock. */
-async function acquireLock(
-  realPath: string,
-  path: string,
-): Promise<{ file: Deno.FsFile; lockPath: string }> {
-  const lockPath = `${realPath}.lock`;
-  if (heldLocks.has(lockPath)) throw lockedError(path, `this process, pid ${Deno.pid}`);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(lockPath, { read: true, write: true, createNew: true });
-    } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw fileError(e, lockPath, "write");
-      try {
-        file = await Deno.open(lockPath, { read: true, write: true });
-      } catch (e2) {
-        if (e2 instanceof Deno.errors.NotFound) continue; // removed meanwhile: try again
-        throw fileError(e2, lockPath, "write");
-      }
-    }
-    let locked = false;
-    try {
-      locked = await file.tryLock(true);
-    } catch {
-      locked = false;
-    }
-    if (!locked) {
-      const owner = await readLockOwner(file);
-      file.close();
-      throw lockedError(path, owner);
-    }
-    // The holder may have removed the file between our open and our lock: make sure we lock the file at the path.
-    const [held, atPath] = await Promise.all([file.stat(), Deno.stat(lockPath).catch(() => undefined)]);
-    if (!atPath || (held.ino !== null && atPath.ino !== null && held.ino !== atPath.ino)) {
-      file.close();
-      continue;
-    }
-    try {
-      await file.truncate(0);
-      await file.seek(0, Deno.SeekMode.Start);
-      await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
-    } catch (e) {
-      file.close();
-      throw fileError(e, lockPath, "write");
-    }
-    heldLocks.add(lockPath);
-    return { file, lockPath };
-  }
-  throw lockedError(path, "another process");
-}
-
 class JsonLinesWriter implements PredictionsWriter {
   readonly done: Set<string> = new Set();
   readonly predicted: Set<string> = new Set();
@@ -465,14 +394,14 @@ class JsonLinesWriter implements PredictionsWriter {
   #closing?: Promise<void>;
   #encoder = new TextEncoder();
   #files: { pred: Deno.FsFile; log: Deno.FsFile; predSize: number; logSize: number };
-  #lock: { file: Deno.FsFile; lockPath: string };
+  #lock: FileLock;
   #sync: boolean;
 
   constructor(
     readonly path: string,
     readonly runLogPath: string,
     files: { pred: Deno.FsFile; log: Deno.FsFile; predSize: number; logSize: number },
-    lock: { file: Deno.FsFile; lockPath: string },
+    lock: FileLock,
     sync: boolean,
   ) {
     this.#files = files;
@@ -556,14 +485,7 @@ class JsonLinesWriter implements PredictionsWriter {
         }
         this.removed = this.#created.pred;
       }
-      heldLocks.delete(this.#lock.lockPath);
-      await Deno.remove(this.#lock.lockPath).catch(() => {});
-      try {
-        await this.#lock.file.unlock();
-      } catch { /* closing releases it anyway */ }
-      try {
-        this.#lock.file.close();
-      } catch { /* already closed */ }
+      await releaseLock(this.#lock);
     })();
     return this.#closing;
   }
@@ -697,11 +619,7 @@ export async function openPredictions(
         f.close();
       } catch { /* ignore */ }
     }
-    heldLocks.delete(lock.lockPath);
-    await Deno.remove(lock.lockPath).catch(() => {});
-    try {
-      lock.file.close();
-    } catch { /* ignore */ }
+    await releaseLock(lock);
     throw e;
   }
 }
