@@ -352,3 +352,9 @@ export function authHint(p: ResolvedProvider): string {
     p.keyEnv ? `set ${p.keyEnv} (export ${p.keyEnv}=...) or run ${init}` : `run ${init} to store one`
   }.`;
 }
+
+/** `err` with {@linkcode authHint} as its hint when it is a rejected key (401), `err` itself otherwise. */
+export function withAuthHint(err: SwebenchError, p: ResolvedProvider): SwebenchError {
+  if (err.kind !== "authentication" || err.status === 403) return err;
+  return new SwebenchError(err.kind, err.message, { ...err, hint: authHint(p), cause: err });
+}

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  isUnreachable,
   type ProviderKind,
   stripControl,
   SwebenchError,
@@ -23,9 +24,10 @@ import {
   type ResolvedProvider,
   resolveProvider,
   updateConfig,
+  withAuthHint,
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
-import { fitLine, info, out, style, ui, write } from "./output.ts";
+import { asError, fitLine, info, out, style, ui, write } from "./output.ts";
 import { formatUsd } from "./progress.ts";
 import { renderTable } from "./table.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
@@ -100,6 +102,23 @@ async function readStdin(): Promise<string> {
     o += c.length;
   }
   return new TextDecoder().decode(all).trim();
+}
+
+/**
+ * The requests of a provider command: when nothing answers at the address (connection refused, unknown host) the
+ * command exits 4, as a run's first call does; a rejected key names the variable the provider reads, also when
+ * no key was sent to a local `--base-url`.
+ */
+async function reaching<T>(r: ResolvedProvider, requests: () => Promise<T>): Promise<T> {
+  try {
+    return await requests();
+  } catch (e) {
+    const err = asError(e);
+    if (isUnreachable(err)) {
+      throw new SwebenchError(err.kind, err.message, { ...err, exitCode: 4, cause: err });
+    }
+    throw withAuthHint(err, r);
+  }
 }
 
 async function smallCall(
@@ -316,7 +335,7 @@ export async function providerTest(
   const config = await loadConfig(configPath(globals.config));
   const r = resolveProvider(name, { config, flags });
   if (r.needsKey && !r.apiKey) throw missingKeyError(r);
-  const resp = await smallCall(r, config, flags);
+  const resp = await reaching(r, () => smallCall(r, config, flags));
   let running: unknown[] | undefined;
   if (r.kind === "ollama") {
     const { listRunning } = await import("../providers/ollama.ts");
@@ -364,7 +383,7 @@ export async function providerModels(
   const r = resolveProvider(name, { config, flags });
   if (r.needsKey && !r.apiKey) throw missingKeyError(r);
   const { provider, catalog } = providerFor(r, config, flags);
-  const models = (await provider.listModels?.()) ?? [];
+  const models = await reaching(r, async () => (await provider.listModels?.()) ?? []);
   const rows = models.map((m) => {
     const e = catalog.lookup(m.id, r.kind);
     return {
@@ -418,19 +437,24 @@ export async function providerPull(
   const { pullModel } = await import("../providers/ollama.ts");
   let last = "";
   const tty = Deno.stderr.isTerminal() && !ui.quiet;
-  for await (const p of pullModel({ host: r.baseUrl, model })) {
-    if (flags.json) {
-      out(JSON.stringify(p));
-      continue;
-    }
-    const pct = p.total ? ` ${Math.floor(((p.completed ?? 0) / p.total) * 100)}%` : "";
-    const line = `${stripControl(String(p.status))}${pct}`;
-    if (line === last) continue;
-    last = line;
-    if (tty) write("stderr", `\r\x1b[2K${fitLine(line)}`);
-    else if (!p.total || p.completed === p.total) info(line);
+  try {
+    await reaching(r, async () => {
+      for await (const p of pullModel({ host: r.baseUrl, model })) {
+        if (flags.json) {
+          out(JSON.stringify(p));
+          continue;
+        }
+        const pct = p.total ? ` ${Math.floor(((p.completed ?? 0) / p.total) * 100)}%` : "";
+        const line = `${stripControl(String(p.status))}${pct}`;
+        if (line === last) continue;
+        last = line;
+        if (tty) write("stderr", `\r\x1b[2K${fitLine(line)}`);
+        else if (!p.total || p.completed === p.total) info(line);
+      }
+    });
+  } finally {
+    if (tty && last) write("stderr", "\n"); // the progress line ends, also before an error
   }
-  if (tty) write("stderr", "\n");
   if (!flags.json) out(`Pulled ${model}.`);
   return 0;
 }

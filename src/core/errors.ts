@@ -202,6 +202,11 @@ export interface SwebenchErrorOptions {
   requestId?: string;
   /** The underlying error. */
   cause?: unknown;
+  /**
+   * Exit code when it differs from the kind's: a command that only talks to one server exits 4 when nothing
+   * answers at its address (see {@linkcode isUnreachable}), as a run's first call does.
+   */
+  exitCode?: number;
 }
 
 /**
@@ -231,6 +236,7 @@ export class SwebenchError extends Error {
   readonly retryAfterMs?: number;
   /** Provider request id. */
   readonly requestId?: string;
+  readonly #exitCode?: number;
 
   /**
    * Create an error of a taxonomy kind; the hint defaults to the kind's generic advice. Message, hint and body
@@ -248,6 +254,7 @@ export class SwebenchError extends Error {
     this.body = options.body === undefined ? undefined : stripControl(options.body);
     this.retryAfterMs = options.retryAfterMs;
     this.requestId = options.requestId;
+    this.#exitCode = options.exitCode;
   }
 
   /** A retry of the same call may succeed. */
@@ -264,7 +271,7 @@ export class SwebenchError extends Error {
   }
   /** Exit code when this error ends a command. */
   get exitCode(): number {
-    return ERROR_KINDS[this.kind].exitCode;
+    return this.#exitCode ?? ERROR_KINDS[this.kind].exitCode;
   }
 
   /** JSON form for run logs and `--json` output (no body unless asked). */
