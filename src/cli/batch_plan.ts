@@ -45,7 +45,8 @@ export function costColumnLines(cols: PlanCostColumns): string[] {
  * ```ts
  * import { describeBatchPlan } from "./batch_plan.ts";
  * const plan = { instances: 2, skipped: 0, promptTokens: 2000, expectedOutputTokens: 2048, worstOutputTokens: 8192,
- *   expectedUsd: 0.01, worstUsd: 0.04, countMethod: "exact" as const };
+ *   expectedUsd: 0.01, worstUsd: 0.04, countMethod: "exact" as const, countSource: "tokenizer" as const,
+ *   errorBound: 0 };
  * describeBatchPlan("openai:gpt-4o-mini", plan, 0).at(-1); // "    worst case  $0.0400   $0.0200"
  * ```
  */
