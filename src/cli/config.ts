@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ProviderSettings } from "../run/settings.ts";
 import { type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
 import { BUILTIN_PROVIDERS } from "../providers/registry.ts";
@@ -229,22 +230,18 @@ export async function saveConfig(path: string, config: ConfigFile): Promise<void
   }
 }
 
-/** A provider with every setting resolved and its source. */
-export interface ResolvedProvider {
-  name: string;
-  kind: ProviderKind;
+/**
+ * A provider with every setting resolved and its source: the run layer's {@linkcode ProviderSettings} (without what
+ * `src/cli/settings.ts` adds: timeouts, concurrency, the key hint) plus where each value came from.
+ */
+export interface ResolvedProvider extends Omit<ProviderSettings, "timeouts" | "maxConcurrent" | "authHint"> {
+  /** The key from the environment or the file's `apiKey` (a file's `apiKeys` list may add more). */
   apiKey?: string;
-  apiKeys: string[];
-  baseUrl: string;
-  model: string;
-  organization?: string;
-  project?: string;
-  rpm?: number;
-  tpm?: number;
-  maxCost?: number;
   /** Env var that holds the key for this provider, if any. */
   keyEnv?: string;
+  /** A request without a key would be refused (official hosts). */
   needsKey: boolean;
+  /** Where the key, the base URL and the model came from. */
   sources: { apiKey?: Source; baseUrl: Source; model: Source };
 }
 
