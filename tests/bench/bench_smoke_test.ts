@@ -46,3 +46,32 @@ Deno.test("bench/run.ts --tiny --json prints one JSON object with each benchmark
   assert.ok(parsed.stream.results.length > 0);
   for (const r of parsed.stream.results) assert.ok(r.eventsPerSec > 0);
 });
+
+Deno.test("bench/rate_limit_pace.ts --tiny --json: every call is answered, ours with at most one 429", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../bench/rate_limit_pace.ts", import.meta.url).pathname,
+      "--tiny",
+      "--json",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr.slice(-2000));
+  const parsed = JSON.parse(new TextDecoder().decode(output.stdout)) as {
+    rows: { client: string; vendor: string; sent: number; limited: number; windowPace: number }[];
+  };
+  const clients = parsed.rows.map((r) => `${r.vendor} ${r.client}`).sort();
+  assert.deepEqual(clients, ["anthropic naive", "anthropic ours", "openai naive", "openai ours"]);
+  for (const r of parsed.rows) {
+    assert.ok(r.windowPace > 0 && r.windowPace <= 1.05, `${r.vendor} ${r.client}: ${r.windowPace}`);
+    // Every call was answered: the server saw at least the 20 calls, plus any 429s.
+    assert.equal(r.sent - r.limited, 20, `${r.vendor} ${r.client}`);
+    // The limiter learns the limit from the first answers; one early call on a loaded machine is tolerated.
+    if (r.client === "ours") assert.ok(r.limited <= 1, `${r.vendor} ours: ${r.limited} 429s`);
+  }
+});
