@@ -621,6 +621,8 @@ async function main(): Promise<void> {
     const sent: CliBenchResult["sent"] = {};
     const runOne = async (c: Contender): Promise<ProcessRun> => {
       const out = `${dir}/${c.key.replace("@", "_")}.jsonl`;
+      // Every run counts its prompts cold (the on-disk count cache of issue 15 would make later rounds hits).
+      await Deno.remove(`${dir}/cache/token-counts`, { recursive: true }).catch(() => {});
       await sim.stats(); // reset the counters
       const run = await measureProcess({
         args: c.kind === "raw"

@@ -13,6 +13,7 @@ import { catalogWithOverrides, defaultCatalog } from "../providers/catalog.ts";
 import type { DatasetRef } from "../swebench/datasets.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { rowHashes } from "../swebench/manifest.ts";
+import { useTokenCountCache } from "../tokens/count_cache.ts";
 import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
 import { readRunLog, runLogPathFor, type Spend, spendOf } from "../swebench/run_log.ts";
 import { addSpends, checkPriced, createSharedBudget } from "./budget.ts";
@@ -81,6 +82,8 @@ export interface PreparedRun {
  */
 export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}): Promise<PreparedRun> {
   const catalog = catalogWithOverrides(defaultCatalog(), settings.catalog ?? []);
+  // Counts are cached on disk by (encoding, prompt hash): a dry run, the real run, resumes and compare count once.
+  useTokenCountCache(`${settings.data.cacheDir}/token-counts`);
   const chains: Target[][] = [];
   for (const t of settings.targets) {
     const chain = [await createTarget(t.primary, catalog)];

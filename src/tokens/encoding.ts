@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { activeTokenCountCache, type TokenCountCache } from "./count_cache.ts";
 
 /** The encodings the runner uses. */
 export type EncodingName = "o200k_base" | "cl100k_base";
@@ -159,11 +160,19 @@ async function importEncoding(name: EncodingName): Promise<Encoding> {
     (mod.default as unknown as { bytePairEncodingCoreProcessor?: unknown }).bytePairEncodingCoreProcessor;
   // Without the internals (another gpt-tokenizer major) the work-around is skipped; the parity tests would say so.
   const countWithBom = isBpeCore(core) ? bomSafeCounter(core) : (text: string) => countTokens(text, PLAIN);
+  const raw = (text: string): number => {
+    if (text.length === 0) return 0;
+    return text.includes(BOM) ? countWithBom(text) : countTokens(text, PLAIN);
+  };
+  // The on-disk count cache, when the process uses one (looked up at count time: it may be set after the load).
+  let cached: { cache: TokenCountCache; count: (text: string) => number } | undefined;
   return {
     name,
     count: (text: string): number => {
-      if (text.length === 0) return 0;
-      return text.includes(BOM) ? countWithBom(text) : countTokens(text, PLAIN);
+      const cache = activeTokenCountCache();
+      if (cache === undefined) return raw(text);
+      if (cached?.cache !== cache) cached = { cache, count: cache.wrap(name, raw) };
+      return cached.count(text);
     },
   };
 }

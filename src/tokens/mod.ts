@@ -15,3 +15,9 @@ export {
 } from "./estimate.ts";
 export { type ChatMessageInput, getTokenCounter, type TokenCounter } from "./counter.ts";
 export { countRequestTokens, requestMessages } from "./request.ts";
+export {
+  flushTokenCountCache,
+  MIN_CACHED_CHARS,
+  TokenCountCache,
+  useTokenCountCache,
+} from "./count_cache.ts";
