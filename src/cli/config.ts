@@ -8,6 +8,7 @@ import { type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
 import { BUILTIN_PROVIDERS } from "../providers/registry.ts";
 import { checkConfig } from "./config_check.ts";
+import { configWarnings } from "./config_warnings.ts";
 import { env } from "./env.ts";
 
 /** One provider's entry in the config file. */
@@ -53,8 +54,7 @@ export interface ConfigFile {
   totalTimeout?: number;
 }
 
-/** Warnings found while reading the config file (shown once by the CLI). */
-export const configWarnings: string[] = [];
+export { configWarnings } from "./config_warnings.ts";
 
 /** Where a resolved value came from. */
 export type Source = "flag" | "env" | "file" | "default";

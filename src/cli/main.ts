@@ -10,7 +10,7 @@ import type { GlobalFlags } from "./options.ts";
 
 export type { GlobalFlags };
 import { asError, initUi, printError, warn, write } from "./output.ts";
-import { configWarnings } from "./config.ts";
+import { configWarnings } from "./config_warnings.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";

@@ -3,9 +3,7 @@
  *
  * @module
  */
-import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { AsyncBuffer } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
 import { SwebenchError } from "../core/errors.ts";
 import { fileAccessError } from "../http/permission.ts";
 import { parseInstance, type SwebenchInstance } from "./instance.ts";
@@ -219,6 +217,11 @@ export async function readParquet(path: string, add: Add): Promise<void> {
     throw readError(e, path);
   }
   try {
+    // Imported on first use: the parquet reader and its codecs are not loaded by `--help` or a .jsonl dataset.
+    const [{ parquetMetadataAsync, parquetReadObjects }, { compressors }] = await Promise.all([
+      import("hyparquet"),
+      import("hyparquet-compressors"),
+    ]);
     const buffer = fileBuffer(file, size);
     let metadata;
     try {

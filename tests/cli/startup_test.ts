@@ -1,0 +1,52 @@
+/**
+ * Issue 15 item 5: `--help` and `--version` load only the CLI definition. The CLI entry's static module graph (what
+ * is loaded before any command runs) holds no provider, tokenizer, dataset reader or npm package but commander; and
+ * the library's holds no parquet reader (imported on first use). Timings are measured in bench/cli_bench.ts.
+ */
+import assert from "node:assert/strict";
+
+interface DenoInfo {
+  roots: string[];
+  modules: { specifier: string; dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[] }[];
+}
+
+/** Every module `root` loads statically (dynamic imports not followed), with the npm packages it names. */
+async function staticGraph(root: string): Promise<{ files: string[]; npm: string[] }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(root, import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.equal(out.code, 0);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as DenoInfo;
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const npm = new Set<string>();
+  const stack = [info.roots[0]];
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of bySpecifier.get(s)?.dependencies ?? []) {
+      const spec = d.code?.specifier;
+      if (spec === undefined || d.isDynamic) continue;
+      if (spec.startsWith("npm:")) {
+        npm.add(spec.replace(/^npm:\/?/, "").replace(/@[^@/]*$/, "").replace(/@\^.*$/, ""));
+      } else stack.push(spec);
+    }
+  }
+  const repo = new URL("../../", import.meta.url).href;
+  return { files: [...seen].map((f) => f.replace(repo, "")).sort(), npm: [...npm].sort() };
+}
+
+Deno.test("--help loads only the CLI definition: no provider, tokenizer, dataset reader or npm package but commander", async () => {
+  const { files, npm } = await staticGraph("../../src/cli/main.ts");
+  assert.deepEqual(npm, ["@commander-js/extra-typings"]);
+  const heavy = files.filter((f) => /^src\/(providers|tokens|swebench|resilience|generate|run)\//.test(f));
+  assert.deepEqual(heavy, [], "modules a command loads when it runs, not before");
+});
+
+Deno.test("the library entry does not load the parquet reader until a parquet file is read", async () => {
+  const { npm } = await staticGraph("../../src/mod.ts");
+  assert.equal(npm.some((p) => p.startsWith("hyparquet")), false, npm.join(", "));
+});
