@@ -377,6 +377,11 @@ export function cliArgs(
   ];
 }
 
+/** `args` (`run ...`) with `flags` inserted after `run`. */
+function withDenoFlags(args: string[], flags: string[] | undefined): string[] {
+  return flags === undefined ? args : [args[0], ...flags, ...args.slice(1)];
+}
+
 /**
  * Environment of the CLI runs: the simulator as OpenAI endpoint, a fake key, an empty config home and dataset
  * cache (no user config or cache is read). `XDG_CACHE_HOME` is left alone: Deno keeps its module cache there.
@@ -549,7 +554,12 @@ interface Contender {
   kind: "gold" | "openai" | "raw";
   /** The `main.ts` run (CLI contenders). */
   main?: string;
+  /** Deno flags before `main.ts` (the `openai@semi4` contender: V8's young generation capped). */
+  denoFlags?: string[];
 }
+
+/** The V8 flag the install line and `deno task compile` use (README): a small young generation, less peak RSS. */
+export const SEMI_SPACE_FLAG = "--v8-flags=--max-semi-space-size=4";
 
 /** Results of one CLI build (the repository's, or the `--alt` copy's). */
 export interface CliBuildResult {
@@ -573,10 +583,19 @@ export interface CliBenchResult {
   wallMs: Record<string, number>;
   /** Median peak RSS MB per contender key. */
   rssMb: Record<string, number>;
-  /** The ratio (openai - gold) / raw per build: `ours`, and `alt` with `--alt`. */
+  /** The ratio (openai - gold) / raw per build: `ours`, `semi4` (ours at SEMI_SPACE_FLAG), `alt` with `--alt`. */
   builds: Record<string, CliBuildResult>;
   /** Cold start: median ms of `main.ts --help`, of an empty script, and the paired difference. */
-  coldStart: { helpMs: number; emptyMs: number; oursMs: number };
+  coldStart: {
+    helpMs: number;
+    emptyMs: number;
+    oursMs: number;
+    /** Median of the paired ratios `--help` / empty script (goal <= 2). */
+    ratio: number;
+    /** The `--alt` build's `--help`, and its paired ratio to the empty script. */
+    altHelpMs?: number;
+    altRatio?: number;
+  };
   /** Predictions checked (last round) per contender key. */
   patches: Record<string, PredictionCheck>;
   /** Simulator counters of the last round per network contender (requests, prompt characters). */
@@ -600,6 +619,8 @@ async function main(): Promise<void> {
     { key: "gold", kind: "gold", main: MAIN },
     { key: "openai", kind: "openai", main: MAIN },
     { key: "raw", kind: "raw" },
+    // What `swebench` runs as installed or compiled (README): the same CLI with V8's young generation capped.
+    { key: "openai@semi4", kind: "openai", main: MAIN, denoFlags: [SEMI_SPACE_FLAG] },
     ...(alt === "" ? [] : [
       { key: "gold@alt", kind: "gold", main: alt } as const,
       { key: "openai@alt", kind: "openai", main: alt } as const,
@@ -627,7 +648,7 @@ async function main(): Promise<void> {
       const run = await measureProcess({
         args: c.kind === "raw"
           ? rawClientArgs({ data, url: sim.url, concurrency, out })
-          : cliArgs({ provider: c.kind, data, concurrency, out, main: c.main }),
+          : withDenoFlags(cliArgs({ provider: c.kind, data, concurrency, out, main: c.main }), c.denoFlags),
         env,
       });
       if (run.code !== 0) throw new Error(`${c.key} exited ${run.code}:\n${run.stderr.slice(-2000)}`);
@@ -663,7 +684,7 @@ async function main(): Promise<void> {
     }
     const build = (suffix: string, path: string): CliBuildResult => {
       const o = samples[`openai${suffix}`];
-      const g = samples[`gold${suffix}`];
+      const g = samples[`gold${suffix}`] ?? samples.gold;
       const r = samples.raw;
       return {
         main: path,
@@ -671,7 +692,7 @@ async function main(): Promise<void> {
         excessMs: median(o.map((s, i) => s.wallMs - g[i].wallMs - r[i].wallMs)),
       };
     };
-    const builds: CliBenchResult["builds"] = { ours: build("", MAIN) };
+    const builds: CliBenchResult["builds"] = { ours: build("", MAIN), semi4: build("@semi4", MAIN) };
     if (alt !== "") builds.alt = build("@alt", alt);
 
     // Cold start: `main.ts --help` vs an empty script, interleaved (one warm-up pair not counted).
@@ -679,15 +700,17 @@ async function main(): Promise<void> {
     await Deno.writeTextFile(empty, "");
     const help: number[] = [];
     const bare: number[] = [];
+    const helpAlt: number[] = [];
+    const which = alt === "" ? ["help", "empty"] as const : ["help", "empty", "help@alt"] as const;
     for (let i = -1; i < helpRuns; i++) {
-      await rotated(["help", "empty"] as const, i + 1, async (which) => {
+      await rotated(which, i + 1, async (w) => {
         const run = await measureProcess({
-          args: which === "help" ? ["run", "-A", MAIN, "--help"] : ["run", "-A", empty],
+          args: w === "empty" ? ["run", "-A", empty] : ["run", "-A", w === "help" ? MAIN : alt, "--help"],
           env: { NO_COLOR: "1", XDG_CONFIG_HOME: `${dir}/config` },
           rss: false,
         });
-        if (run.code !== 0) throw new Error(`${which} exited ${run.code}: ${run.stderr}`);
-        if (i >= 0) (which === "help" ? help : bare).push(run.wallMs);
+        if (run.code !== 0) throw new Error(`${w} exited ${run.code}: ${run.stderr}`);
+        if (i >= 0) (w === "help" ? help : w === "empty" ? bare : helpAlt).push(run.wallMs);
       });
     }
     progress(`  cold start: ${helpRuns} interleaved pairs`);
@@ -702,6 +725,10 @@ async function main(): Promise<void> {
         helpMs: median(help),
         emptyMs: median(bare),
         oursMs: median(help.map((h, i) => h - bare[i])),
+        ratio: median(help.map((h, i) => h / bare[i])),
+        ...(alt === ""
+          ? {}
+          : { altHelpMs: median(helpAlt), altRatio: median(helpAlt.map((h, i) => h / bare[i])) }),
       },
       patches,
       sent,
@@ -723,6 +750,7 @@ const LABELS: Record<string, string> = {
   raw: "raw fetch client",
   "gold@alt": "CLI -p gold (--alt build)",
   "openai@alt": "CLI -p openai (--alt build)",
+  "openai@semi4": "CLI -p openai, --max-semi-space-size=4",
 };
 
 /**
@@ -751,7 +779,7 @@ export function renderCli(r: CliBenchResult): string {
   const rows: string[][] = [];
   for (const [name, b] of Object.entries(r.builds)) {
     const tag = name === "ours" ? "" : ` (${name})`;
-    const rss = r.rssMb[name === "ours" ? "openai" : "openai@alt"];
+    const rss = r.rssMb[name === "ours" ? "openai" : `openai@${name}`];
     rows.push(
       [`(openai - gold) / raw${tag}`, `${fmt(b.ratio, 2)}x`, "<= 1.1x", okMark(b.ratio <= 1.1)],
       [`(openai - gold) - raw${tag}, ms`, fmt(b.excessMs), "-", "-"],
@@ -762,7 +790,14 @@ export function renderCli(r: CliBenchResult): string {
     ["--help cold start, ms", fmt(r.coldStart.helpMs), "<= 150", okMark(r.coldStart.helpMs <= 150)],
     ["empty script, ms", fmt(r.coldStart.emptyMs), "-", "-"],
     ["--help - empty (ours), ms", fmt(r.coldStart.oursMs), "-", "-"],
+    ["--help / empty script", `${fmt(r.coldStart.ratio, 2)}x`, "<= 2x", okMark(r.coldStart.ratio <= 2)],
   );
+  if (r.coldStart.altHelpMs !== undefined) {
+    rows.push(
+      ["--help cold start (alt), ms", fmt(r.coldStart.altHelpMs), "-", "-"],
+      ["--help / empty script (alt)", `${fmt(r.coldStart.altRatio ?? NaN, 2)}x`, "-", "-"],
+    );
+  }
   const goals = markdownTable(["metric", "value", "goal", "met"], rows);
   return `${head}\n\n${contenders}\n\n${goals}`;
 }

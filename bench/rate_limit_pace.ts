@@ -22,7 +22,7 @@
  * 100 calls against 20 / 1 s at 200 ms. `--calls C --requests N --window W --latency L` runs one scenario instead
  * (`--tokens T`: also a token limit per window; the pace formulas then only hold for requests).
  *
- * Run: `deno run -A bench/rate_limit_pace.ts [--rounds 3] [--alt ../before] [--tiny] [--json]`
+ * Run: `deno run -A bench/rate_limit_pace.ts [--rounds 3] [--alt ../before/main.ts] [--tiny] [--json]`
  *
  * @module
  */
@@ -222,7 +222,8 @@ async function main(): Promise<void> {
   const tiny = flag("tiny");
   const json = flag("json");
   const rounds = Number(option("rounds", tiny ? "1" : "3"));
-  const altDir = option("alt", "");
+  // `--alt` names another copy of the repository, or its main.ts (what bench/cli_bench.ts takes).
+  const altDir = option("alt", "").replace(/\/?main\.ts$/, "");
   const alt = altDir === ""
     ? undefined
     : await loadBuild(new URL(`${Deno.realPathSync(altDir)}/`, "file:///"));

@@ -26,7 +26,8 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** README examples that cannot run offline, with the reason; each must still parse. */
 const CANNOT_RUN: Record<string, string> = {
-  "deno install -g -A -n swebench jsr:@swebench/runner": "installs from JSR, which needs the network",
+  "deno install -g -A --v8-flags=--max-semi-space-size=4 -n swebench jsr:@swebench/runner":
+    "installs from JSR, which needs the network",
   "swebench generate -p openai -m gpt-4.1-mini -d lite-oracle.jsonl --dry-run":
     "reads oracle rows that scripts/oracle_rows.ts rebuilds from git mirrors of the repositories",
   "swebench evaluate predictions/gpt-4o-mini__SWE-bench_Lite_bm25_13K__test.jsonl":
