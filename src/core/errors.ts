@@ -207,6 +207,16 @@ export interface SwebenchErrorOptions {
    * answers at its address (see {@linkcode isUnreachable}), as a run's first call does.
    */
   exitCode?: number;
+  /** Attempts made at the call that failed (set by the retry layer; absent when nothing counted them). */
+  attempts?: number;
+}
+
+/** What {@linkcode SwebenchError.with} may override: every option, and the kind and message. */
+export interface SwebenchErrorOverrides extends SwebenchErrorOptions {
+  /** Another kind. */
+  kind?: ErrorKind;
+  /** Another message. */
+  message?: string;
 }
 
 /**
@@ -237,6 +247,8 @@ export class SwebenchError extends Error {
   /** Provider request id. */
   readonly requestId?: string;
   readonly #exitCode?: number;
+  /** Attempts made at the call that failed, when the retry layer counted them. */
+  readonly attempts?: number;
 
   /**
    * Create an error of a taxonomy kind; the hint defaults to the kind's generic advice. Message, hint and body
@@ -255,6 +267,37 @@ export class SwebenchError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.requestId = options.requestId;
     this.#exitCode = options.exitCode;
+    if (options.attempts !== undefined) this.attempts = options.attempts;
+  }
+
+  /**
+   * A copy of this error with some fields replaced: every field (kind, message, hint, status, provider, code,
+   * body, retryAfterMs, requestId, attempts, cause) is kept unless `overrides` gives it. The one way to derive an
+   * error from another (errors are immutable).
+   *
+   * @example
+   * ```ts
+   * import { SwebenchError } from "@swebench/runner";
+   * const e = new SwebenchError("server", "openai: 500", { status: 500 });
+   * const counted = e.with({ attempts: 3 });
+   * console.log(counted.status, counted.attempts); // 500 3
+   * ```
+   */
+  with(overrides: SwebenchErrorOverrides): SwebenchError {
+    const pick = <K extends keyof SwebenchErrorOverrides>(key: K, own: SwebenchErrorOverrides[K]) =>
+      key in overrides ? overrides[key] : own;
+    return new SwebenchError(overrides.kind ?? this.kind, overrides.message ?? this.message, {
+      hint: overrides.hint ?? this.hint,
+      status: pick("status", this.status),
+      provider: pick("provider", this.provider),
+      code: pick("code", this.code),
+      body: pick("body", this.body),
+      retryAfterMs: pick("retryAfterMs", this.retryAfterMs),
+      requestId: pick("requestId", this.requestId),
+      attempts: pick("attempts", this.attempts),
+      exitCode: pick("exitCode", this.#exitCode),
+      cause: pick("cause", this.cause),
+    });
   }
 
   /** A retry of the same call may succeed. */

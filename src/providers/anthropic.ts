@@ -404,18 +404,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         } catch (error) {
           // Errors from the body (a 200 carrying an error object) keep the header's request id.
           const e = toSwebenchError(error, "server");
-          throw e.requestId !== undefined || requestId === undefined
-            ? e
-            : new SwebenchError(e.kind, e.message, {
-              hint: e.hint,
-              status: e.status,
-              provider: e.provider,
-              code: e.code,
-              body: e.body,
-              retryAfterMs: e.retryAfterMs,
-              requestId,
-              cause: e.cause,
-            });
+          throw e.requestId !== undefined || requestId === undefined ? e : e.with({ requestId });
         }
         return unifiedResponse(decoded, {
           provider: name,

@@ -238,16 +238,7 @@ export function redactedError(
   const hint = redact(options.hint ?? e.hint);
   const body = e.body === undefined ? undefined : redact(e.body);
   if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
-  return new SwebenchError(e.kind, message, {
-    hint,
-    status: e.status,
-    provider: e.provider ?? options.name,
-    code: e.code,
-    body,
-    retryAfterMs: e.retryAfterMs,
-    requestId: e.requestId,
-    cause: e.cause,
-  });
+  return e.with({ message, hint, body, provider: e.provider ?? options.name });
 }
 
 /**

@@ -403,7 +403,7 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
         }
       }
       limiter.release(permit);
-      if (state.pool.failed(key, err)) throw Object.assign(err, { keyDisabled: true });
+      if (state.pool.failed(key, err)) throw new KeyDisabled(err);
       throw err;
     }
     breaker.success(admission);
@@ -432,21 +432,25 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
       try {
         key = state.pool.pick();
       } catch (e) {
-        throw copyError(toSwebenchError(e)); // the error that disabled the last key, shared: copy it
+        // The error that disabled the last key, shared by every call: each call throws its own copy.
+        const shared = toSwebenchError(e);
+        throw shared.with({ cause: shared });
       }
       count.attempts++;
       stats.attempts++;
       tries++;
       let err: SwebenchError;
+      let keyDisabled = false;
       try {
         return { response: await attemptOnce(state, key, request, context), key };
       } catch (e) {
-        err = toSwebenchError(e);
+        keyDisabled = e instanceof KeyDisabled;
+        err = e instanceof KeyDisabled ? e.error : toSwebenchError(e);
       }
       if (context.signal.aborted) {
         throw err.kind === "interrupted" ? err : interruptedError(context.signal, "call");
       }
-      if ((err as { keyDisabled?: boolean }).keyDisabled && state.pool.enabled > 0) {
+      if (keyDisabled && state.pool.enabled > 0) {
         context.onNotice?.(`${key.label} disabled for this run (${err.kind}); the other keys take over.`);
         tries--; // another key, at once: not a retry of the same request
         continue;
@@ -512,11 +516,11 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
         if (next !== undefined && context.stopSignal?.aborted && !context.signal.aborted) {
           // Stopping: no attempt on another model starts; the instance is not done and the next run sends it.
           stats.failed++;
-          throw Object.assign(interruptedError(context.stopSignal, "fallback"), { attempts: count.attempts });
+          throw interruptedError(context.stopSignal, "fallback").with({ attempts: count.attempts });
         }
         if (next === undefined || context.signal.aborted) {
           stats.failed++;
-          throw Object.assign(err, { attempts: count.attempts });
+          throw err.with({ attempts: count.attempts });
         }
         stats.fallbacks++;
         const from = entries[index];
@@ -578,15 +582,7 @@ export function mayHaveBeenBilled(error: SwebenchError): boolean {
   return !isUnreachable(error);
 }
 
-function copyError(err: SwebenchError): SwebenchError {
-  return new SwebenchError(err.kind, err.message, {
-    hint: err.hint,
-    status: err.status,
-    provider: err.provider,
-    code: err.code,
-    body: err.body,
-    retryAfterMs: err.retryAfterMs,
-    requestId: err.requestId,
-    cause: err,
-  });
+/** The attempt failed and its error disabled the key: another key may take the call over at once. */
+class KeyDisabled {
+  constructor(readonly error: SwebenchError) {}
 }

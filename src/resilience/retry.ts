@@ -143,43 +143,26 @@ export function waitTooLongError(err: SwebenchError, waitMs: number, maxWaitMs: 
   if (err.code === "rate_limit_wait") return err; // converted already
   if (err.kind === "rate_limit") {
     const until = new Date(Date.now() + waitMs);
-    return new SwebenchError(
-      "quota",
-      `${err.message} (rate limit: the provider asks to wait ${formatWait(waitMs)}, until ${
+    return err.with({
+      kind: "quota",
+      message: `${err.message} (rate limit: the provider asks to wait ${formatWait(waitMs)}, until ${
         until.toISOString().slice(0, 16).replace("T", " ")
       } UTC)`,
-      {
-        hint:
-          `A usage limit of the account or key is used up for ${formatWait(waitMs)} (longer than the ${
-            formatWait(maxWaitMs)
-          } this tool waits): re-run the same command after it resets (finished instances are not sent again), ` +
-          "or use another key, or add --fallback.",
-        status: err.status,
-        provider: err.provider,
-        code: "rate_limit_wait",
-        body: err.body,
-        retryAfterMs: err.retryAfterMs,
-        requestId: err.requestId,
-        cause: err,
-      },
-    );
+      hint:
+        `A usage limit of the account or key is used up for ${formatWait(waitMs)} (longer than the ${
+          formatWait(maxWaitMs)
+        } this tool waits): re-run the same command after it resets (finished instances are not sent again), ` +
+        "or use another key, or add --fallback.",
+      code: "rate_limit_wait",
+      cause: err,
+    });
   }
-  return new SwebenchError(
-    err.kind,
-    `${err.message} (the server asks to wait ${formatWait(waitMs)}, longer than the ${
+  return err.with({
+    message: `${err.message} (the server asks to wait ${formatWait(waitMs)}, longer than the ${
       formatWait(maxWaitMs)
     } retry wait limit: not retried)`,
-    {
-      hint: err.hint,
-      status: err.status,
-      provider: err.provider,
-      code: err.code,
-      body: err.body,
-      retryAfterMs: err.retryAfterMs,
-      requestId: err.requestId,
-      cause: err,
-    },
-  );
+    cause: err,
+  });
 }
 
 /**
@@ -265,13 +248,13 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   const wait = options.sleep ?? sleep;
   for (let attempt = 1;; attempt++) {
     if (options.signal?.aborted) {
-      throw Object.assign(interruptedError(options.signal), { attempts: attempt - 1 });
+      throw interruptedError(options.signal).with({ attempts: attempt - 1 });
     }
     try {
       return await fn(attempt);
     } catch (e) {
       const decision = decideRetry(e, attempt, options);
-      if (!decision.retry) throw Object.assign(decision.error, { attempts: attempt });
+      if (!decision.retry) throw decision.error.with({ attempts: attempt });
       options.onRetry?.({ attempt, error: toSwebenchError(e), waitMs: decision.waitMs });
       await wait(decision.waitMs, options.signal);
     }
