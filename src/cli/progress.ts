@@ -4,6 +4,7 @@
  * @module
  */
 import type { ProgressEvent } from "../run/events.ts";
+import { formatUsd } from "../core/format.ts";
 import { fitLine, info, style, ui, write } from "./output.ts";
 
 /** Format seconds as `1h02m`, `3m05s`, `12s`. */
@@ -14,13 +15,8 @@ export function formatDuration(ms: number): string {
   return `${s}s`;
 }
 
-/** Format USD with enough precision for small runs. */
-export function formatUsd(usd: number | undefined): string {
-  if (usd === undefined) return "unknown";
-  if (usd === 0) return "$0";
-  if (usd < 0.0001) return `$${usd.toPrecision(2)}`;
-  return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
+/** The one money format (`core/format.ts`), re-exported for the CLI's renderers. */
+export { formatUsd } from "../core/format.ts";
 
 /** A progress renderer: feed it events, close it at the end. */
 export interface ProgressRenderer {

@@ -28,7 +28,7 @@ import {
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
 import { asError, fitLine, info, out, style, ui, write } from "./output.ts";
-import { formatUsd } from "./progress.ts";
+import { formatUsd } from "../core/format.ts";
 import { renderTable } from "./table.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 

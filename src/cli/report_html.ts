@@ -6,7 +6,7 @@
  */
 import type { ModelReport } from "../run/report.ts";
 import { escapeHtml as esc } from "./html_escape.ts";
-import { formatUsd } from "./progress.ts";
+import { formatUsd } from "../core/format.ts";
 import { EVALUATION_CSS, evaluationSections } from "./report_html_scored.ts";
 import type { ScoredReport } from "./report_scored.ts";
 const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"];

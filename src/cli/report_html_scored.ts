@@ -9,7 +9,7 @@ import type { ModelReport } from "../run/report.ts";
 import { repoOf, type ScoredModel } from "../run/scored_report.ts";
 import type { InstanceEvaluation } from "../swebench/harness_results.ts";
 import { escapeHtml as esc } from "./html_escape.ts";
-import { formatUsd } from "./progress.ts";
+import { formatUsd } from "../core/format.ts";
 import { costPerResolvedText, type ScoredReport } from "./report_scored.ts";
 
 /** Styles of the evaluation sections. */

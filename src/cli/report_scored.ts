@@ -16,7 +16,7 @@ import {
 } from "../swebench/harness_results.ts";
 import { readPredictions } from "../swebench/predictions.ts";
 import { displayPath } from "./display_path.ts";
-import { formatUsd } from "./progress.ts";
+import { formatUsd } from "../core/format.ts";
 import { renderTable } from "./table.ts";
 
 /** One run log's predictions file, read for its model name and patches. */

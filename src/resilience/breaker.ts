@@ -15,7 +15,7 @@
  * @module
  */
 import { SwebenchError, toSwebenchError } from "../core/mod.ts";
-import { formatWait } from "./format.ts";
+import { formatWait } from "../core/format.ts";
 
 /** Breaker states. */
 export type BreakerState = "closed" | "open" | "half-open";

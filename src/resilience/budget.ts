@@ -19,7 +19,7 @@
  * @module
  */
 import { SwebenchError } from "../core/mod.ts";
-import { formatUsd } from "./format.ts";
+import { formatUsd } from "../core/format.ts";
 
 /** USD per accounting unit. */
 const UNIT = 1e-10;

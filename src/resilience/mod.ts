@@ -11,4 +11,4 @@ export * from "./retry.ts";
 export * from "./breaker.ts";
 export * from "./key_pool.ts";
 export * from "./resilient_call.ts";
-export { formatUsd, formatWait } from "./format.ts";
+export { formatUsd, formatWait } from "../core/format.ts";

@@ -31,7 +31,7 @@
  * @module
  */
 import { type RateLimitSnapshot, SwebenchError } from "../core/mod.ts";
-import { formatWait } from "./format.ts";
+import { formatWait } from "../core/format.ts";
 import { interruptedError } from "./retry.ts";
 
 /**

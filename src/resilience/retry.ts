@@ -8,7 +8,7 @@
  * @module
  */
 import { SwebenchError, toSwebenchError } from "../core/mod.ts";
-import { formatWait } from "./format.ts";
+import { formatWait } from "../core/format.ts";
 
 /**
  * Retry policy. Every field is optional; see {@linkcode DEFAULT_RETRY_POLICY}.

@@ -1,5 +1,5 @@
 /**
- * Human formatting of waits and amounts for resilience messages and notices.
+ * Human formatting of waits and amounts of money: one format for each, used by every layer.
  *
  * @module
  */
@@ -33,19 +33,20 @@ export function formatWait(ms: number): string {
 }
 
 /**
- * USD -> `$1.23`, with more digits for small amounts (`$0.0042`).
+ * USD -> the runner's one money format: `unknown` for an unpriced amount, `$0` for nothing, two significant digits
+ * below $0.0001 (`$4.2e-5`), four decimals below $1 (`$0.0042`, `$0.5000`), else two (`$12.30`).
  *
  * @example
  * ```ts
  * import { formatUsd } from "./format.ts";
  * formatUsd(5); // "$5.00"
- * formatUsd(0.00042); // "$0.00042"
+ * formatUsd(0.00042); // "$0.0004"
+ * formatUsd(undefined); // "unknown"
  * ```
  */
-export function formatUsd(usd: number): string {
-  if (!Number.isFinite(usd)) return `$${usd}`;
-  const abs = Math.abs(usd);
-  if (abs >= 1 || abs === 0) return `$${usd.toFixed(2)}`;
-  const digits = Math.min(12, Math.max(2, 1 - Math.floor(Math.log10(abs))));
-  return `$${usd.toFixed(digits).replace(/(\.\d\d\d*?)0+$/, "$1")}`;
+export function formatUsd(usd: number | undefined): string {
+  if (usd === undefined) return "unknown";
+  if (usd === 0) return "$0";
+  if (usd < 0.0001) return `$${usd.toPrecision(2)}`;
+  return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
