@@ -25,6 +25,7 @@ import { createOpenAIEventDecoder, openAIStreamDecoder } from "../src/providers/
 import { anthropicStreamDecoder, createAnthropicEventDecoder } from "../src/providers/anthropic_codec.ts";
 import { createOllamaEventDecoder, ollamaStreamDecoder } from "../src/providers/ollama_codec.ts";
 import type { StreamEvent } from "../src/core/mod.ts";
+import { mulberry32 } from "../src/swebench/prng.ts";
 import {
   DATA_DIR,
   flag,
@@ -82,16 +83,7 @@ export interface StreamResult {
 const encoder = new TextEncoder();
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /** The answer text cut into token-sized pieces, repeated until `deltas` pieces. */
 function pieces(answer: string, deltas: number): string[] {

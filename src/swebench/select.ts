@@ -7,6 +7,7 @@
 import picomatch from "picomatch";
 import { SwebenchError } from "../core/errors.ts";
 import type { SwebenchInstance } from "./instance.ts";
+import { mulberry32 } from "./prng.ts";
 
 /** A shard `index/total`, 1-based. */
 export interface Shard {
@@ -165,27 +166,6 @@ export function parseShard(text: string): Shard {
     });
   }
   return validShard({ index: Number(m[1]), total: Number(m[2]) });
-}
-
-/**
- * mulberry32: a small, fast 32-bit PRNG; identical sequences on every JS engine for the same seed.
- *
- * @example
- * ```ts
- * import { mulberry32 } from "@swebench/runner";
- * const next = mulberry32(42);
- * console.log(next(), next()); // two numbers in [0, 1)
- * ```
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** k distinct indices of [0, n) by a partial Fisher-Yates shuffle driven by mulberry32(seed). */

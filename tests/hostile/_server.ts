@@ -3,6 +3,7 @@
  * extensions, trailers, close-delimited bodies, random write splits with delays, drops) and a few helpers.
  * Independent of tests/simulator on purpose.
  */
+import { mulberry32 } from "../../src/swebench/prng.ts";
 
 /** A request as the raw server parsed it. */
 export interface RawRequest {
@@ -263,16 +264,7 @@ export async function reply(wire: Wire, r: Reply): Promise<void> {
 // ---------------------------------------------------------------- splitting
 
 /** A small seeded PRNG (mulberry32), so a failure names its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng: (seed: number) => () => number = mulberry32;
 
 /** Split into pieces of random length 1..max. */
 export function randomPieces(random: () => number, max: number): (b: Uint8Array) => Uint8Array[] {
