@@ -90,6 +90,7 @@ function reset(value: string | null, now: number): number | undefined {
 export function parseRateLimitHeaders(
   headers: Headers,
   now: number = Date.now(),
+  vendor?: (headers: Headers, now: number) => RateLimitSnapshot | undefined,
 ): RateLimitSnapshot | undefined {
   const out: RateLimitSnapshot = {};
   const set = <K extends keyof RateLimitSnapshot>(key: K, value: number | undefined) => {
@@ -114,6 +115,11 @@ export function parseRateLimitHeaders(
     set("remainingTokens", int(remaining));
     set("resetTokensMs", reset(headers.get(`anthropic-ratelimit-${prefix}-reset`), now));
     break;
+  }
+  // The vendor's own headers, where the suffixed ones said nothing.
+  const own = vendor?.(headers, now);
+  if (own !== undefined) {
+    for (const key of Object.keys(own) as (keyof RateLimitSnapshot)[]) set(key, own[key]);
   }
   // Gateways (OpenRouter and others): unsuffixed `x-ratelimit-{limit,remaining,reset}` count requests.
   set("limitRequests", int(headers.get("x-ratelimit-limit")));

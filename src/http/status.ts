@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type ErrorKind, SwebenchError } from "../core/mod.ts";
+import { type ErrorKind, type RateLimitSnapshot, SwebenchError } from "../core/mod.ts";
 import { redact } from "./auth.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
 import { parseRetryAfter } from "./retry_after.ts";
@@ -30,6 +30,34 @@ export interface ErrorDetails {
   detail?: string;
   /** Request id found in the body (Anthropic `request_id`). */
   requestId?: string;
+  /** A wait the body asks for (Gemini's `RetryInfo.retryDelay`), used when no retry-after header says one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * A vendor's facts for classifying its errors, passed in by its provider (the classifier itself knows only
+ * HTTP and the generic shapes).
+ *
+ * @example
+ * ```ts
+ * import type { ErrorRules } from "@swebench/runner";
+ * const rules: ErrorRules = { kinds: { overloaded_error: "overloaded" }, requestIdHeaders: ["request-id"] };
+ * ```
+ */
+export interface ErrorRules {
+  /**
+   * The vendor's error types and codes -> kinds: decides for an error without a usable status (an error event in a
+   * 200 stream); a type mapped to `overloaded` also wins over a 5xx status.
+   */
+  kinds?: Readonly<Record<string, ErrorKind>>;
+  /** Consulted before the status rules (an invalid key reported as a 400): a kind, or undefined for the usual rules. */
+  kindOf?: (status: number, details: ErrorDetails) => ErrorKind | undefined;
+  /** Response headers holding the request id, first found wins (default `x-request-id`, `request-id`). */
+  requestIdHeaders?: readonly string[];
+  /** The vendor's own rate-limit headers, read besides the generic ones (for the wait of a 429). */
+  rateLimit?: (headers: Headers, now: number) => RateLimitSnapshot | undefined;
+  /** A hint for a classified error (undefined: the kind's generic advice). */
+  hint?: (kind: ErrorKind, status: number, details: ErrorDetails) => string | undefined;
 }
 
 /**
@@ -41,7 +69,7 @@ export interface ErrorDetails {
  * const input: ClassifyInput = { status: 429, headers: new Headers({ "retry-after": "1" }), provider: "openai" };
  * ```
  */
-export interface ClassifyInput {
+export interface ClassifyInput extends ErrorRules {
   /** HTTP status; 0 for an error that arrived inside a 200 stream. */
   status: number;
   /** Response headers (retry-after, request id, rate-limit headers). */
@@ -105,15 +133,32 @@ const KIND_BY_TYPE: Readonly<Record<string, ErrorKind>> = {
   request_too_large: "invalid_request",
 };
 
+/** Types and codes every server may send: consulted after the vendor's own table. */
+const GENERIC_KINDS: Readonly<Record<string, ErrorKind>> = {
+  server_error: "server",
+  internal_server_error: "server",
+  timeout_error: "timeout",
+};
+
+/** `table[key]` for an own key only (a type named `constructor` is no kind). */
+function kindIn(table: Readonly<Record<string, ErrorKind>>, key: string): ErrorKind | undefined {
+  return key !== "" && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function lower(s: string | undefined): string {
   return s === undefined ? "" : s.toLowerCase();
 }
 
-function kindFor(status: number, d: ErrorDetails): ErrorKind {
+function kindFor(status: number, d: ErrorDetails, rules: ErrorRules): ErrorKind {
+  const vendor = rules.kindOf?.(status, d);
+  if (vendor !== undefined) return vendor;
+  const table = rules.kinds ?? KIND_BY_TYPE;
   const code = lower(d.code);
   const type = lower(d.type);
   const msg = `${lower(d.message)} ${lower(d.detail)}`;
-  if (type === "overloaded_error" && (status === 0 || status >= 500 || status < 400)) return "overloaded";
+  if (kindIn(table, type) === "overloaded" && (status === 0 || status >= 500 || status < 400)) {
+    return "overloaded";
+  }
   const quota = status === 402 || QUOTA_CODE.test(code) || QUOTA_CODE.test(type) ||
     // A 429's message may mention billing ("add a payment method at .../billing") while being a plain rate limit.
     (status === 429 ? /exceeded your current quota/.test(msg) : QUOTA_MESSAGE.test(msg));
@@ -146,7 +191,8 @@ function kindFor(status: number, d: ErrorDetails): ErrorKind {
   // than the type (OpenAI sends `invalid_api_key` and `context_length_exceeded` with type
   // `invalid_request_error`), so it decides first.
   if (CONTEXT.test(code)) return "context_length";
-  const byCode = KIND_BY_TYPE[code] ?? KIND_BY_TYPE[type];
+  const byCode = kindIn(table, code) ?? kindIn(table, type) ?? kindIn(GENERIC_KINDS, code) ??
+    kindIn(GENERIC_KINDS, type);
   if (byCode === "invalid_request" && CONTEXT.test(msg)) return "context_length";
   if (quota) return "quota";
   return byCode ?? "server";
@@ -207,7 +253,7 @@ export function classifyHttpError(input: ClassifyInput): SwebenchError {
   const secrets = input.secrets ?? [];
   const details = input.details ??
     (input.body !== undefined ? extractErrorDetails(parseBody(input.body)) : {});
-  const kind = kindFor(status, details);
+  const kind = kindFor(status, details, input);
 
   const code = details.code ?? details.type;
   let text = details.message?.trim() || (status > 0 ? REASONS[status] : undefined) || "error";
@@ -217,9 +263,9 @@ export function classifyHttpError(input: ClassifyInput): SwebenchError {
   if (code && !text.includes(code)) line += ` (${code})`;
   if (details.detail) line += `\n${oneLine(details.detail, LINE_LIMIT)}`;
 
-  let retryAfterMs = headers ? parseRetryAfter(headers) : undefined;
+  let retryAfterMs = (headers ? parseRetryAfter(headers) : undefined) ?? details.retryAfterMs;
   if (retryAfterMs === undefined && headers && kind === "rate_limit") {
-    const rl = parseRateLimitHeaders(headers);
+    const rl = parseRateLimitHeaders(headers, Date.now(), input.rateLimit);
     if (rl) {
       const waits: number[] = [];
       if (rl.remainingRequests === 0 && rl.resetRequestsMs !== undefined) waits.push(rl.resetRequestsMs);
@@ -227,14 +273,21 @@ export function classifyHttpError(input: ClassifyInput): SwebenchError {
       if (waits.length > 0) retryAfterMs = Math.max(...waits);
     }
   }
-  const requestId = headers?.get("x-request-id") ?? headers?.get("request-id") ?? details.requestId;
+  let requestId = details.requestId;
+  for (const header of headers ? input.requestIdHeaders ?? ["x-request-id", "request-id"] : []) {
+    const value = headers!.get(header);
+    if (value !== null) {
+      requestId = value;
+      break;
+    }
+  }
   let body = input.body;
   if (body !== undefined) {
     body = redact(body.length > BODY_LIMIT * 2 ? body.slice(0, BODY_LIMIT * 2) : body, secrets);
     if (body.length > BODY_LIMIT) body = `${body.slice(0, BODY_LIMIT)}…[truncated]`;
   }
   return new SwebenchError(kind, redact(line, secrets), {
-    hint: hintFor(kind, status, provider, details),
+    hint: input.hint?.(kind, status, details) ?? hintFor(kind, status, provider, details),
     status: status > 0 ? status : undefined,
     provider,
     code,
@@ -363,7 +416,11 @@ async function readBounded(res: Response, limit: number): Promise<string> {
  */
 export async function errorFromResponse(
   res: Response,
-  options: { provider?: string; secrets?: readonly string[]; extract?: (body: unknown) => ErrorDetails } = {},
+  options: ErrorRules & {
+    provider?: string;
+    secrets?: readonly string[];
+    extract?: (body: unknown) => ErrorDetails;
+  } = {},
 ): Promise<SwebenchError> {
   const text = await readBounded(res, READ_LIMIT);
   const parsed = parseBody(text);
@@ -377,12 +434,5 @@ export async function errorFromResponse(
   }
   details ??= extractErrorDetails(parsed);
   if (!details.message && res.statusText) details = { ...details, message: res.statusText };
-  return classifyHttpError({
-    status: res.status,
-    headers: res.headers,
-    body: text,
-    provider: options.provider,
-    details,
-    secrets: options.secrets,
-  });
+  return classifyHttpError({ ...options, status: res.status, headers: res.headers, body: text, details });
 }

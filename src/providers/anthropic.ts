@@ -17,11 +17,10 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { anthropicAuth, createRedactor } from "../http/auth.ts";
+import { anthropicAuth } from "../http/auth.ts";
 import { eventPump } from "../http/event_pump.ts";
-import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
+import type { TimedResponse } from "../http/fetch.ts";
 import type { PushDecoder } from "../http/push_decoder.ts";
-import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
 import { looksLikeEventStream } from "../http/sse.ts";
 import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
 import {
@@ -31,22 +30,16 @@ import {
 } from "./anthropic_codec.ts";
 import { collectStream } from "./collect.ts";
 import {
-  abortedError,
   bodyLimits,
-  collectSecrets,
-  fetchOk,
   htmlPageError,
   normalizeHttpBaseUrl,
-  parseJsonBody,
-  redactedError,
-  requestHeaders,
   responseByteLimit,
   sseEventDecoder,
   sseOrWholeDecoder,
   textEvents,
   unifiedResponse,
-  withCall,
 } from "./transport.ts";
+import { createHttpTransport } from "./kit/transport.ts";
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./anthropic_codec.ts";
@@ -186,38 +179,26 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const baseUrl = normalizeAnthropicBaseUrl(options.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL, name);
   const official = new URL(baseUrl).hostname === "api.anthropic.com";
   const apiKey = options.apiKey?.trim() || undefined;
-  const authHeaders: Record<string, string> = apiKey === undefined
-    ? {
-      "anthropic-version": options.version ?? ANTHROPIC_DEFAULT_VERSION,
-      ...(options.beta ? { "anthropic-beta": options.beta } : {}),
-    }
-    : anthropicAuth(apiKey, { version: options.version ?? ANTHROPIC_DEFAULT_VERSION, beta: options.beta })
-      .headers();
-  const userHeaders = options.headers ?? {};
-  const secrets = collectSecrets(apiKey === undefined ? [] : [apiKey], userHeaders);
-  const connectionHint = official
-    ? undefined
-    : `Is the server at ${baseUrl} running? (The base URL has no /v1.)`;
-
-  const redactSecrets = createRedactor(secrets);
-
-  // The request headers, built once: one set per kind of request.
-  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> =>
-    requestHeaders({ user: userHeaders, set: authHeaders, accept, json });
-  const headerSets = {
-    stream: headers("text/event-stream", true),
-    post: headers("application/json", true),
-    get: headers("application/json", false),
-  };
-
-  const baseFetchOptions: FetchOptions = {
-    ...options.timeouts,
-    provider: name,
-    connectionHint,
+  const transport = createHttpTransport({
+    name,
+    baseUrl,
+    auth: apiKey === undefined
+      ? {
+        "anthropic-version": options.version ?? ANTHROPIC_DEFAULT_VERSION,
+        ...(options.beta ? { "anthropic-beta": options.beta } : {}),
+      }
+      : anthropicAuth(apiKey, { version: options.version ?? ANTHROPIC_DEFAULT_VERSION, beta: options.beta })
+        .headers(),
+    secrets: apiKey === undefined ? [] : [apiKey],
+    headers: options.headers,
+    accept: { stream: "text/event-stream", other: "application/json" },
     fetch: options.fetch,
-    secrets,
-  };
-  const fetchOptions = (call: CallOptions): FetchOptions => withCall(baseFetchOptions, call);
+    timeouts: options.timeouts,
+    connectionHint: official ? undefined : `Is the server at ${baseUrl} running? (The base URL has no /v1.)`,
+    errors: { requestIdHeaders: ["request-id", "x-request-id"] },
+  });
+  const redactSecrets = transport.redact;
+  const requestIdOf = transport.requestId;
 
   const missingKey = (): boolean => official && apiKey === undefined;
   const requireKey = (): void => {
@@ -234,12 +215,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     error: unknown,
     call: CallOptions = {},
     fallback: "connection" | "server" = "connection",
-  ): SwebenchError => {
-    if (call.signal?.aborted && !(error instanceof SwebenchError)) error = abortedError(name, error);
-    return redactedError(toSwebenchError(error, fallback), { name, redact: redactSecrets });
-  };
+  ): SwebenchError => transport.named(error, call, { fallback });
 
-  const send = async (
+  const send = (
     path: string,
     init: {
       method: "GET" | "POST";
@@ -249,30 +227,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       whole?: boolean;
     },
     call: CallOptions,
-  ): Promise<TimedResponse> => {
-    return await fetchOk(
-      `${baseUrl}${path}`,
-      {
-        method: init.method,
-        headers: init.accept === "stream"
-          ? headerSets.stream
-          : init.body === undefined
-          ? headerSets.get
-          : headerSets.post,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: init.signal,
-      },
-      // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
-      init.whole ? { ...fetchOptions(call), headersWithBody: true } : fetchOptions(call),
-      { provider: name, secrets },
-    );
-  };
+  ): Promise<TimedResponse> => transport.open(path, init, call);
 
   const readJson = async (timed: TimedResponse, what: string): Promise<unknown> =>
     parseJson(redactSecrets(await timed.text()), timed.response, what);
 
   const parseJson = (text: string, response: Response, what: string): unknown =>
-    parseJsonBody(text, { name, what, status: response.status, requestId: requestIdOf(response.headers) });
+    transport.parse(text, response, what);
 
   /**
    * The decoder of a streamed response's body (or of a whole message a server sent instead). The body, not its
@@ -285,7 +246,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     progress?: () => void,
   ): PushDecoder<Uint8Array> => {
     const requestId = requestIdOf(response.headers);
-    const rateLimit = parseRateLimitHeaders(response.headers);
+    const rateLimit = transport.rateLimit(response.headers);
     return sseOrWholeDecoder({
       emit,
       requestId,
@@ -310,7 +271,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       open,
       decoder: bodyDecoder,
       toError: (error) => named(error, call),
-      ...bodyLimits(fetchOptions(call), maxTokens, baseUrl),
+      ...bodyLimits(transport.fetchOptions(call), maxTokens, baseUrl),
     });
 
   /** An event-stream body already read (and redacted) as decoded events. */
@@ -398,7 +359,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
           const text = redactSecrets(await timed.text(responseByteLimit(request.maxTokens)));
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
-            return await collect(sseTextEvents(text, requestId, parseRateLimitHeaders(response.headers)));
+            return await collect(sseTextEvents(text, requestId, transport.rateLimit(response.headers)));
           }
           decoded = decodeAnthropicResponse(parseJson(text, response, "the response"));
         } catch (error) {
@@ -411,7 +372,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
           model: request.model,
           startedAt: started,
           requestId,
-          rateLimit: parseRateLimitHeaders(response.headers),
+          rateLimit: transport.rateLimit(response.headers),
           cost: options.cost,
         });
       } catch (error) {
@@ -487,8 +448,4 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     },
   };
   return provider;
-}
-
-function requestIdOf(headers: Headers): string | undefined {
-  return headers.get("request-id") ?? headers.get("x-request-id") ?? undefined;
 }

@@ -17,13 +17,12 @@ import {
   type StreamEvent,
   SwebenchError,
   type TokenCount,
-  toSwebenchError,
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { bearerAuth, createRedactor, type Redactor } from "../http/auth.ts";
+import { bearerAuth } from "../http/auth.ts";
 import { eventPump } from "../http/event_pump.ts";
-import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
+import type { TimedResponse } from "../http/fetch.ts";
 import { createJsonLinesParser, jsonLinesDecoder } from "../http/json_lines.ts";
 import { chainPushDecoders } from "../http/push_decoder.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
@@ -47,19 +46,8 @@ import {
   pullHint,
   sizeNumCtx,
 } from "./ollama_codec.ts";
-import {
-  abortedError,
-  bodyLimits,
-  collectSecrets,
-  fetchOk,
-  parseJsonBody,
-  redactedError,
-  requestHeaders,
-  responseByteLimit,
-  textEvents,
-  unifiedResponse,
-  withCall,
-} from "./transport.ts";
+import { bodyLimits, responseByteLimit, textEvents, unifiedResponse } from "./transport.ts";
+import { createHttpTransport, type HttpTransport } from "./kit/transport.ts";
 import type { CostFn, ProviderOptions } from "./types.ts";
 
 export * from "./ollama_codec.ts";
@@ -114,25 +102,7 @@ const FALLBACK_COUNTER: OllamaTokenCounter = {
   countChat: (messages) => messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 3), 3),
 };
 
-/** Transport shared by the provider and the standalone helpers. */
-interface Transport {
-  readonly name: string;
-  readonly baseUrl: string;
-  readonly secrets: readonly string[];
-  /** Replaces the secrets in a text (built once). */
-  readonly redact: Redactor;
-  /**
-   * Send a request; an HTTP error status throws. The body is read through the returned TimedResponse. `whole`: a
-   * non-streamed generation (its headers come with the answer).
-   */
-  open(
-    path: string,
-    init: { method: string; body?: unknown; signal?: AbortSignal; whole?: boolean },
-    call: CallOptions,
-  ): Promise<TimedResponse>;
-  named(error: unknown, call: CallOptions, model?: string): SwebenchError;
-}
-
+/** The kit transport of an Ollama server: `OLLAMA_HOST` forms, Basic auth from `user:pass@`, an optional bearer key. */
 function makeTransport(options: {
   name: string;
   host?: string;
@@ -140,10 +110,8 @@ function makeTransport(options: {
   headers?: Record<string, string>;
   fetch?: typeof fetch;
   timeouts?: ProviderOptions["timeouts"];
-}): Transport {
-  const name = options.name;
+}): HttpTransport {
   const host = parseOllamaHost(options.host);
-  const baseUrl = host.url;
   const auth: Record<string, string> = {};
   const secrets: string[] = [];
   if (host.username !== undefined) {
@@ -158,64 +126,25 @@ function makeTransport(options: {
     Object.assign(auth, bearer.headers());
     secrets.push(...bearer.secrets());
   }
-  const safeSecrets = collectSecrets(secrets, options.headers, /^\s*(?:bearer|basic)\s+/i);
-  const redact = createRedactor(safeSecrets);
-
-  const named = (error: unknown, call: CallOptions, model?: string): SwebenchError => {
-    const e = call.signal?.aborted && !(error instanceof SwebenchError && error.kind === "interrupted")
-      ? abortedError(name, error)
-      : toSwebenchError(error, "connection");
-    let hint = e.hint;
-    if (e.kind === "model_not_found") {
-      const missing = /model ['"`]([^'"`]+)['"`]/.exec(e.message)?.[1] ??
-        (/model/i.test(e.message) ? model : undefined);
-      if (missing !== undefined) hint = pullHint(missing);
-    }
-    return redactedError(e, { name, redact, hint });
-  };
-
-  // The request headers, built once: with and without a JSON body.
-  const headers = (json: boolean): Readonly<Record<string, string>> =>
-    requestHeaders({
-      user: options.headers,
-      set: auth,
-      accept: "application/json, application/x-ndjson",
-      json,
-    });
-  const getHeaders = headers(false);
-  const postHeaders = headers(true);
-  const baseFetchOptions: FetchOptions = {
-    ...options.timeouts,
-    provider: name,
-    connectionHint: OLLAMA_CONNECTION_HINT,
+  const accept = "application/json, application/x-ndjson";
+  return createHttpTransport({
+    name: options.name,
+    baseUrl: host.url,
+    auth,
+    secrets,
+    secretScheme: /^\s*(?:bearer|basic)\s+/i,
+    headers: options.headers,
+    accept: { stream: accept, other: accept },
     fetch: options.fetch,
-    secrets: safeSecrets,
-  };
-
-  const open = async (
-    path: string,
-    init: { method: string; body?: unknown; signal?: AbortSignal; whole?: boolean },
-    call: CallOptions,
-  ): Promise<TimedResponse> => {
-    const fetchInit: RequestInit = { method: init.method, headers: getHeaders, signal: init.signal };
-    if (init.body !== undefined) {
-      fetchInit.headers = postHeaders;
-      fetchInit.body = JSON.stringify(init.body);
-    }
-    const fetchOptions = withCall(baseFetchOptions, call);
-    // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
-    if (init.whole) fetchOptions.headersWithBody = true;
-    return await fetchOk(`${baseUrl}${path}`, fetchInit, fetchOptions, {
-      provider: name,
-      secrets: safeSecrets,
-    });
-  };
-
-  return { name, baseUrl, secrets: safeSecrets, redact, open, named };
-}
-
-async function readJson(transport: Transport, timed: TimedResponse, what: string): Promise<unknown> {
-  return parseJson(transport, timed.response, transport.redact(await timed.text()), what);
+    timeouts: options.timeouts,
+    connectionHint: OLLAMA_CONNECTION_HINT,
+    errorHint: (e, context) => {
+      if (e.kind !== "model_not_found") return undefined;
+      const missing = /model ['"`]([^'"`]+)['"`]/.exec(e.message)?.[1] ??
+        (/model/i.test(e.message) ? context.model : undefined);
+      return missing === undefined ? undefined : pullHint(missing);
+    },
+  });
 }
 
 /** More than one JSON value, one per line (NDJSON), where one JSON body was expected. */
@@ -228,10 +157,6 @@ function isJsonLines(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function parseJson(transport: Transport, response: Response, text: string, what: string): unknown {
-  return parseJsonBody(text, { name: transport.name, what, status: response.status });
 }
 
 /**
@@ -348,7 +273,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
             ));
           return await collect(events);
         }
-        const decoded = decodeOllamaResponse(parseJson(transport, timed.response, text, "the response"));
+        const decoded = decodeOllamaResponse(transport.parse(text, timed.response, "the response"));
         const result: OllamaResponse = unifiedResponse(decoded, {
           provider: name,
           model: request.model,
@@ -357,7 +282,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
         });
         return result;
       } catch (error) {
-        throw transport.named(error, call, request.model);
+        throw transport.named(error, call, { model: request.model });
       }
     },
 
@@ -370,7 +295,7 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
             (lines) => createJsonLinesParser(lines, { provider: name }),
             createOllamaEventDecoder(emit, { provider: name, model: request.model }),
           ),
-        toError: (error) => transport.named(error, call, request.model),
+        toError: (error) => transport.named(error, call, { model: request.model }),
         ...bodyLimits(
           { idleTimeoutMs: call.idleTimeoutMs ?? options.timeouts?.idleTimeoutMs },
           request.maxTokens,
@@ -381,8 +306,8 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
 
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
       try {
-        const timed = await transport.open("/api/tags", { method: "GET" }, call);
-        const models = decodeOllamaTags(await readJson(transport, timed, "the model list"));
+        const { body: json } = await transport.json("/api/tags", { method: "GET" }, call, "the model list");
+        const models = decodeOllamaTags(json);
         return models.map((m) => {
           const info: OllamaModelInfo = { id: m.name, details: m.details };
           if (m.sizeBytes !== undefined) info.sizeBytes = m.sizeBytes;
@@ -410,15 +335,20 @@ export function createOllamaProvider(options: OllamaProviderOptions = {}): Provi
 
 /** `/api/show` for the context length; model_not_found and transport failures propagate, other failures give undefined. */
 async function showWith(
-  transport: Transport,
+  transport: HttpTransport,
   model: string,
   call: CallOptions,
 ): Promise<OllamaModelShow | undefined> {
   try {
-    const timed = await transport.open("/api/show", { method: "POST", body: { model } }, call);
-    return decodeOllamaShow(await readJson(transport, timed, "the /api/show answer"));
+    const { body: json } = await transport.json(
+      "/api/show",
+      { method: "POST", body: { model } },
+      call,
+      "the /api/show answer",
+    );
+    return decodeOllamaShow(json);
   } catch (error) {
-    const e = transport.named(error, call, model);
+    const e = transport.named(error, call, { model });
     if (e.kind === "model_not_found" && /model/i.test(e.message)) throw e;
     if (["connection", "timeout", "interrupted", "permission", "authentication", "config"].includes(e.kind)) {
       throw e;
@@ -456,7 +386,7 @@ export interface OllamaClientOptions {
   name?: string;
 }
 
-function clientOf(options: OllamaClientOptions): { transport: Transport; call: CallOptions } {
+function clientOf(options: OllamaClientOptions): { transport: HttpTransport; call: CallOptions } {
   return {
     transport: makeTransport({
       name: options.name ?? "ollama",
@@ -536,8 +466,8 @@ export async function* pullModel(
 export async function listRunning(options: OllamaClientOptions = {}): Promise<OllamaRunningModel[]> {
   const { transport, call } = clientOf(options);
   try {
-    const timed = await transport.open("/api/ps", { method: "GET" }, call);
-    return decodeOllamaPs(await readJson(transport, timed, "the /api/ps answer"));
+    const { body: json } = await transport.json("/api/ps", { method: "GET" }, call, "the /api/ps answer");
+    return decodeOllamaPs(json);
   } catch (error) {
     throw transport.named(error, call);
   }
@@ -557,14 +487,15 @@ export async function listRunning(options: OllamaClientOptions = {}): Promise<Ol
 export async function showModel(options: OllamaClientOptions & { model: string }): Promise<OllamaModelShow> {
   const { transport, call } = clientOf(options);
   try {
-    const timed = await transport.open(
+    const { body: json } = await transport.json(
       "/api/show",
       { method: "POST", body: { model: options.model } },
       call,
+      "the /api/show answer",
     );
-    return decodeOllamaShow(await readJson(transport, timed, "the /api/show answer"));
+    return decodeOllamaShow(json);
   } catch (error) {
-    throw transport.named(error, call, options.model);
+    throw transport.named(error, call, { model: options.model });
   }
 }
 
@@ -580,8 +511,13 @@ export async function showModel(options: OllamaClientOptions & { model: string }
 export async function ollamaVersion(options: OllamaClientOptions = {}): Promise<string> {
   const { transport, call } = clientOf(options);
   try {
-    const timed = await transport.open("/api/version", { method: "GET" }, call);
-    const body = await readJson(transport, timed, "the /api/version answer");
+    const { body: json } = await transport.json(
+      "/api/version",
+      { method: "GET" },
+      call,
+      "the /api/version answer",
+    );
+    const body = json;
     const version = typeof body === "object" && body !== null
       ? (body as { version?: unknown }).version
       : undefined;

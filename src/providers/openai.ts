@@ -16,34 +16,27 @@ import {
   type UnifiedRequest,
   type UnifiedResponse,
 } from "../core/mod.ts";
-import { type AuthStrategy, bearerAuth, createRedactor, noAuth } from "../http/auth.ts";
+import { type AuthStrategy, bearerAuth, noAuth } from "../http/auth.ts";
 import { eventPump } from "../http/event_pump.ts";
 import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
 import type { PushDecoder } from "../http/push_decoder.ts";
-import { parseRateLimitHeaders } from "../http/rate_limit_headers.ts";
 import { looksLikeEventStream } from "../http/sse.ts";
 import { getTokenCounter } from "../tokens/mod.ts";
 import { collectStream } from "./collect.ts";
 import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./openai_codec.ts";
 import {
-  abortedError,
   bodyLimits,
-  collectSecrets,
-  fetchOk,
   htmlPageError,
   invalidJsonError,
   normalizeHttpBaseUrl,
-  parseJsonBody,
-  redactedError,
-  requestHeaders,
   responseByteLimit,
   sseEventDecoder,
   sseOrWholeDecoder,
   textEvents,
   unifiedResponse,
-  withCall,
   withStartMeta,
 } from "./transport.ts";
+import { createHttpTransport, type HttpTransport } from "./kit/transport.ts";
 import type { ProviderOptions } from "./types.ts";
 
 export * from "./openai_codec.ts";
@@ -104,38 +97,25 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   const official = new URL(baseUrl).hostname === "api.openai.com";
   const apiKey = options.apiKey?.trim() || undefined;
   const auth: AuthStrategy = apiKey === undefined ? noAuth() : bearerAuth(apiKey);
-  const userHeaders = options.headers ?? {};
-  const secrets = collectSecrets(auth.secrets(), userHeaders);
-  const redactSecrets = createRedactor(secrets);
-  const connectionHint = official
-    ? undefined
-    : `Is the server at ${baseUrl} running? OpenAI-compatible base URLs usually end in /v1.`;
-
-  // The request headers, built once: one set per kind of request.
-  const headers = (accept: string, json: boolean): Readonly<Record<string, string>> =>
-    requestHeaders({
-      user: userHeaders,
-      set: {
-        ...(options.organization ? { "OpenAI-Organization": options.organization } : {}),
-        ...(options.project ? { "OpenAI-Project": options.project } : {}),
-        ...auth.headers(),
-      },
-      accept,
-      json,
-    });
-  const streamHeaders = headers("text/event-stream", true);
-  const plainHeaders = headers("application/json", true);
-  const listHeaders = headers("application/json", false);
-  const chatUrl = `${baseUrl}/chat/completions`;
-
-  const baseFetchOptions: FetchOptions = {
-    ...options.timeouts,
-    provider: name,
-    connectionHint,
+  const transport = createHttpTransport({
+    name,
+    baseUrl,
+    auth: {
+      ...(options.organization ? { "OpenAI-Organization": options.organization } : {}),
+      ...(options.project ? { "OpenAI-Project": options.project } : {}),
+      ...auth.headers(),
+    },
+    secrets: auth.secrets(),
+    headers: options.headers,
+    accept: { stream: "text/event-stream", other: "application/json" },
     fetch: options.fetch,
-    secrets,
-  };
-  const fetchOptions = (call: CallOptions): FetchOptions => withCall(baseFetchOptions, call);
+    timeouts: options.timeouts,
+    connectionHint: official
+      ? undefined
+      : `Is the server at ${baseUrl} running? OpenAI-compatible base URLs usually end in /v1.`,
+  });
+  const redactSecrets = transport.redact;
+  const fetchOptions = (call: CallOptions): FetchOptions => transport.fetchOptions(call);
 
   const requireKey = (): void => {
     if (official && apiKey === undefined) {
@@ -147,10 +127,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   };
 
   const named = (error: unknown, fallback: "connection" | "server" = "connection"): SwebenchError =>
-    redactedError(toSwebenchError(error, fallback), { name, redact: redactSecrets });
+    transport.named(error, {}, { fallback });
   /** A failure as the caller sees it: a caller abort is `interrupted`, whatever the transport made of it. */
-  const failure = (error: unknown, call: CallOptions): SwebenchError =>
-    named(call.signal?.aborted && !(error instanceof SwebenchError) ? abortedError(name) : error);
+  const failure = (error: unknown, call: CallOptions): SwebenchError => transport.named(error, call);
 
   const post = async (
     request: UnifiedRequest,
@@ -159,13 +138,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     signal?: AbortSignal,
   ): Promise<TimedResponse> => {
     requireKey();
-    const body = JSON.stringify(encodeOpenAIRequest(request, { stream }));
-    return await fetchOk(
-      chatUrl,
-      { method: "POST", headers: stream ? streamHeaders : plainHeaders, body, signal },
-      // A non-streamed answer's headers come when the model has finished: the total timeout bounds that wait.
-      { ...fetchOptions(call), headersWithBody: !stream },
-      { provider: name, secrets },
+    const body = encodeOpenAIRequest(request, { stream });
+    return await transport.open(
+      "/chat/completions",
+      stream ? { method: "POST", body, accept: "stream", signal } : { method: "POST", body, whole: true },
+      call,
     );
   };
 
@@ -179,8 +156,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     emit: (event: StreamEvent) => void,
     progress?: () => void,
   ): PushDecoder<Uint8Array> => {
-    const requestId = requestIdOf(response.headers);
-    const rateLimit = parseRateLimitHeaders(response.headers);
+    const requestId = transport.requestId(response.headers);
+    const rateLimit = transport.rateLimit(response.headers);
     // The start event gets the request id and rate-limit snapshot of the headers.
     const withMeta = withStartMeta(emit, requestId, rateLimit);
     return sseOrWholeDecoder({
@@ -242,14 +219,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
         } catch {
           if (looksLikeEventStream(text)) {
             // A proxy that always streams, labelling the event stream as JSON.
-            return await collect(sseTextEvents(text, name, response.headers));
+            return await collect(sseTextEvents(text, name, transport, response.headers));
           }
           throw invalidJsonError({
             name,
             what: "the response",
             text,
             status: response.status,
-            requestId: requestIdOf(response.headers),
+            requestId: transport.requestId(response.headers),
             hint: HTML_HINT,
           });
         }
@@ -258,8 +235,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
           provider: name,
           model: request.model,
           startedAt: started,
-          requestId: requestIdOf(response.headers),
-          rateLimit: parseRateLimitHeaders(response.headers),
+          requestId: transport.requestId(response.headers),
+          rateLimit: transport.rateLimit(response.headers),
           cost: options.cost,
         });
       } catch (error) {
@@ -274,14 +251,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     async listModels(call: CallOptions = {}): Promise<ModelInfo[]> {
       try {
         requireKey();
-        const timed = await fetchOk(
-          `${baseUrl}/models`,
-          { method: "GET", headers: listHeaders },
-          fetchOptions(call),
-          { provider: name, secrets },
-        );
-        const text = redactSecrets(await timed.text());
-        return decodeOpenAIModelList(parseJsonBody(text, { name, what: "the model list" }));
+        const { body } = await transport.json("/models", { method: "GET" }, call, "the model list");
+        return decodeOpenAIModelList(body);
       } catch (error) {
         throw failure(error, call);
       }
@@ -351,14 +322,15 @@ export function decodeOpenAIModelList(body: unknown): ModelInfo[] {
   return models;
 }
 
-function requestIdOf(headers: Headers): string | undefined {
-  return headers.get("x-request-id") ?? headers.get("request-id") ?? undefined;
-}
-
 /** A whole event-stream body (already read and redacted) as decoded stream events, the start event with meta. */
-function sseTextEvents(text: string, name: string, headers: Headers): ReadableStream<StreamEvent> {
-  const requestId = requestIdOf(headers);
-  const rateLimit = parseRateLimitHeaders(headers);
+function sseTextEvents(
+  text: string,
+  name: string,
+  transport: HttpTransport,
+  headers: Headers,
+): ReadableStream<StreamEvent> {
+  const requestId = transport.requestId(headers);
+  const rateLimit = transport.rateLimit(headers);
   return textEvents(
     text,
     (emit) =>

@@ -1,12 +1,11 @@
 /**
- * Transport pieces shared by the HTTP providers (`openai.ts`, `anthropic.ts`, `ollama.ts`): base-URL checks,
- * secret collection, request headers, defined-only option merging, error naming and redaction, and turning
- * bodies that were read whole into stream events or a unified response.
+ * Pieces shared by the HTTP providers (`openai.ts`, `anthropic.ts`, `ollama.ts`) besides the transport
+ * (`kit/transport.ts`): base-URL checks, body limits, and turning bodies that were read whole into stream events
+ * or a unified response.
  *
  * @module
  */
 import {
-  type CallOptions,
   type RateLimitSnapshot,
   type StreamEvent,
   SwebenchError,
@@ -15,10 +14,8 @@ import {
 } from "../core/mod.ts";
 import type { Redactor } from "../http/auth.ts";
 import { sniffingDecoder } from "../http/event_pump.ts";
-import { type FetchOptions, fetchTimed, type TimedResponse } from "../http/fetch.ts";
 import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
 import { createSseParser, type SseEvent } from "../http/sse.ts";
-import { errorFromResponse } from "../http/status.ts";
 import { priceOf } from "./collect.ts";
 import type { CostFn } from "./types.ts";
 
@@ -74,9 +71,6 @@ export function bodyLimits(
   };
 }
 
-/** Header names whose values are credentials (redacted from errors like the API key). */
-export const SECRET_HEADER: RegExp = /authorization|api[-_]?key|token|secret|cookie/i;
-
 /**
  * Check and normalise an HTTP base URL: whitespace and trailing slashes removed (and a trailing `/v1` when
  * `dropV1`). A URL that does not parse, is not http(s) or holds credentials is a `config` error.
@@ -122,123 +116,6 @@ export function normalizeHttpBaseUrl(
     });
   }
   return trimmed;
-}
-
-/**
- * The secrets to redact: `known` ones, then the values of credential-like user headers (each also without its
- * auth scheme prefix, matched by `scheme`); values shorter than 4 characters are dropped.
- *
- * @example
- * ```ts
- * import { collectSecrets } from "./transport.ts";
- * collectSecrets(["sk-key"], { Authorization: "Bearer tok-123" }); // ["sk-key", "Bearer tok-123", "tok-123"]
- * ```
- */
-export function collectSecrets(
-  known: readonly string[],
-  headers: Record<string, string> | undefined,
-  scheme: RegExp = /^\s*bearer\s+/i,
-): string[] {
-  const secrets = [...known];
-  for (const [key, value] of Object.entries(headers ?? {})) {
-    if (SECRET_HEADER.test(key)) secrets.push(value, value.replace(scheme, ""));
-  }
-  return secrets.filter((s) => s.length >= 4);
-}
-
-/**
- * Frozen request headers: the user's, then `set` over them, then `Accept` (and `Content-Type` for a JSON body).
- *
- * @example
- * ```ts
- * import { requestHeaders } from "./transport.ts";
- * requestHeaders({ user: { "X-Trace": "1" }, set: {}, accept: "application/json", json: true });
- * ```
- */
-export function requestHeaders(
-  options: { user?: Record<string, string>; set: Record<string, string>; accept: string; json: boolean },
-): Readonly<Record<string, string>> {
-  const h = new Headers(options.user ?? {});
-  for (const [k, v] of Object.entries(options.set)) h.set(k, v);
-  h.set("Accept", options.accept);
-  if (options.json) h.set("Content-Type", "application/json");
-  return Object.freeze(Object.fromEntries(h));
-}
-
-/**
- * The provider's fetch options with the call's own (defined) options over them.
- *
- * @example
- * ```ts
- * import { withCall } from "./transport.ts";
- * withCall({ provider: "openai" }, { signal: AbortSignal.timeout(1000) });
- * ```
- */
-export function withCall(base: FetchOptions, call: CallOptions): FetchOptions {
-  const out: FetchOptions = { ...base };
-  for (const key in call) {
-    const value = call[key as keyof CallOptions];
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
-  }
-  return out;
-}
-
-/**
- * `fetchTimed`, with an HTTP error status thrown as the `SwebenchError` of the response (secrets redacted).
- *
- * @example
- * ```ts
- * import { fetchOk } from "./transport.ts";
- * const timed = await fetchOk("http://127.0.0.1:11434/api/version", { method: "GET" }, {}, { provider: "ollama", secrets: [] });
- * ```
- */
-export async function fetchOk(
-  url: string,
-  init: RequestInit,
-  fetchOptions: FetchOptions,
-  error: { provider: string; secrets: readonly string[] },
-): Promise<TimedResponse> {
-  const timed = await fetchTimed(url, init, fetchOptions);
-  if (!timed.response.ok) {
-    throw await errorFromResponse(timed.toResponse(), { provider: error.provider, secrets: error.secrets });
-  }
-  return timed;
-}
-
-/**
- * The `interrupted` error of a call the caller aborted.
- *
- * @example
- * ```ts
- * import { abortedError } from "./transport.ts";
- * abortedError("openai").kind; // "interrupted"
- * ```
- */
-export function abortedError(name: string, cause?: unknown): SwebenchError {
-  return new SwebenchError("interrupted", `${name}: the call was aborted.`, { provider: name, cause });
-}
-
-/**
- * An error with its message, hint (`hint`, default its own) and body redacted and the provider name filled in;
- * the same error when nothing changes.
- *
- * @example
- * ```ts
- * import { SwebenchError } from "../core/mod.ts";
- * import { redactedError } from "./transport.ts";
- * redactedError(new SwebenchError("server", "bad sk-123456"), { name: "openai", redact: (t) => t.replaceAll("sk-123456", "[redacted]") });
- * ```
- */
-export function redactedError(
-  e: SwebenchError,
-  options: { name: string; redact: Redactor; hint?: string },
-): SwebenchError {
-  const { redact } = options;
-  const message = redact(e.message);
-  const hint = redact(options.hint ?? e.hint);
-  const body = e.body === undefined ? undefined : redact(e.body);
-  if (e.provider !== undefined && message === e.message && hint === e.hint && body === e.body) return e;
-  return e.with({ message, hint, body, provider: e.provider ?? options.name });
 }
 
 /**
