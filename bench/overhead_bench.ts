@@ -28,8 +28,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import { generateText, streamText } from "ai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createAnthropic } from "@ai-sdk/anthropic";
-import { createOpenAIProvider } from "../src/providers/openai.ts";
-import { createAnthropicProvider } from "../src/providers/anthropic.ts";
+import { createOpenAIProvider } from "../src/providers/openai/provider.ts";
+import { createAnthropicProvider } from "../src/providers/anthropic/provider.ts";
 import type { CallOptions, Provider, StreamEvent, UnifiedRequest } from "../src/core/mod.ts";
 import { startAnthropicSim, startOpenAISim } from "../tests/simulator/mod.ts";
 import {

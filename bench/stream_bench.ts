@@ -21,9 +21,9 @@ import { EventSourceParserStream } from "eventsource-parser/stream";
 import { createSseParser, sseDecoder } from "../src/http/sse.ts";
 import { createJsonLinesParser, jsonLinesDecoder } from "../src/http/json_lines.ts";
 import { chainPushDecoders, pushDecoderStream } from "../src/http/push_decoder.ts";
-import { createOpenAIEventDecoder, openAIStreamDecoder } from "../src/providers/openai_codec.ts";
-import { anthropicStreamDecoder, createAnthropicEventDecoder } from "../src/providers/anthropic_codec.ts";
-import { createOllamaEventDecoder, ollamaStreamDecoder } from "../src/providers/ollama_codec.ts";
+import { createOpenAIEventDecoder, openAIStreamDecoder } from "../src/providers/openai/codec.ts";
+import { anthropicStreamDecoder, createAnthropicEventDecoder } from "../src/providers/anthropic/codec.ts";
+import { createOllamaEventDecoder, ollamaStreamDecoder } from "../src/providers/ollama/codec.ts";
 import type { StreamEvent } from "../src/core/mod.ts";
 import { mulberry32 } from "../src/swebench/prng.ts";
 import {

@@ -14,8 +14,8 @@
  */
 
 // Providers.
-export { createGoldProvider } from "./providers/gold.ts";
-export type { CostFn, ProviderOptions } from "./providers/types.ts";
+export { createGoldProvider } from "./providers/gold/provider.ts";
+export type { CostFn, ProviderOptions } from "./providers/kit/options.ts";
 export {
   BUILTIN_PROVIDERS,
   createProvider,

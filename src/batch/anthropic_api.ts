@@ -16,8 +16,8 @@ import {
   ANTHROPIC_DEFAULT_VERSION,
   type AnthropicProviderOptions,
   normalizeAnthropicBaseUrl,
-} from "../providers/anthropic.ts";
-import { collectSecrets } from "../providers/transport.ts";
+} from "../providers/anthropic/provider.ts";
+import { collectSecrets } from "../providers/kit/transport.ts";
 import { type BatchApi, type BatchPage, batchPageOf, scanBatches } from "./api.ts";
 import { createBatchHttp, hasStatus, keyCheck } from "./http.ts";
 import { anthropicBatchRequest } from "./lines.ts";

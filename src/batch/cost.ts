@@ -8,7 +8,7 @@
  */
 import type { TokenUsage } from "../core/mod.ts";
 import { costOf, type ModelEntry, worstCaseCost } from "../providers/catalog.ts";
-import type { CostFn } from "../providers/types.ts";
+import type { CostFn } from "../providers/kit/options.ts";
 
 /** Fraction of the list price both batch APIs charge (OpenAI Batch API, Anthropic Message Batches). */
 export const BATCH_PRICE_FACTOR = 0.5;

@@ -16,11 +16,11 @@ import { createJsonLinesParser } from "../http/json_lines.ts";
 import {
   abortedError,
   fetchOk,
-  parseJsonBody,
   redactedError,
   requestHeaders,
   withCall,
-} from "../providers/transport.ts";
+} from "../providers/kit/transport.ts";
+import { parseJsonBody } from "../providers/kit/whole_body.ts";
 
 /**
  * Options of {@linkcode createBatchHttp}.

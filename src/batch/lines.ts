@@ -6,8 +6,8 @@
  * @module
  */
 import type { UnifiedRequest } from "../core/mod.ts";
-import { encodeAnthropicRequest } from "../providers/anthropic_codec.ts";
-import { encodeOpenAIRequest } from "../providers/openai_codec.ts";
+import { encodeAnthropicRequest } from "../providers/anthropic/codec.ts";
+import { encodeOpenAIRequest } from "../providers/openai/codec.ts";
 
 /** The endpoint every line of an OpenAI chat batch targets (and the batch's `endpoint`). */
 export const OPENAI_BATCH_ENDPOINT = "/v1/chat/completions";

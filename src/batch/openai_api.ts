@@ -8,8 +8,9 @@
  */
 import { type CallOptions, SwebenchError, type UnifiedRequest } from "../core/mod.ts";
 import { bearerAuth } from "../http/auth.ts";
-import { OPENAI_DEFAULT_BASE_URL, type OpenAIProviderOptions } from "../providers/openai.ts";
-import { collectSecrets, normalizeHttpBaseUrl } from "../providers/transport.ts";
+import { OPENAI_DEFAULT_BASE_URL, type OpenAIProviderOptions } from "../providers/openai/provider.ts";
+import { collectSecrets } from "../providers/kit/transport.ts";
+import { normalizeHttpBaseUrl } from "../providers/kit/whole_body.ts";
 import { type BatchApi, type BatchPage, batchPageOf, scanBatches } from "./api.ts";
 import { createBatchHttp, hasStatus, keyCheck } from "./http.ts";
 import { OPENAI_BATCH_ENDPOINT, openAIBatchLine } from "./lines.ts";

@@ -14,8 +14,8 @@
  */
 import { SwebenchError, toSwebenchError } from "../core/mod.ts";
 import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
-import { anthropicErrorFromBody, decodeAnthropicResponse } from "../providers/anthropic_codec.ts";
-import { decodeOpenAIResponse } from "../providers/openai_codec.ts";
+import { anthropicErrorFromBody, decodeAnthropicResponse } from "../providers/anthropic/codec.ts";
+import { decodeOpenAIResponse } from "../providers/openai/codec.ts";
 import type { BatchResult } from "./types.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {

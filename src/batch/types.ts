@@ -6,7 +6,7 @@
  * @module
  */
 import type { SwebenchError } from "../core/mod.ts";
-import type { DecodedResponse } from "../providers/transport.ts";
+import type { DecodedResponse } from "../providers/kit/whole_body.ts";
 
 /**
  * What one batch may hold, and how its size is counted.

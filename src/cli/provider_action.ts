@@ -338,7 +338,7 @@ export async function providerTest(
   const resp = await reaching(r, () => smallCall(r, config, flags));
   let running: unknown[] | undefined;
   if (r.kind === "ollama") {
-    const { listRunning } = await import("../providers/ollama.ts");
+    const { listRunning } = await import("../providers/ollama/provider.ts");
     running = await listRunning({ host: r.baseUrl }).catch(() => undefined);
   }
   if (flags.json) {
@@ -434,7 +434,7 @@ export async function providerPull(
 ): Promise<number> {
   const config = await loadConfig(configPath(globals.config));
   const r = resolveProvider("ollama", { config });
-  const { pullModel } = await import("../providers/ollama.ts");
+  const { pullModel } = await import("../providers/ollama/provider.ts");
   let last = "";
   const tty = Deno.stderr.isTerminal() && !ui.quiet;
   try {

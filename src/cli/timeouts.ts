@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProviderOptions } from "../providers/types.ts";
+import type { ProviderOptions } from "../providers/kit/options.ts";
 import type { ConfigFile } from "./config.ts";
 
 /** The timeout flags, in seconds. */

@@ -5,13 +5,13 @@
  * @module
  */
 import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
-import { createAnthropicProvider } from "./anthropic.ts";
-import { anthropicAcceptsSampling } from "./anthropic_codec.ts";
-import { createGoldProvider } from "./gold.ts";
-import { createOllamaProvider } from "./ollama.ts";
-import { createOpenAIProvider } from "./openai.ts";
-import { isOpenAIReasoningModel } from "./openai_codec.ts";
-import type { ProviderOptions } from "./types.ts";
+import { createAnthropicProvider } from "./anthropic/provider.ts";
+import { anthropicAcceptsSampling } from "./anthropic/codec.ts";
+import { createGoldProvider } from "./gold/provider.ts";
+import { createOllamaProvider } from "./ollama/provider.ts";
+import { createOpenAIProvider } from "./openai/provider.ts";
+import { isOpenAIReasoningModel } from "./openai/codec.ts";
+import type { ProviderOptions } from "./kit/options.ts";
 
 /** Static facts about a built-in provider. */
 export interface ProviderSpec {

@@ -63,7 +63,7 @@ export interface KeyUse {
  * @example
  * ```ts
  * import type { KeyPoolOptions } from "./key_pool.ts";
- * import { createOpenAIProvider } from "../providers/openai.ts";
+ * import { createOpenAIProvider } from "../providers/openai/provider.ts";
  * const options: KeyPoolOptions = {
  *   keys: [
  *     { provider: createOpenAIProvider({ apiKey: "sk-a" }), label: "openai key 1" },
@@ -93,7 +93,7 @@ interface KeyState extends PoolKey {
  * @example
  * ```ts
  * import { KeyPool } from "./key_pool.ts";
- * import { createOpenAIProvider } from "../providers/openai.ts";
+ * import { createOpenAIProvider } from "../providers/openai/provider.ts";
  * const pool = new KeyPool({
  *   keys: ["sk-a", "sk-b"].map((apiKey) => ({ provider: createOpenAIProvider({ apiKey }) })),
  * });

@@ -57,7 +57,7 @@ const LOCAL_KINDS: ReadonlySet<string> = new Set(["ollama", "gold"]);
  * @example
  * ```ts
  * import type { ChainEntry } from "./resilient_call.ts";
- * import { createOpenAIProvider } from "../providers/openai.ts";
+ * import { createOpenAIProvider } from "../providers/openai/provider.ts";
  * import { defaultCatalog, worstCaseCost } from "../providers/catalog.ts";
  * const entry: ChainEntry = {
  *   provider: createOpenAIProvider({ apiKey: "sk-..." }),
@@ -98,7 +98,7 @@ export interface ChainEntry {
  * ```ts
  * import type { ResilientCallOptions } from "./resilient_call.ts";
  * import { Budget } from "./budget.ts";
- * import { createOllamaProvider } from "../providers/ollama.ts";
+ * import { createOllamaProvider } from "../providers/ollama/provider.ts";
  * const options: ResilientCallOptions = {
  *   chain: [{ provider: createOllamaProvider(), model: "qwen2.5-coder:7b", estimateCost: () => 0 }],
  *   budget: new Budget({ maxUsd: 5 }),
@@ -186,8 +186,8 @@ interface EntryState {
  * ```ts
  * import { createResilientCall } from "./resilient_call.ts";
  * import { Budget } from "./budget.ts";
- * import { createAnthropicProvider } from "../providers/anthropic.ts";
- * import { createOllamaProvider } from "../providers/ollama.ts";
+ * import { createAnthropicProvider } from "../providers/anthropic/provider.ts";
+ * import { createOllamaProvider } from "../providers/ollama/provider.ts";
  * import { defaultCatalog, worstCaseCost } from "../providers/catalog.ts";
  * const catalog = defaultCatalog();
  * const call = createResilientCall({

@@ -7,7 +7,7 @@
  */
 import type { ProviderKind } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
-import type { ProviderOptions } from "../providers/types.ts";
+import type { ProviderOptions } from "../providers/kit/options.ts";
 import type { ContextVariant } from "../swebench/datasets.ts";
 
 /** Transport timeouts in milliseconds; an absent field keeps the provider kind's default. */

@@ -6,8 +6,8 @@ import { OPENAI_BATCH_LIMITS } from "../../src/batch/openai_api.ts";
 import { formatBytes, splitBatches } from "../../src/batch/split.ts";
 import type { BatchLimits } from "../../src/batch/types.ts";
 import { SwebenchError, type UnifiedRequest } from "../../src/core/mod.ts";
-import { encodeAnthropicRequest } from "../../src/providers/anthropic_codec.ts";
-import { encodeOpenAIRequest } from "../../src/providers/openai_codec.ts";
+import { encodeAnthropicRequest } from "../../src/providers/anthropic/codec.ts";
+import { encodeOpenAIRequest } from "../../src/providers/openai/codec.ts";
 
 const REQUEST: UnifiedRequest = {
   model: "gpt-4o-mini",

@@ -3,7 +3,7 @@
  * is queued again after the others, and a flaky server still yields every patch.
  */
 import assert from "node:assert/strict";
-import { mulberry32 } from "../../src/swebench/select.ts";
+import { mulberry32 } from "../../src/swebench/prng.ts";
 import { type Fault, startOpenAISim } from "../simulator/mod.ts";
 import { goldResponder, readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
 

@@ -7,10 +7,10 @@ import {
   SwebenchError,
   type UnifiedResponse,
 } from "../../src/core/mod.ts";
-import { createAnthropicProvider } from "../../src/providers/anthropic.ts";
-import { createOllamaProvider } from "../../src/providers/ollama.ts";
-import { createOpenAIProvider } from "../../src/providers/openai.ts";
-import type { ProviderOptions } from "../../src/providers/types.ts";
+import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
+import { createOllamaProvider } from "../../src/providers/ollama/provider.ts";
+import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
+import type { ProviderOptions } from "../../src/providers/kit/options.ts";
 import { assertNoKey, KEY } from "./_bodies.ts";
 import { bounded, type RawRequest, rawServer, readAll, type Reply, reply, type Wire } from "./_server.ts";
 

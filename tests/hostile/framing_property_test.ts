@@ -7,9 +7,9 @@ import fc from "fast-check";
 import { type StreamEvent, toSwebenchError } from "../../src/core/mod.ts";
 import { jsonLinesDecoder } from "../../src/http/json_lines.ts";
 import { sseDecoder } from "../../src/http/sse.ts";
-import { anthropicStreamDecoder } from "../../src/providers/anthropic_codec.ts";
-import { ollamaStreamDecoder } from "../../src/providers/ollama_codec.ts";
-import { openAIStreamDecoder } from "../../src/providers/openai_codec.ts";
+import { anthropicStreamDecoder } from "../../src/providers/anthropic/codec.ts";
+import { ollamaStreamDecoder } from "../../src/providers/ollama/codec.ts";
+import { openAIStreamDecoder } from "../../src/providers/openai/codec.ts";
 import {
   anthropicEvents,
   ndjson,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { StreamEvent } from "../../src/core/mod.ts";
-import { createAnthropicProvider } from "../../src/providers/anthropic.ts";
+import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
 import { KEY } from "./_bodies.ts";
 import { rawServer, readAll } from "./_server.ts";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { classifyHttpError } from "../../src/http/status.ts";
-import { openAIErrorFromPayload } from "../../src/providers/openai_codec.ts";
+import { openAIErrorFromPayload } from "../../src/providers/openai/codec.ts";
 
 const CASES: [{ type?: string; code?: string; message?: string }, string][] = [
   [

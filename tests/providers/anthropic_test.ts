@@ -11,12 +11,12 @@ import {
   decodeAnthropicResponse,
   encodeAnthropicRequest,
   normalizeAnthropicUsage,
-} from "../../src/providers/anthropic_codec.ts";
+} from "../../src/providers/anthropic/codec.ts";
 import {
   createAnthropicProvider,
   decodeAnthropicModelPage,
   normalizeAnthropicBaseUrl,
-} from "../../src/providers/anthropic.ts";
+} from "../../src/providers/anthropic/provider.ts";
 import { sseDecoder, type SseEvent } from "../../src/http/mod.ts";
 import { type StreamEvent, SwebenchError } from "../../src/core/mod.ts";
 

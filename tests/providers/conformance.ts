@@ -8,7 +8,7 @@
  * ```ts
  * import { conformanceSuite } from "./conformance.ts";
  * import { startOpenAISim } from "../simulator/mod.ts";
- * import { createOpenAIProvider } from "../../src/providers/openai.ts";
+ * import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
  * conformanceSuite({
  *   name: "openai",
  *   start: startOpenAISim,
@@ -29,7 +29,7 @@ import {
   SwebenchError,
   type UnifiedRequest,
 } from "../../src/core/mod.ts";
-import type { CostFn } from "../../src/providers/types.ts";
+import type { CostFn } from "../../src/providers/kit/options.ts";
 import type { Fault, SimOptions, Simulator } from "../simulator/mod.ts";
 
 /** What the suite passes to {@linkcode ConformanceConfig.create} besides the simulator. */
@@ -245,7 +245,7 @@ export function assertNoSecret(error: SwebenchError, secret: string): void {
  * ```ts
  * import { conformanceSuite } from "./conformance.ts";
  * import { startOpenAISim } from "../simulator/mod.ts";
- * import { createOpenAIProvider } from "../../src/providers/openai.ts";
+ * import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
  * conformanceSuite({
  *   name: "openai",
  *   start: startOpenAISim,

@@ -5,7 +5,10 @@
  */
 import assert from "node:assert/strict";
 import type { StreamEvent, TokenUsage, UnifiedRequest } from "../../src/core/mod.ts";
-import { type AnthropicProviderOptions, createAnthropicProvider } from "../../src/providers/anthropic.ts";
+import {
+  type AnthropicProviderOptions,
+  createAnthropicProvider,
+} from "../../src/providers/anthropic/provider.ts";
 import { costOf, defaultCatalog } from "../../src/providers/catalog.ts";
 import { type SimOptions, startAnthropicSim } from "../simulator/mod.ts";
 import { assertOneTerminal, conformanceSuite, readEvents } from "./conformance.ts";

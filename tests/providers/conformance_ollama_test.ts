@@ -13,7 +13,7 @@ import {
   ollamaVersion,
   pullModel,
   showModel,
-} from "../../src/providers/ollama.ts";
+} from "../../src/providers/ollama/provider.ts";
 import { startOllamaSim } from "../simulator/mod.ts";
 import type { SimRequest, Simulator } from "../simulator/mod.ts";
 import { closedPort } from "../cli/helpers.ts";

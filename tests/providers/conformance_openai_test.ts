@@ -2,7 +2,7 @@
  * The conformance suite against the OpenAI simulator, and against the Ollama simulator's OpenAI-compatible `/v1`
  * (the same provider module pointed at a compatible server).
  */
-import { createOpenAIProvider } from "../../src/providers/openai.ts";
+import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 import { startOllamaSim, startOpenAISim } from "../simulator/mod.ts";
 import { conformanceSuite } from "./conformance.ts";
 

@@ -3,10 +3,10 @@
 // request. Injected fetch: no server.
 import assert from "node:assert/strict";
 import type { Provider, UnifiedRequest } from "../../src/core/mod.ts";
-import { createAnthropicProvider } from "../../src/providers/anthropic.ts";
+import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
 import { createHttpTransport } from "../../src/providers/kit/transport.ts";
-import { createOllamaProvider } from "../../src/providers/ollama.ts";
-import { createOpenAIProvider } from "../../src/providers/openai.ts";
+import { createOllamaProvider } from "../../src/providers/ollama/provider.ts";
+import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 
 const VENDORS: [string, (fetch: typeof globalThis.fetch) => Provider][] = [
   [

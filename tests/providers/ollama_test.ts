@@ -19,7 +19,7 @@ import {
   ollamaTimings,
   parseOllamaHost,
   sizeNumCtx,
-} from "../../src/providers/ollama_codec.ts";
+} from "../../src/providers/ollama/codec.ts";
 
 const CAPTURES = new URL("../fixtures/captures/ollama/", import.meta.url);
 

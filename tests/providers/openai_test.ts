@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type StreamEvent, SwebenchError, type UnifiedRequest } from "../../src/core/mod.ts";
 import { sseDecoder, type SseEvent } from "../../src/http/sse.ts";
-import { collectStream, priceOf } from "../../src/providers/collect.ts";
+import { collectStream, priceOf } from "../../src/providers/kit/collect.ts";
 import {
   createOpenAIProvider,
   decodeOpenAIModelList,
@@ -13,7 +13,7 @@ import {
   mapOpenAIFinishReason,
   openAIErrorFromPayload,
   openAIStreamDecoder,
-} from "../../src/providers/openai.ts";
+} from "../../src/providers/openai/provider.ts";
 
 const CAPTURES = new URL("../fixtures/captures/", import.meta.url);
 const readText = (path: string): Promise<string> => Deno.readTextFile(new URL(path, CAPTURES));

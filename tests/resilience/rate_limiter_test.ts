@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../src/core/mod.ts";
-import { createOpenAIProvider } from "../../src/providers/openai.ts";
+import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 import { createResilientCall } from "../../src/resilience/resilient_call.ts";
 import { ollamaConcurrency, RateLimiter, type RateLimitPermit } from "../../src/resilience/rate_limiter.ts";
 import { startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
-import { createAnthropicProvider } from "../../src/providers/anthropic.ts";
+import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
 
 /** Resolves on the next macrotask: anything grantable by then has been granted. */
 const tick = () => new Promise((r) => setTimeout(r, 0));

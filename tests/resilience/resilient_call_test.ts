@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Provider, SwebenchError } from "../../src/core/mod.ts";
-import { createAnthropicProvider } from "../../src/providers/anthropic.ts";
-import { createOpenAIProvider } from "../../src/providers/openai.ts";
+import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
+import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 import { Budget } from "../../src/resilience/budget.ts";
 import type { CallContext } from "../../src/resilience/call.ts";
 import { createResilientCall, mayHaveBeenBilled } from "../../src/resilience/resilient_call.ts";

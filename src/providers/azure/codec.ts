@@ -15,7 +15,7 @@ import { type ErrorKind, type StreamEvent, SwebenchError, type UnifiedRequest } 
 import type { PushDecoder } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, type ErrorDetails, extractErrorDetails } from "../../http/status.ts";
-import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "../openai_codec.ts";
+import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "../openai/codec.ts";
 import { openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
 
 /**

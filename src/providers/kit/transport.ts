@@ -18,7 +18,7 @@ import { createRedactor, type Redactor } from "../../http/auth.ts";
 import { type FetchOptions, fetchTimed, type TimedResponse } from "../../http/fetch.ts";
 import { parseRateLimitHeaders } from "../../http/rate_limit_headers.ts";
 import { type ErrorDetails, errorFromResponse, type ErrorRules } from "../../http/status.ts";
-import { parseJsonBody } from "../transport.ts";
+import { parseJsonBody } from "./whole_body.ts";
 
 /** Header names whose values are credentials (redacted from errors like the API key). */
 export const SECRET_HEADER: RegExp = /authorization|api[-_]?key|token|secret|cookie/i;
@@ -80,6 +80,29 @@ export function withCall(base: FetchOptions, call: CallOptions): FetchOptions {
     if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
   return out;
+}
+
+/**
+ * `fetchTimed`, with an HTTP error status thrown as the `SwebenchError` of the response (secrets redacted). For
+ * callers that build their own requests (the batch API clients); providers use {@linkcode createHttpTransport}.
+ *
+ * @example
+ * ```ts
+ * import { fetchOk } from "./transport.ts";
+ * const timed = await fetchOk("http://127.0.0.1:11434/api/version", { method: "GET" }, {}, { provider: "ollama", secrets: [] });
+ * ```
+ */
+export async function fetchOk(
+  url: string,
+  init: RequestInit,
+  fetchOptions: FetchOptions,
+  error: { provider: string; secrets: readonly string[] },
+): Promise<TimedResponse> {
+  const timed = await fetchTimed(url, init, fetchOptions);
+  if (!timed.response.ok) {
+    throw await errorFromResponse(timed.toResponse(), { provider: error.provider, secrets: error.secrets });
+  }
+  return timed;
 }
 
 /**

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../../src/core/mod.ts";
 import { classifyHttpError, errorFromResponse } from "../../../src/http/status.ts";
-import { encodeAnthropicRequest } from "../../../src/providers/anthropic_codec.ts";
+import { encodeAnthropicRequest } from "../../../src/providers/anthropic/codec.ts";
 import {
   ANTHROPIC_DEFAULT_VERSION,
   ANTHROPIC_LEGACY_VERSION,
@@ -12,7 +12,7 @@ import {
   applyAnthropicVersion,
 } from "../../../src/providers/anthropic/version.ts";
 import { defaultCatalog } from "../../../src/providers/catalog.ts";
-import { encodeOpenAIRequest } from "../../../src/providers/openai_codec.ts";
+import { encodeOpenAIRequest } from "../../../src/providers/openai/codec.ts";
 import {
   OPENAI_COMPATIBLE_PRESETS,
   openRouterBilledCost,

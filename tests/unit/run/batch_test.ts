@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../../src/core/errors.ts";
-import { createGoldProvider } from "../../../src/providers/gold.ts";
+import { createGoldProvider } from "../../../src/providers/gold/provider.ts";
 import type { CallFn } from "../../../src/resilience/call.ts";
 import { directCall, runBatch } from "../../../src/run/batch.ts";
 import { planCost } from "../../../src/run/cost_plan.ts";

@@ -19,14 +19,14 @@ import {
   type TokenCount,
   type UnifiedRequest,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import { bearerAuth } from "../http/auth.ts";
-import { eventPump } from "../http/event_pump.ts";
-import type { TimedResponse } from "../http/fetch.ts";
-import { createJsonLinesParser, jsonLinesDecoder } from "../http/json_lines.ts";
-import { chainPushDecoders } from "../http/push_decoder.ts";
-import { getTokenCounter } from "../tokens/mod.ts";
-import { collectStream } from "./collect.ts";
+} from "../../core/mod.ts";
+import { bearerAuth } from "../../http/auth.ts";
+import { eventPump } from "../../http/event_pump.ts";
+import type { TimedResponse } from "../../http/fetch.ts";
+import { createJsonLinesParser, jsonLinesDecoder } from "../../http/json_lines.ts";
+import { chainPushDecoders } from "../../http/push_decoder.ts";
+import { getTokenCounter } from "../../tokens/mod.ts";
+import { collectStream } from "../kit/collect.ts";
 import {
   createOllamaEventDecoder,
   decodeOllamaPs,
@@ -45,12 +45,12 @@ import {
   parseOllamaHost,
   pullHint,
   sizeNumCtx,
-} from "./ollama_codec.ts";
-import { bodyLimits, responseByteLimit, textEvents, unifiedResponse } from "./transport.ts";
-import { createHttpTransport, type HttpTransport } from "./kit/transport.ts";
-import type { CostFn, ProviderOptions } from "./types.ts";
+} from "./codec.ts";
+import { bodyLimits, responseByteLimit, textEvents, unifiedResponse } from "../kit/whole_body.ts";
+import { createHttpTransport, type HttpTransport } from "../kit/transport.ts";
+import type { CostFn, ProviderOptions } from "../kit/options.ts";
 
-export * from "./ollama_codec.ts";
+export * from "./codec.ts";
 
 /** The hint of a connection failure: how to start the server. */
 export const OLLAMA_CONNECTION_HINT: string =
@@ -70,7 +70,7 @@ export interface OllamaTokenCounter {
  *
  * @example
  * ```ts
- * import type { OllamaProviderOptions } from "./ollama.ts";
+ * import type { OllamaProviderOptions } from "./provider.ts";
  * const options: OllamaProviderOptions = { baseUrl: Deno.env.get("OLLAMA_HOST"), timeouts: { idleTimeoutMs: 120_000 } };
  * ```
  */
@@ -164,7 +164,7 @@ function isJsonLines(text: string): boolean {
  *
  * @example
  * ```ts
- * import { createOllamaProvider } from "./ollama.ts";
+ * import { createOllamaProvider } from "./provider.ts";
  * const ollama = createOllamaProvider({ baseUrl: Deno.env.get("OLLAMA_HOST") ?? "127.0.0.1:11434" });
  * const r = await ollama.generate({ model: "qwen2.5-coder:7b", prompt: "Say hi", maxTokens: 16 });
  * console.log(r.content, r.usage.totalTokens, r.latencyMs);
@@ -365,7 +365,7 @@ async function showWith(
  *
  * @example
  * ```ts
- * import type { OllamaClientOptions } from "./ollama.ts";
+ * import type { OllamaClientOptions } from "./provider.ts";
  * const options: OllamaClientOptions = { host: Deno.env.get("OLLAMA_HOST"), signal: AbortSignal.timeout(60_000) };
  * ```
  */
@@ -407,7 +407,7 @@ function clientOf(options: OllamaClientOptions): { transport: HttpTransport; cal
  *
  * @example
  * ```ts
- * import { pullModel } from "./ollama.ts";
+ * import { pullModel } from "./provider.ts";
  * for await (const p of pullModel({ model: "qwen2.5-coder:7b" })) {
  *   console.log(p.status, p.completed ?? 0, "/", p.total ?? "?");
  * }
@@ -459,7 +459,7 @@ export async function* pullModel(
  *
  * @example
  * ```ts
- * import { listRunning } from "./ollama.ts";
+ * import { listRunning } from "./provider.ts";
  * for (const m of await listRunning({})) console.log(m.name, m.sizeVramBytes, m.contextLength);
  * ```
  */
@@ -479,7 +479,7 @@ export async function listRunning(options: OllamaClientOptions = {}): Promise<Ol
  *
  * @example
  * ```ts
- * import { showModel } from "./ollama.ts";
+ * import { showModel } from "./provider.ts";
  * const info = await showModel({ model: "qwen2.5-coder:7b" });
  * console.log(info.contextLength, info.quantization);
  * ```
@@ -504,7 +504,7 @@ export async function showModel(options: OllamaClientOptions & { model: string }
  *
  * @example
  * ```ts
- * import { ollamaVersion } from "./ollama.ts";
+ * import { ollamaVersion } from "./provider.ts";
  * console.log(await ollamaVersion({ host: "127.0.0.1:11434" })); // "0.13.5"
  * ```
  */

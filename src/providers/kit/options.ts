@@ -3,14 +3,14 @@
  *
  * @module
  */
-import type { TokenUsage } from "../core/mod.ts";
+import type { TokenUsage } from "../../core/mod.ts";
 
 /**
  * Prices one call: returns USD, or `undefined` when the model is unpriced (never a silent 0).
  *
  * @example
  * ```ts
- * import type { CostFn } from "./types.ts";
+ * import type { CostFn } from "./options.ts";
  * const cost: CostFn = (_model, u) => (u.promptTokens * 0.15 + u.completionTokens * 0.6) / 1e6;
  * ```
  */
@@ -21,7 +21,7 @@ export type CostFn = (model: string, usage: TokenUsage) => number | undefined;
  *
  * @example
  * ```ts
- * import type { ProviderOptions } from "./types.ts";
+ * import type { ProviderOptions } from "./options.ts";
  * const options: ProviderOptions = {
  *   apiKey: Deno.env.get("OPENAI_API_KEY"),
  *   baseUrl: "http://127.0.0.1:8000/v1",

@@ -18,11 +18,11 @@ import type {
   TokenUsage,
   UnifiedRequest,
   UnifiedResponse,
-} from "../core/mod.ts";
-import { SwebenchError } from "../core/mod.ts";
-import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
-import type { SseEvent } from "../http/sse.ts";
-import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
+} from "../../core/mod.ts";
+import { SwebenchError } from "../../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
+import type { SseEvent } from "../../http/sse.ts";
+import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 
 /** `max_tokens` sent when the request gives none (the Messages API requires the field). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
@@ -54,7 +54,7 @@ export function anthropicAcceptsSampling(model: string): boolean {
  *
  * @example
  * ```ts
- * import type { AnthropicCacheControl } from "./anthropic_codec.ts";
+ * import type { AnthropicCacheControl } from "./codec.ts";
  * const ttl: AnthropicCacheControl = "1h";
  * const request = { model: "claude-sonnet-4-5", prompt: "...", extra: { cacheControl: ttl, cachePrefix: "..." } };
  * ```
@@ -66,7 +66,7 @@ export type AnthropicCacheControl = "5m" | "1h" | true;
  *
  * @example
  * ```ts
- * import { encodeAnthropicRequest, type EncodeAnthropicOptions } from "./anthropic_codec.ts";
+ * import { encodeAnthropicRequest, type EncodeAnthropicOptions } from "./codec.ts";
  * const options: EncodeAnthropicOptions = { stream: true };
  * encodeAnthropicRequest({ model: "claude-sonnet-4-5", prompt: "Hi" }, options).stream; // true
  * ```
@@ -104,7 +104,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  *
  * @example
  * ```ts
- * import { encodeAnthropicRequest } from "./anthropic_codec.ts";
+ * import { encodeAnthropicRequest } from "./codec.ts";
  * const body = encodeAnthropicRequest({ model: "claude-sonnet-4-5", system: "Be brief.", prompt: "Hi" });
  * // { model: "claude-sonnet-4-5", max_tokens: 4096, system: "Be brief.", messages: [{ role: "user", content: "Hi" }] }
  * ```
@@ -170,7 +170,7 @@ export function encodeAnthropicRequest(
  *
  * @example
  * ```ts
- * import { anthropicFinishReason } from "./anthropic_codec.ts";
+ * import { anthropicFinishReason } from "./codec.ts";
  * anthropicFinishReason("max_tokens"); // "length"
  * ```
  */
@@ -246,7 +246,7 @@ function toTokenUsage(raw: RawUsage): TokenUsage {
  *
  * @example
  * ```ts
- * import { normalizeAnthropicUsage } from "./anthropic_codec.ts";
+ * import { normalizeAnthropicUsage } from "./codec.ts";
  * normalizeAnthropicUsage({ input_tokens: 10, cache_read_input_tokens: 100, output_tokens: 5 }).promptTokens; // 110
  * ```
  */
@@ -265,7 +265,7 @@ export function normalizeAnthropicUsage(usage: unknown): TokenUsage {
  *
  * @example
  * ```ts
- * import { anthropicErrorFromBody } from "./anthropic_codec.ts";
+ * import { anthropicErrorFromBody } from "./codec.ts";
  * const e = anthropicErrorFromBody({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
  * e.kind; // "overloaded"
  * ```
@@ -296,7 +296,7 @@ function malformed(what: string, provider = "anthropic"): SwebenchError {
  *
  * @example
  * ```ts
- * import { decodeAnthropicResponse } from "./anthropic_codec.ts";
+ * import { decodeAnthropicResponse } from "./codec.ts";
  * const r = decodeAnthropicResponse({
  *   type: "message", model: "claude-sonnet-4-5", content: [{ type: "text", text: "Hi" }],
  *   stop_reason: "end_turn", usage: { input_tokens: 3, output_tokens: 1 },
@@ -328,7 +328,7 @@ export function decodeAnthropicResponse(body: unknown): Omit<UnifiedResponse, "l
  *
  * @example
  * ```ts
- * import { anthropicStreamDecoder, type AnthropicStreamDecoderOptions } from "./anthropic_codec.ts";
+ * import { anthropicStreamDecoder, type AnthropicStreamDecoderOptions } from "./codec.ts";
  * const options: AnthropicStreamDecoderOptions = { provider: "anthropic", requestId: "req_011C..." };
  * const decoder = anthropicStreamDecoder(options);
  * ```
@@ -366,8 +366,8 @@ const KNOWN_EVENTS: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * import { anthropicStreamDecoder } from "./anthropic_codec.ts";
- * import { sseDecoder } from "../http/mod.ts";
+ * import { anthropicStreamDecoder } from "./codec.ts";
+ * import { sseDecoder } from "../../http/mod.ts";
  * async function text(body: ReadableStream<Uint8Array>) {
  *   let out = "";
  *   for await (const e of body.pipeThrough(sseDecoder()).pipeThrough(anthropicStreamDecoder())) {
@@ -390,8 +390,8 @@ export function anthropicStreamDecoder(
  *
  * @example
  * ```ts
- * import { createAnthropicEventDecoder } from "./anthropic_codec.ts";
- * import type { StreamEvent } from "../core/mod.ts";
+ * import { createAnthropicEventDecoder } from "./codec.ts";
+ * import type { StreamEvent } from "../../core/mod.ts";
  * const events: StreamEvent[] = [];
  * const decoder = createAnthropicEventDecoder((e) => events.push(e), { requestId: "req_1" });
  * decoder.push({ event: "message_stop", data: '{"type":"message_stop"}' }); // events: start, finish

@@ -10,8 +10,8 @@ import {
   type StreamEvent,
   SwebenchError,
   type UnifiedRequest,
-} from "../core/mod.ts";
-import type { UnifiedResponse } from "../core/mod.ts";
+} from "../../core/mod.ts";
+import type { UnifiedResponse } from "../../core/mod.ts";
 
 function answer(request: UnifiedRequest): string {
   const gold = request.extra?.goldPatch;

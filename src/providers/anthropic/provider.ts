@@ -16,19 +16,15 @@ import {
   toSwebenchError,
   type UnifiedRequest,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import { anthropicAuth } from "../http/auth.ts";
-import { eventPump } from "../http/event_pump.ts";
-import type { TimedResponse } from "../http/fetch.ts";
-import type { PushDecoder } from "../http/push_decoder.ts";
-import { looksLikeEventStream } from "../http/sse.ts";
-import { getTokenCounter, requestMessages } from "../tokens/mod.ts";
-import {
-  createAnthropicEventDecoder,
-  decodeAnthropicResponse,
-  encodeAnthropicRequest,
-} from "./anthropic_codec.ts";
-import { collectStream } from "./collect.ts";
+} from "../../core/mod.ts";
+import { anthropicAuth } from "../../http/auth.ts";
+import { eventPump } from "../../http/event_pump.ts";
+import type { TimedResponse } from "../../http/fetch.ts";
+import type { PushDecoder } from "../../http/push_decoder.ts";
+import { looksLikeEventStream } from "../../http/sse.ts";
+import { getTokenCounter, requestMessages } from "../../tokens/mod.ts";
+import { createAnthropicEventDecoder, decodeAnthropicResponse, encodeAnthropicRequest } from "./codec.ts";
+import { collectStream } from "../kit/collect.ts";
 import {
   bodyLimits,
   htmlPageError,
@@ -38,11 +34,11 @@ import {
   sseOrWholeDecoder,
   textEvents,
   unifiedResponse,
-} from "./transport.ts";
-import { createHttpTransport } from "./kit/transport.ts";
-import type { ProviderOptions } from "./types.ts";
+} from "../kit/whole_body.ts";
+import { createHttpTransport } from "../kit/transport.ts";
+import type { ProviderOptions } from "../kit/options.ts";
 
-export * from "./anthropic_codec.ts";
+export * from "./codec.ts";
 
 /** The official API's base URL (without `/v1`, as `ANTHROPIC_BASE_URL`). */
 export const ANTHROPIC_DEFAULT_BASE_URL: string = "https://api.anthropic.com";
@@ -61,7 +57,7 @@ const COUNT_CACHE_LIMIT = 10_000;
  *
  * @example
  * ```ts
- * import type { AnthropicProviderOptions } from "./anthropic.ts";
+ * import type { AnthropicProviderOptions } from "./provider.ts";
  * const options: AnthropicProviderOptions = {
  *   apiKey: Deno.env.get("ANTHROPIC_API_KEY"),
  *   beta: "extended-cache-ttl-2025-04-11",
@@ -80,7 +76,7 @@ export interface AnthropicProviderOptions extends ProviderOptions {
  *
  * @example
  * ```ts
- * import { type AnthropicProvider, createAnthropicProvider } from "./anthropic.ts";
+ * import { type AnthropicProvider, createAnthropicProvider } from "./provider.ts";
  * const p: AnthropicProvider = createAnthropicProvider({ apiKey: Deno.env.get("ANTHROPIC_API_KEY") });
  * const n = await p.countTokens({ model: "claude-sonnet-4-5", prompt: "hello" });
  * ```
@@ -102,7 +98,7 @@ export interface AnthropicProvider extends Provider {
  *
  * @example
  * ```ts
- * import { normalizeAnthropicBaseUrl } from "./anthropic.ts";
+ * import { normalizeAnthropicBaseUrl } from "./provider.ts";
  * normalizeAnthropicBaseUrl("https://proxy.example.com/anthropic/v1/"); // "https://proxy.example.com/anthropic"
  * ```
  */
@@ -123,7 +119,7 @@ export function normalizeAnthropicBaseUrl(raw: string, name = "anthropic"): stri
  *
  * @example
  * ```ts
- * import { decodeAnthropicModelPage } from "./anthropic.ts";
+ * import { decodeAnthropicModelPage } from "./provider.ts";
  * decodeAnthropicModelPage({ data: [{ id: "claude-sonnet-4-5", display_name: "Claude Sonnet 4.5" }], has_more: false });
  * // { models: [{ id: "claude-sonnet-4-5", displayName: "Claude Sonnet 4.5" }], hasMore: false }
  * ```
@@ -168,7 +164,7 @@ async function sha256Hex(text: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { createAnthropicProvider } from "./anthropic.ts";
+ * import { createAnthropicProvider } from "./provider.ts";
  * const anthropic = createAnthropicProvider({ apiKey: Deno.env.get("ANTHROPIC_API_KEY") });
  * const r = await anthropic.generate({ model: "claude-sonnet-4-5", prompt: "Say hi", maxTokens: 16 });
  * console.log(r.content, r.usage, r.requestId);

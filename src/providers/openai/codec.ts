@@ -13,10 +13,10 @@ import {
   type TokenUsage,
   type UnifiedRequest,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
-import type { SseEvent } from "../http/sse.ts";
-import { classifyHttpError, extractErrorDetails } from "../http/status.ts";
+} from "../../core/mod.ts";
+import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
+import type { SseEvent } from "../../http/sse.ts";
+import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 
 /** Options of {@linkcode encodeOpenAIRequest}. */
 export interface EncodeOpenAIOptions {
@@ -62,7 +62,7 @@ const EXTRA_ALIASES: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * import { isOpenAIReasoningModel } from "./openai_codec.ts";
+ * import { isOpenAIReasoningModel } from "./codec.ts";
  * isOpenAIReasoningModel("o3-mini"); // true
  * isOpenAIReasoningModel("gpt-4o-mini"); // false
  * ```
@@ -87,7 +87,7 @@ export function isOpenAIReasoningModel(model: string): boolean {
  *
  * @example
  * ```ts
- * import { encodeOpenAIRequest } from "./openai_codec.ts";
+ * import { encodeOpenAIRequest } from "./codec.ts";
  * const body = encodeOpenAIRequest({ model: "o3-mini", prompt: "Fix it.", maxTokens: 512 }, { stream: true });
  * // { model: "o3-mini", messages: [...], max_completion_tokens: 512, stream: true, stream_options: {...} }
  * ```
@@ -138,7 +138,7 @@ export function encodeOpenAIRequest(
  *
  * @example
  * ```ts
- * import { mapOpenAIFinishReason } from "./openai_codec.ts";
+ * import { mapOpenAIFinishReason } from "./codec.ts";
  * mapOpenAIFinishReason("length"); // "length"
  * mapOpenAIFinishReason("function_call"); // "tool_calls"
  * ```
@@ -170,7 +170,7 @@ export function mapOpenAIFinishReason(raw: string | null | undefined): FinishRea
  *
  * @example
  * ```ts
- * import { decodeOpenAIUsage } from "./openai_codec.ts";
+ * import { decodeOpenAIUsage } from "./codec.ts";
  * decodeOpenAIUsage({ prompt_tokens: 120, completion_tokens: 30, total_tokens: 150,
  *   prompt_tokens_details: { cached_tokens: 100 } }); // cacheReadTokens: 100
  * ```
@@ -200,7 +200,7 @@ export function decodeOpenAIUsage(usage: unknown): TokenUsage {
  *
  * @example
  * ```ts
- * import { decodeOpenAIResponse } from "./openai_codec.ts";
+ * import { decodeOpenAIResponse } from "./codec.ts";
  * const r = decodeOpenAIResponse({
  *   model: "gpt-4o-mini-2024-07-18",
  *   choices: [{ message: { content: "Hi" }, finish_reason: "stop" }],
@@ -266,8 +266,8 @@ export interface OpenAIStreamDecoderOptions {
  *
  * @example
  * ```ts
- * import { openAIStreamDecoder } from "./openai_codec.ts";
- * import { sseDecoder } from "../http/sse.ts";
+ * import { openAIStreamDecoder } from "./codec.ts";
+ * import { sseDecoder } from "../../http/sse.ts";
  * async function text(body: ReadableStream<Uint8Array>) {
  *   let out = "";
  *   for await (const e of body.pipeThrough(sseDecoder()).pipeThrough(openAIStreamDecoder())) {
@@ -292,8 +292,8 @@ export function openAIStreamDecoder(
  *
  * @example
  * ```ts
- * import { createOpenAIEventDecoder } from "./openai_codec.ts";
- * import type { StreamEvent } from "../core/mod.ts";
+ * import { createOpenAIEventDecoder } from "./codec.ts";
+ * import type { StreamEvent } from "../../core/mod.ts";
  * const events: StreamEvent[] = [];
  * const decoder = createOpenAIEventDecoder((e) => events.push(e), { provider: "openai" });
  * decoder.push({ data: '{"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}]}' });
@@ -470,7 +470,7 @@ export interface OpenAIErrorOptions {
  *
  * @example
  * ```ts
- * import { openAIErrorFromPayload } from "./openai_codec.ts";
+ * import { openAIErrorFromPayload } from "./codec.ts";
  * const e = openAIErrorFromPayload({ error: { message: "Overloaded", type: "overloaded_error" } });
  * e.kind; // "overloaded"
  * ```

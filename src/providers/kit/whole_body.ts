@@ -11,13 +11,13 @@ import {
   SwebenchError,
   toSwebenchError,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import type { Redactor } from "../http/auth.ts";
-import { sniffingDecoder } from "../http/event_pump.ts";
-import { chainPushDecoders, type PushDecoder } from "../http/push_decoder.ts";
-import { createSseParser, type SseEvent } from "../http/sse.ts";
+} from "../../core/mod.ts";
+import type { Redactor } from "../../http/auth.ts";
+import { sniffingDecoder } from "../../http/event_pump.ts";
+import { chainPushDecoders, type PushDecoder } from "../../http/push_decoder.ts";
+import { createSseParser, type SseEvent } from "../../http/sse.ts";
 import { priceOf } from "./collect.ts";
-import type { CostFn } from "./types.ts";
+import type { CostFn } from "./options.ts";
 
 /** A decoded answer before the provider adds its name and the latency. */
 export type DecodedResponse = Omit<UnifiedResponse, "latencyMs" | "provider">;
@@ -37,7 +37,7 @@ const TOKENS_WITHOUT_MAX = 32_768;
  *
  * @example
  * ```ts
- * import { responseByteLimit } from "./transport.ts";
+ * import { responseByteLimit } from "./whole_body.ts";
  * responseByteLimit(4096); // 16 MiB (the floor)
  * responseByteLimit(64_000); // 62.5 MiB
  * ```
@@ -55,7 +55,7 @@ export function responseByteLimit(maxTokens: number | undefined): number {
  *
  * @example
  * ```ts
- * import { bodyLimits } from "./transport.ts";
+ * import { bodyLimits } from "./whole_body.ts";
  * bodyLimits({ idleTimeoutMs: 300_000 }, 4096, "https://api.openai.com/v1"); // { idleTimeoutMs: 300000, maxBytes: 16777216, origin: "https://api.openai.com" }
  * ```
  */
@@ -77,7 +77,7 @@ export function bodyLimits(
  *
  * @example
  * ```ts
- * import { normalizeHttpBaseUrl } from "./transport.ts";
+ * import { normalizeHttpBaseUrl } from "./whole_body.ts";
  * normalizeHttpBaseUrl(" http://127.0.0.1:8000/v1/ ", { name: "vllm", invalidHint: "", credentialsHint: "" });
  * // "http://127.0.0.1:8000/v1"
  * ```
@@ -124,7 +124,7 @@ export function normalizeHttpBaseUrl(
  *
  * @example
  * ```ts
- * import { invalidJsonError } from "./transport.ts";
+ * import { invalidJsonError } from "./whole_body.ts";
  * invalidJsonError({ name: "openai", what: "the response", text: "not json" }).message; // "openai: the response is not valid JSON."
  * invalidJsonError({ name: "openai", what: "the response", text: "<html>", status: 200 }).kind; // "html_page"
  * ```
@@ -153,7 +153,7 @@ function looksLikeHtml(text: string): boolean {
  *
  * @example
  * ```ts
- * import { parseJsonBody } from "./transport.ts";
+ * import { parseJsonBody } from "./whole_body.ts";
  * parseJsonBody('{"ok":true}', { name: "ollama", what: "the response" });
  * ```
  */
@@ -173,7 +173,7 @@ export function parseJsonBody(
  *
  * @example
  * ```ts
- * import { withStartMeta } from "./transport.ts";
+ * import { withStartMeta } from "./whole_body.ts";
  * const emit = withStartMeta((e) => console.log(e), "req_1", undefined);
  * emit({ type: "start", model: "m" }); // { type: "start", model: "m", requestId: "req_1" }
  * ```
@@ -200,10 +200,10 @@ export function withStartMeta(
  *
  * @example
  * ```ts
- * import { createSseParser } from "../http/sse.ts";
- * import { chainPushDecoders } from "../http/push_decoder.ts";
- * import { createOpenAIEventDecoder } from "./openai_codec.ts";
- * import { textEvents } from "./transport.ts";
+ * import { createSseParser } from "../../http/sse.ts";
+ * import { chainPushDecoders } from "../../http/push_decoder.ts";
+ * import { createOpenAIEventDecoder } from "../openai/codec.ts";
+ * import { textEvents } from "./whole_body.ts";
  * textEvents("data: [DONE]\n\n", (emit) =>
  *   chainPushDecoders((sse) => createSseParser(sse), createOpenAIEventDecoder(emit, { provider: "openai" })));
  * ```
@@ -228,8 +228,8 @@ export function textEvents(
  *
  * @example
  * ```ts
- * import { createOpenAIEventDecoder } from "./openai_codec.ts";
- * import { sseEventDecoder } from "./transport.ts";
+ * import { createOpenAIEventDecoder } from "../openai/codec.ts";
+ * import { sseEventDecoder } from "./whole_body.ts";
  * const decoder = sseEventDecoder(createOpenAIEventDecoder((e) => console.log(e), { provider: "openai" }));
  * ```
  */
@@ -260,9 +260,9 @@ export function sseEventDecoder(
  *
  * @example
  * ```ts
- * import { createOpenAIEventDecoder, decodeOpenAIResponse } from "./openai_codec.ts";
- * import { SwebenchError } from "../core/mod.ts";
- * import { sseOrWholeDecoder } from "./transport.ts";
+ * import { createOpenAIEventDecoder, decodeOpenAIResponse } from "../openai/codec.ts";
+ * import { SwebenchError } from "../../core/mod.ts";
+ * import { sseOrWholeDecoder } from "./whole_body.ts";
  * const emit = (e: unknown) => console.log(e);
  * const decoder = sseOrWholeDecoder({
  *   emit,
@@ -317,7 +317,7 @@ export function sseOrWholeDecoder(options: {
  *
  * @example
  * ```ts
- * import { htmlPageError } from "./transport.ts";
+ * import { htmlPageError } from "./whole_body.ts";
  * const e = htmlPageError({ name: "openai", text: "<title>Login</title>", status: 200, hint: "check the base URL" });
  * e.kind; // "html_page"
  * ```
@@ -366,8 +366,8 @@ export function htmlPageError(
  *
  * @example
  * ```ts
- * import { emptyUsage } from "../core/mod.ts";
- * import { wholeAsEvents } from "./transport.ts";
+ * import { emptyUsage } from "../../core/mod.ts";
+ * import { wholeAsEvents } from "./whole_body.ts";
  * wholeAsEvents({ model: "m", content: "hi", finishReason: "stop", usage: emptyUsage() }, undefined, undefined);
  * ```
  */
@@ -399,8 +399,8 @@ export function wholeAsEvents(
  *
  * @example
  * ```ts
- * import { emptyUsage } from "../core/mod.ts";
- * import { unifiedResponse } from "./transport.ts";
+ * import { emptyUsage } from "../../core/mod.ts";
+ * import { unifiedResponse } from "./whole_body.ts";
  * const decoded = { model: "", content: "hi", finishReason: "stop" as const, usage: emptyUsage() };
  * unifiedResponse(decoded, { provider: "vllm", model: "qwen", startedAt: performance.now() });
  * ```

@@ -13,8 +13,8 @@ import {
   type TokenUsage,
   toSwebenchError,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import type { CostFn } from "./types.ts";
+} from "../../core/mod.ts";
+import type { CostFn } from "./options.ts";
 
 /** What {@linkcode collectStream} needs besides the events. */
 export interface CollectMeta {
@@ -42,7 +42,7 @@ export interface CollectMeta {
  * @example
  * ```ts
  * import { collectStream } from "./collect.ts";
- * import type { Provider } from "../core/mod.ts";
+ * import type { Provider } from "../../core/mod.ts";
  * async function ask(p: Provider) {
  *   const started = performance.now();
  *   const events = p.stream({ model: "gpt-4o-mini", prompt: "hi" });

@@ -12,9 +12,9 @@ import {
   type TokenUsage,
   type UnifiedRequest,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import { redactUrl } from "../http/auth.ts";
-import { type PushDecoder, pushDecoderStream } from "../http/push_decoder.ts";
+} from "../../core/mod.ts";
+import { redactUrl } from "../../http/auth.ts";
+import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
 
 /** Where Ollama listens when `OLLAMA_HOST` is not set. */
 export const DEFAULT_OLLAMA_HOST: string = "http://127.0.0.1:11434";
@@ -45,7 +45,7 @@ export interface OllamaHost {
  *
  * @example
  * ```ts
- * import { parseOllamaHost } from "./ollama_codec.ts";
+ * import { parseOllamaHost } from "./codec.ts";
  * parseOllamaHost("https://u:p@ollama.example.com"); // { url: "https://ollama.example.com:443", username: "u", password: "p" }
  * ```
  */
@@ -102,7 +102,7 @@ function maskUserinfo(host: string | undefined): string {
  *
  * @example
  * ```ts
- * import { normalizeOllamaHost } from "./ollama_codec.ts";
+ * import { normalizeOllamaHost } from "./codec.ts";
  * normalizeOllamaHost("127.0.0.1:11434"); // "http://127.0.0.1:11434"
  * normalizeOllamaHost("0.0.0.0");         // "http://127.0.0.1:11434"
  * normalizeOllamaHost("https://ollama.example.com/"); // "https://ollama.example.com:443"
@@ -139,7 +139,7 @@ export interface EncodeOllamaOptions {
  *
  * @example
  * ```ts
- * import { ollamaMessages } from "./ollama_codec.ts";
+ * import { ollamaMessages } from "./codec.ts";
  * ollamaMessages({ model: "m", system: "Be brief.", prompt: "Hi" });
  * // [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }]
  * ```
@@ -158,7 +158,7 @@ export function ollamaMessages(request: UnifiedRequest): Array<{ role: string; c
  *
  * @example
  * ```ts
- * import { explicitNumCtx } from "./ollama_codec.ts";
+ * import { explicitNumCtx } from "./codec.ts";
  * explicitNumCtx({ model: "m", prompt: "Hi", extra: { numCtx: 8192 } }); // 8192
  * ```
  */
@@ -175,7 +175,7 @@ export function explicitNumCtx(request: UnifiedRequest): number | undefined {
  *
  * @example
  * ```ts
- * import { encodeOllamaRequest } from "./ollama_codec.ts";
+ * import { encodeOllamaRequest } from "./codec.ts";
  * const body = encodeOllamaRequest(
  *   { model: "qwen2.5-coder:7b", system: "You fix bugs.", prompt: "Fix it.", maxTokens: 512, extra: { keepAlive: "10m" } },
  *   { stream: true, numCtx: 4096 },
@@ -234,7 +234,7 @@ export interface NumCtxInput {
  *
  * @example
  * ```ts
- * import { sizeNumCtx } from "./ollama_codec.ts";
+ * import { sizeNumCtx } from "./codec.ts";
  * sizeNumCtx({ promptTokens: 3000, errorBound: 0.2, maxTokens: 1000, contextLength: 32768 }); // 5120
  * ```
  */
@@ -283,7 +283,7 @@ export interface OllamaTimings {
  *
  * @example
  * ```ts
- * import { ollamaTimings } from "./ollama_codec.ts";
+ * import { ollamaTimings } from "./codec.ts";
  * ollamaTimings({ total_duration: 328393900, eval_count: 20, eval_duration: 265432931 });
  * // { totalMs: 328.3939, evalMs: 265.432931, tokensPerSecond: 75.35... }
  * ```
@@ -315,7 +315,7 @@ export function ollamaTimings(body: unknown): OllamaTimings | undefined {
  *
  * @example
  * ```ts
- * import { ollamaUsage } from "./ollama_codec.ts";
+ * import { ollamaUsage } from "./codec.ts";
  * ollamaUsage({ prompt_eval_count: 22, eval_count: 20 }).totalTokens; // 42
  * ```
  */
@@ -337,7 +337,7 @@ export function ollamaUsage(body: unknown): TokenUsage {
  *
  * @example
  * ```ts
- * import { ollamaFinishReason } from "./ollama_codec.ts";
+ * import { ollamaFinishReason } from "./codec.ts";
  * ollamaFinishReason("length"); // "length"
  * ```
  */
@@ -353,7 +353,7 @@ export function ollamaFinishReason(doneReason: unknown): FinishReason {
  *
  * @example
  * ```ts
- * import { ollamaErrorFromMessage } from "./ollama_codec.ts";
+ * import { ollamaErrorFromMessage } from "./codec.ts";
  * ollamaErrorFromMessage("model 'x' not found").kind; // "model_not_found"
  * ```
  */
@@ -390,7 +390,7 @@ export function ollamaErrorFromMessage(
  *
  * @example
  * ```ts
- * import { pullHint } from "./ollama_codec.ts";
+ * import { pullHint } from "./codec.ts";
  * pullHint("qwen2.5-coder:7b"); // "Run `ollama pull qwen2.5-coder:7b` (or `swebench provider pull qwen2.5-coder:7b`)."
  * ```
  */
@@ -416,7 +416,7 @@ export interface OllamaDecodedResponse extends Omit<UnifiedResponse, "latencyMs"
  *
  * @example
  * ```ts
- * import { decodeOllamaResponse } from "./ollama_codec.ts";
+ * import { decodeOllamaResponse } from "./codec.ts";
  * const r = decodeOllamaResponse({
  *   model: "qwen3:32b", message: { role: "assistant", content: "4" }, done: true, done_reason: "stop",
  *   prompt_eval_count: 22, eval_count: 1,
@@ -472,7 +472,7 @@ export interface OllamaStreamDecoderOptions {
  *
  * @example
  * ```ts
- * import { ollamaStreamDecoder } from "./ollama_codec.ts";
+ * import { ollamaStreamDecoder } from "./codec.ts";
  * const lines = [
  *   { model: "m", message: { role: "assistant", content: "Hi" }, done: false },
  *   { model: "m", message: { role: "assistant", content: "" }, done: true, done_reason: "stop", prompt_eval_count: 3, eval_count: 1 },
@@ -494,8 +494,8 @@ export function ollamaStreamDecoder(
  *
  * @example
  * ```ts
- * import { createOllamaEventDecoder } from "./ollama_codec.ts";
- * import type { StreamEvent } from "../core/mod.ts";
+ * import { createOllamaEventDecoder } from "./codec.ts";
+ * import type { StreamEvent } from "../../core/mod.ts";
  * const events: StreamEvent[] = [];
  * const decoder = createOllamaEventDecoder((e) => events.push(e));
  * decoder.push({ model: "m", message: { role: "assistant", content: "Hi" }, done: true, eval_count: 1 });
@@ -617,7 +617,7 @@ export interface OllamaTagModel {
  *
  * @example
  * ```ts
- * import { decodeOllamaTags } from "./ollama_codec.ts";
+ * import { decodeOllamaTags } from "./codec.ts";
  * decodeOllamaTags({ models: [{ name: "qwen3:32b", size: 20201253829, details: { family: "qwen3" } }] });
  * // [{ name: "qwen3:32b", sizeBytes: 20201253829, details: { family: "qwen3" } }]
  * ```
@@ -659,7 +659,7 @@ export interface OllamaRunningModel {
  *
  * @example
  * ```ts
- * import { decodeOllamaPs } from "./ollama_codec.ts";
+ * import { decodeOllamaPs } from "./codec.ts";
  * decodeOllamaPs({ models: [{ name: "qwen3:32b", size: 21579390080, size_vram: 21579390080, context_length: 4096 }] });
  * ```
  */
@@ -703,7 +703,7 @@ export interface OllamaModelShow {
  *
  * @example
  * ```ts
- * import { decodeOllamaShow } from "./ollama_codec.ts";
+ * import { decodeOllamaShow } from "./codec.ts";
  * decodeOllamaShow({ model_info: { "general.architecture": "qwen2", "qwen2.context_length": 32768 } }).contextLength; // 32768
  * ```
  */
@@ -750,7 +750,7 @@ export interface OllamaPullProgress {
  *
  * @example
  * ```ts
- * import { decodeOllamaPullLine } from "./ollama_codec.ts";
+ * import { decodeOllamaPullLine } from "./codec.ts";
  * decodeOllamaPullLine({ status: "pulling abc", digest: "sha256:abc", total: 100, completed: 40 });
  * ```
  */

@@ -15,15 +15,15 @@ import {
   toSwebenchError,
   type UnifiedRequest,
   type UnifiedResponse,
-} from "../core/mod.ts";
-import { type AuthStrategy, bearerAuth, noAuth } from "../http/auth.ts";
-import { eventPump } from "../http/event_pump.ts";
-import type { FetchOptions, TimedResponse } from "../http/fetch.ts";
-import type { PushDecoder } from "../http/push_decoder.ts";
-import { looksLikeEventStream } from "../http/sse.ts";
-import { getTokenCounter } from "../tokens/mod.ts";
-import { collectStream } from "./collect.ts";
-import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./openai_codec.ts";
+} from "../../core/mod.ts";
+import { type AuthStrategy, bearerAuth, noAuth } from "../../http/auth.ts";
+import { eventPump } from "../../http/event_pump.ts";
+import type { FetchOptions, TimedResponse } from "../../http/fetch.ts";
+import type { PushDecoder } from "../../http/push_decoder.ts";
+import { looksLikeEventStream } from "../../http/sse.ts";
+import { getTokenCounter } from "../../tokens/mod.ts";
+import { collectStream } from "../kit/collect.ts";
+import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "./codec.ts";
 import {
   bodyLimits,
   htmlPageError,
@@ -35,11 +35,11 @@ import {
   textEvents,
   unifiedResponse,
   withStartMeta,
-} from "./transport.ts";
-import { createHttpTransport, type HttpTransport } from "./kit/transport.ts";
-import type { ProviderOptions } from "./types.ts";
+} from "../kit/whole_body.ts";
+import { createHttpTransport, type HttpTransport } from "../kit/transport.ts";
+import type { ProviderOptions } from "../kit/options.ts";
 
-export * from "./openai_codec.ts";
+export * from "./codec.ts";
 
 /** What to check when a web page answers instead of the API. */
 const HTML_HINT = "check the base URL (OpenAI-compatible APIs end in /v1)";
@@ -52,7 +52,7 @@ export const OPENAI_DEFAULT_BASE_URL: string = "https://api.openai.com/v1";
  *
  * @example
  * ```ts
- * import type { OpenAIProviderOptions } from "./openai.ts";
+ * import type { OpenAIProviderOptions } from "./provider.ts";
  * const options: OpenAIProviderOptions = { apiKey: Deno.env.get("OPENAI_API_KEY"), project: Deno.env.get("OPENAI_PROJECT_ID") };
  * ```
  */
@@ -81,7 +81,7 @@ export interface OpenAITokenCounter {
  *
  * @example
  * ```ts
- * import { createOpenAIProvider } from "./openai.ts";
+ * import { createOpenAIProvider } from "./provider.ts";
  * const vllm = createOpenAIProvider({ name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" });
  * const r = await vllm.generate({ model: "Qwen/Qwen2.5-Coder-7B-Instruct", prompt: "Say hi", maxTokens: 16 });
  * console.log(r.content, r.usage.totalTokens, r.latencyMs);
@@ -282,7 +282,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
  *
  * @example
  * ```ts
- * import { decodeOpenAIModelList } from "./openai.ts";
+ * import { decodeOpenAIModelList } from "./provider.ts";
  * decodeOpenAIModelList({ data: [{ id: "gpt-4o-mini", created: 1721172741 }] });
  * // [{ id: "gpt-4o-mini", createdAt: "2024-07-16T23:32:21.000Z" }]
  * ```
