@@ -18,7 +18,7 @@ import { SwebenchError } from "../core/mod.ts";
  */
 export interface AuthStrategy {
   /** Which scheme this is. */
-  readonly name: "bearer" | "x-api-key" | "none";
+  readonly name: "bearer" | "x-api-key" | "header" | "none";
   /** The headers to add to every request (a fresh object on each call). */
   headers(): Record<string, string>;
   /** Values to {@linkcode redact} from anything shown or stored. */
@@ -87,6 +87,20 @@ export function anthropicAuth(
     },
     secrets: () => [key],
   };
+}
+
+/**
+ * The key alone in one vendor header (`x-api-key`, Azure `api-key`, Gemini `x-goog-api-key`); never in the URL.
+ *
+ * @example
+ * ```ts
+ * import { headerKeyAuth } from "./auth.ts";
+ * headerKeyAuth("x-goog-api-key", "AIza-example-key").headers(); // { "x-goog-api-key": "AIza-example-key" }
+ * ```
+ */
+export function headerKeyAuth(header: string, apiKey: string): AuthStrategy {
+  const key = checkKey(apiKey, header);
+  return { name: "header", headers: () => ({ [header]: key }), secrets: () => [key] };
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages/messages";
 import type {
   FinishReason,
+  ModelInfo,
   RateLimitSnapshot,
   StreamEvent,
   TokenUsage,
@@ -23,6 +24,7 @@ import { SwebenchError } from "../../core/mod.ts";
 import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
+import type { VendorCodec } from "../kit/codec.ts";
 
 /** `max_tokens` sent when the request gives none (the Messages API requires the field). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
@@ -526,3 +528,99 @@ export function createAnthropicEventDecoder(
     },
   };
 }
+
+/**
+ * Decode one page of `GET /v1/models` (`{"data":[{id, display_name, created_at, max_input_tokens}], has_more,
+ * last_id}`).
+ *
+ * @example
+ * ```ts
+ * import { decodeAnthropicModelPage } from "./codec.ts";
+ * decodeAnthropicModelPage({ data: [{ id: "claude-sonnet-4-5", display_name: "Claude Sonnet 4.5" }], has_more: false });
+ * // { models: [{ id: "claude-sonnet-4-5", displayName: "Claude Sonnet 4.5" }], hasMore: false }
+ * ```
+ */
+export function decodeAnthropicModelPage(
+  body: unknown,
+): { models: ModelInfo[]; hasMore: boolean; lastId?: string } {
+  if (typeof body !== "object" || body === null || !Array.isArray((body as { data?: unknown }).data)) {
+    throw new SwebenchError("server", "anthropic: the model list has no `data` array.", {
+      provider: "anthropic",
+      body: JSON.stringify(body)?.slice(0, 2048),
+    });
+  }
+  const page = body as { data: unknown[]; has_more?: unknown; last_id?: unknown };
+  const models: ModelInfo[] = [];
+  for (const item of page.data) {
+    if (typeof item !== "object" || item === null) continue;
+    const m = item as Record<string, unknown>;
+    if (typeof m.id !== "string" || m.id === "") continue;
+    const info: ModelInfo = { id: m.id };
+    if (typeof m.display_name === "string" && m.display_name !== "") info.displayName = m.display_name;
+    if (typeof m.max_input_tokens === "number" && m.max_input_tokens > 0) {
+      info.contextWindow = m.max_input_tokens;
+    }
+    if (typeof m.created_at === "string" && m.created_at !== "") info.createdAt = m.created_at;
+    models.push(info);
+  }
+  const lastId = typeof page.last_id === "string" && page.last_id !== "" ? page.last_id : models.at(-1)?.id;
+  return { models, hasMore: page.has_more === true, ...(lastId === undefined ? {} : { lastId }) };
+}
+
+/**
+ * The Messages API as a kit codec: `POST /v1/messages`, SSE events, `GET /v1/models` pages (`after_id`), exact
+ * counts from `POST /v1/messages/count_tokens`.
+ *
+ * @example
+ * ```ts
+ * import { ANTHROPIC_CODEC } from "./codec.ts";
+ * ANTHROPIC_CODEC.path({ model: "claude-sonnet-4-5", prompt: "hi" }, { stream: true, settings: {} }); // "/v1/messages"
+ * ```
+ */
+export const ANTHROPIC_CODEC: VendorCodec = {
+  stream: "sse",
+  accept: { stream: "text/event-stream", other: "application/json" },
+  path: () => "/v1/messages",
+  encode: (request, ctx) => encodeAnthropicRequest(request, { stream: ctx.stream }),
+  decodeWhole: (body) => decodeAnthropicResponse(body),
+  eventDecoder: (emit, ctx) =>
+    createAnthropicEventDecoder(emit, {
+      provider: ctx.provider,
+      requestId: ctx.requestId,
+      rateLimit: ctx.rateLimit,
+    }),
+  errors: { requestIdHeaders: ["request-id", "x-request-id"] },
+  models: {
+    path: "/v1/models",
+    query: { limit: "100" },
+    decodePage: (body) => {
+      const page = decodeAnthropicModelPage(body);
+      return page.hasMore && page.lastId !== undefined
+        ? { models: page.models, next: { after_id: page.lastId } }
+        : { models: page.models };
+    },
+  },
+  countTokens: {
+    type: "api",
+    path: "/v1/messages/count_tokens",
+    encode: (request) => {
+      const body: Record<string, unknown> = {
+        model: request.model,
+        messages: [{ role: "user", content: request.prompt }],
+      };
+      if (request.system !== undefined && request.system !== "") body.system = request.system;
+      return body;
+    },
+    decode: (body, provider) => {
+      const tokens = (body as { input_tokens?: unknown } | null)?.input_tokens;
+      if (typeof tokens !== "number" || !Number.isFinite(tokens) || tokens < 0) {
+        throw new SwebenchError("server", `${provider}: the token count has no input_tokens.`, {
+          provider,
+          body: JSON.stringify(body)?.slice(0, 2048),
+        });
+      }
+      return tokens;
+    },
+    minErrorBound: 0.25,
+  },
+};

@@ -5,7 +5,10 @@
  * @module
  */
 import {
+  type CallOptions,
   type FinishReason,
+  isSwebenchError,
+  type ModelInfo,
   type StreamEvent,
   type StreamFinishEvent,
   SwebenchError,
@@ -15,6 +18,8 @@ import {
 } from "../../core/mod.ts";
 import { redactUrl } from "../../http/auth.ts";
 import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
+import type { PrepareContext, VendorCodec } from "../kit/codec.ts";
+import type { HttpTransport } from "../kit/transport.ts";
 
 /** Where Ollama listens when `OLLAMA_HOST` is not set. */
 export const DEFAULT_OLLAMA_HOST: string = "http://127.0.0.1:11434";
@@ -781,3 +786,145 @@ function throwPullNotFound(text: string, model: string | undefined): never {
     hint: "Check the model name on https://ollama.com/library (e.g. `qwen2.5-coder:7b`).",
   });
 }
+
+// ---------------------------------------------------------------- the kit codec (num_ctx prepare hook)
+
+/** `/api/show` for the context length; model_not_found and transport failures propagate, other failures give undefined. */
+async function showWith(
+  transport: HttpTransport,
+  model: string,
+  call: CallOptions,
+): Promise<OllamaModelShow | undefined> {
+  try {
+    const { body } = await transport.json(
+      "/api/show",
+      { method: "POST", body: { model } },
+      call,
+      "the /api/show answer",
+    );
+    return decodeOllamaShow(body);
+  } catch (error) {
+    const e = transport.named(error, call, { model });
+    if (e.kind === "model_not_found" && /model/i.test(e.message)) throw e;
+    if (["connection", "timeout", "interrupted", "permission", "authentication", "config"].includes(e.kind)) {
+      throw e;
+    }
+    return undefined; // an old server, or a proxy without /api/show: size without a cap
+  }
+}
+
+/** The model's context length from `/api/show`, cached per provider (successful lookups only). */
+async function contextLengthOf(model: string, ctx: PrepareContext): Promise<number | undefined> {
+  const key = `show:${model}`;
+  let pending = ctx.memo.get(key) as Promise<OllamaModelShow | undefined> | undefined;
+  const shared = pending !== undefined;
+  if (pending === undefined) {
+    pending = showWith(ctx.transport, model, ctx.call);
+    ctx.memo.set(key, pending);
+    // A failed lookup (or one that learnt nothing) is retried by the next call.
+    pending.then((show) => show === undefined && ctx.memo.delete(key), () => ctx.memo.delete(key));
+  }
+  try {
+    return (await pending)?.contextLength;
+  } catch (error) {
+    // Another call's lookup was aborted by that call's signal: look up again under our own.
+    if (shared && isSwebenchError(error, "interrupted") && !ctx.call.signal?.aborted) {
+      return (await showWith(ctx.transport, model, ctx.call))?.contextLength;
+    }
+    throw error;
+  }
+}
+
+/**
+ * The `num_ctx` to send (undefined when the request sets its own): the prompt estimate and max tokens, capped by
+ * the model's context length from `/api/show`. Throws `context_length` before sending when the prompt cannot fit.
+ *
+ * @example
+ * ```ts
+ * import { prepareNumCtx } from "./codec.ts";
+ * import type { PrepareContext } from "../kit/codec.ts";
+ * declare const ctx: PrepareContext;
+ * const numCtx = await prepareNumCtx({ model: "qwen2.5-coder:7b", prompt: "Fix it.", maxTokens: 512 }, ctx);
+ * ```
+ */
+export async function prepareNumCtx(
+  request: UnifiedRequest,
+  ctx: PrepareContext,
+): Promise<number | undefined> {
+  const counter = await ctx.counter(request.model);
+  const promptTokens = counter.countChat(ollamaMessages(request));
+  const explicit = explicitNumCtx(request);
+  if (explicit !== undefined) {
+    // The caller chose the context; still refuse a prompt that would be truncated silently.
+    sizeNumCtx({
+      promptTokens,
+      errorBound: 0,
+      maxTokens: request.maxTokens,
+      contextLength: explicit,
+      model: `${request.model} (num_ctx set in the request)`,
+      provider: ctx.provider,
+    });
+    return undefined;
+  }
+  const contextLength = await contextLengthOf(request.model, ctx);
+  return sizeNumCtx({
+    promptTokens,
+    errorBound: counter.errorBound,
+    maxTokens: request.maxTokens,
+    contextLength,
+    model: request.model,
+    provider: ctx.provider,
+  });
+}
+
+/** A model of the Ollama provider's `listModels()`: the unified fields plus Ollama's details. */
+export interface OllamaModelInfo extends ModelInfo {
+  /** Family, parameter size, quantization. */
+  details?: OllamaModelDetails;
+  /** Content digest. */
+  digest?: string;
+}
+
+/**
+ * Ollama's native API as a kit codec: `POST /api/chat` (NDJSON when streamed) with `num_ctx` sized by the
+ * prepare hook, `GET /api/tags`, estimated counts, the `ollama pull` hint for a missing model.
+ *
+ * @example
+ * ```ts
+ * import { OLLAMA_CODEC } from "./codec.ts";
+ * OLLAMA_CODEC.encode({ model: "qwen2.5-coder:7b", prompt: "hi" }, { stream: true, settings: {}, prepared: 4096 });
+ * ```
+ */
+export const OLLAMA_CODEC: VendorCodec = {
+  stream: "ndjson",
+  accept: {
+    stream: "application/json, application/x-ndjson",
+    other: "application/json, application/x-ndjson",
+  },
+  path: () => "/api/chat",
+  prepare: prepareNumCtx,
+  encode: (request, ctx) =>
+    encodeOllamaRequest(request, { stream: ctx.stream, numCtx: ctx.prepared as number | undefined }),
+  decodeWhole: (body) => decodeOllamaResponse(body),
+  eventDecoder: (emit, ctx) => createOllamaEventDecoder(emit, { provider: ctx.provider, model: ctx.model }),
+  errors: { requestIdHeaders: [] },
+  errorHint: (e, context) => {
+    if (e.kind !== "model_not_found") return undefined;
+    const missing = /model ['"`]([^'"`]+)['"`]/.exec(e.message)?.[1] ??
+      (/model/i.test(e.message) ? context.model : undefined);
+    return missing === undefined ? undefined : pullHint(missing);
+  },
+  models: {
+    path: "/api/tags",
+    decodePage: (body) => ({
+      models: decodeOllamaTags(body).map((m) => {
+        const info: OllamaModelInfo = { id: m.name, details: m.details };
+        if (m.sizeBytes !== undefined) info.sizeBytes = m.sizeBytes;
+        if (m.modifiedAt !== undefined) info.createdAt = m.modifiedAt;
+        if (m.digest !== undefined) info.digest = m.digest;
+        return info;
+      }),
+    }),
+  },
+  countTokens: { type: "estimate", minErrorBound: 0.25, messages: ollamaMessages },
+};

@@ -8,6 +8,7 @@
 import {
   emptyUsage,
   type FinishReason,
+  type ModelInfo,
   type StreamEvent,
   SwebenchError,
   type TokenUsage,
@@ -17,6 +18,8 @@ import {
 import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
+import type { VendorCodec } from "../kit/codec.ts";
+import { withStartMeta } from "../kit/whole_body.ts";
 
 /** Options of {@linkcode encodeOpenAIRequest}. */
 export interface EncodeOpenAIOptions {
@@ -511,3 +514,74 @@ function safeStringify(value: unknown): string {
 function truncate(text: string, max = 2048): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
+
+/**
+ * Decode a `/models` list (`{"data": [...]}` or a bare array): ids, and where the server says so the context
+ * window (OpenRouter `context_length`, vLLM `max_model_len`), a display name and the creation time.
+ *
+ * @example
+ * ```ts
+ * import { decodeOpenAIModelList } from "./codec.ts";
+ * decodeOpenAIModelList({ data: [{ id: "gpt-4o-mini", created: 1721172741 }] });
+ * // [{ id: "gpt-4o-mini", createdAt: "2024-07-16T23:32:21.000Z" }]
+ * ```
+ */
+export function decodeOpenAIModelList(body: unknown): ModelInfo[] {
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === "object" && body !== null && Array.isArray((body as { data?: unknown }).data)
+    ? (body as { data: unknown[] }).data
+    : typeof body === "object" && body !== null && Array.isArray((body as { models?: unknown }).models)
+    ? (body as { models: unknown[] }).models
+    : undefined;
+  if (list === undefined) {
+    throw new SwebenchError("server", "The model list has no `data` array.", {
+      body: JSON.stringify(body)?.slice(0, 2048),
+    });
+  }
+  const models: ModelInfo[] = [];
+  for (const item of list) {
+    if (typeof item !== "object" || item === null) continue;
+    const m = item as Record<string, unknown>;
+    const id = typeof m.id === "string" ? m.id : typeof m.name === "string" ? m.name : undefined;
+    if (id === undefined || id === "") continue;
+    const info: ModelInfo = { id };
+    if (typeof m.name === "string" && m.name !== id) info.displayName = m.name;
+    const context = [m.context_length, m.max_model_len, m.context_window].find((v) =>
+      typeof v === "number" && v > 0
+    );
+    if (typeof context === "number") info.contextWindow = context;
+    if (typeof m.created === "number" && m.created > 0) {
+      const ms = m.created < 1e12 ? m.created * 1000 : m.created;
+      const date = new Date(ms);
+      if (!Number.isNaN(date.getTime())) info.createdAt = date.toISOString();
+    }
+    models.push(info);
+  }
+  return models;
+}
+
+/**
+ * The OpenAI Chat Completions wire format as a kit codec (also every OpenAI-compatible server's).
+ *
+ * @example
+ * ```ts
+ * import { OPENAI_CODEC } from "./codec.ts";
+ * OPENAI_CODEC.path({ model: "gpt-4o-mini", prompt: "hi" }, { stream: false, settings: {} }); // "/chat/completions"
+ * ```
+ */
+export const OPENAI_CODEC: VendorCodec = {
+  stream: "sse",
+  accept: { stream: "text/event-stream", other: "application/json" },
+  path: () => "/chat/completions",
+  encode: (request, ctx) => encodeOpenAIRequest(request, { stream: ctx.stream }),
+  decodeWhole: (body) => decodeOpenAIResponse(body),
+  // The start event gets the request id and rate-limit snapshot of the headers.
+  eventDecoder: (emit, ctx) =>
+    createOpenAIEventDecoder(withStartMeta(emit, ctx.requestId, ctx.rateLimit), { provider: ctx.provider }),
+  models: { path: "/models", decodePage: (body) => ({ models: decodeOpenAIModelList(body) }) },
+  countTokens: {
+    type: "local",
+    messages: (request) => encodeOpenAIRequest(request).messages as { role: string; content: string }[],
+  },
+};
