@@ -18,10 +18,24 @@ export { createGoldProvider } from "./providers/gold/provider.ts";
 export type { CostFn, ProviderOptions } from "./providers/kit/options.ts";
 export {
   BUILTIN_PROVIDERS,
+  type BuiltinProvider,
   createProvider,
   type CreateProviderOptions,
-  type ProviderSpec,
+  providerIds,
+  providerSpecs,
+  specOf,
 } from "./providers/registry.ts";
+export type {
+  AuthSpec,
+  BaseUrl,
+  BatchSpec,
+  ModelFamily,
+  ProviderSpec,
+  SpecHints,
+  VendorSetting,
+  VendorSettings,
+} from "./providers/kit/spec.ts";
+export type { EstimateProfile } from "./tokens/estimate.ts";
 
 // The unified model and errors.
 export type { ModelInfo, Provider, ProviderKind, TokenCount } from "./core/provider.ts";
@@ -48,6 +62,7 @@ export {
   isSwebenchError,
   SwebenchError,
   type SwebenchErrorOptions,
+  type SwebenchErrorOverrides,
   toSwebenchError,
 } from "./core/errors.ts";
 

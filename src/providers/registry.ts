@@ -1,21 +1,20 @@
 /**
- * The provider registry: built-in providers, their environment variables and defaults, and one factory.
- * Adding a provider is one module in `providers/` and one entry here.
+ * The provider registry: the vendors of `vendors.ts` by id, their facts for the CLI, and one factory.
+ * Adding a vendor is a spec and a codec in `providers/<id>/` and one line in `vendors.ts`.
  *
  * @module
  */
 import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
-import { createAnthropicProvider } from "./anthropic/provider.ts";
-import { anthropicAcceptsSampling } from "./anthropic/codec.ts";
-import { createGoldProvider } from "./gold/provider.ts";
-import { createOllamaProvider } from "./ollama/provider.ts";
-import { createOpenAIProvider } from "./openai/provider.ts";
-import { isOpenAIReasoningModel } from "./openai/codec.ts";
+import { httpProvider, type HttpProviderOptions } from "./kit/http_provider.ts";
 import type { ProviderOptions } from "./kit/options.ts";
+import type { ProviderSpec, VendorSettings } from "./kit/spec.ts";
+import { type Vendor, VENDORS } from "./vendors.ts";
+import { anthropicAcceptsSampling } from "./anthropic/codec.ts";
+import { isOpenAIReasoningModel } from "./openai/codec.ts";
 
-/** Static facts about a built-in provider. */
-export interface ProviderSpec {
-  /** Wire protocol. */
+/** A built-in provider as the CLI reads it (derived from its {@linkcode ProviderSpec}). */
+export interface BuiltinProvider {
+  /** Wire protocol (the spec id). */
   kind: ProviderKind;
   /** Environment variable holding the API key (none for local providers). */
   keyEnv?: string;
@@ -31,42 +30,62 @@ export interface ProviderSpec {
   description: string;
 }
 
-/** The built-in providers. */
-export const BUILTIN_PROVIDERS: Readonly<Record<string, ProviderSpec>> = {
-  openai: {
-    kind: "openai",
-    keyEnv: "OPENAI_API_KEY",
-    baseUrlEnv: "OPENAI_BASE_URL",
-    defaultBaseUrl: "https://api.openai.com/v1",
-    defaultModel: "gpt-4o-mini",
-    needsKey: true,
-    description: "OpenAI Chat Completions (also any OpenAI-compatible server via --base-url)",
-  },
-  anthropic: {
-    kind: "anthropic",
-    keyEnv: "ANTHROPIC_API_KEY",
-    baseUrlEnv: "ANTHROPIC_BASE_URL",
-    defaultBaseUrl: "https://api.anthropic.com",
-    defaultModel: "claude-sonnet-5-5",
-    needsKey: true,
-    description: "Anthropic Messages API",
-  },
-  ollama: {
-    kind: "ollama",
-    baseUrlEnv: "OLLAMA_HOST",
-    defaultBaseUrl: "http://127.0.0.1:11434",
-    defaultModel: "qwen2.5-coder:7b",
-    needsKey: false,
-    description: "Local Ollama server (native /api/chat)",
-  },
-  gold: {
-    kind: "gold",
-    defaultBaseUrl: "offline",
-    defaultModel: "gold",
-    needsKey: false,
-    description: "Offline: answers with the dataset's reference patch (harness sanity check)",
-  },
-};
+const BY_ID: ReadonlyMap<string, Vendor> = new Map(VENDORS.map((v) => [v.spec.id, v]));
+
+/**
+ * The ids of every vendor, in `vendors.ts` order.
+ *
+ * @example
+ * ```ts
+ * import { providerIds } from "./registry.ts";
+ * providerIds(); // ["openai", "anthropic", "ollama", "gold"]
+ * ```
+ */
+export function providerIds(): string[] {
+  return VENDORS.map((v) => v.spec.id);
+}
+
+/**
+ * The spec of a vendor id, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { specOf } from "./registry.ts";
+ * specOf("anthropic")?.keyEnv; // ["ANTHROPIC_API_KEY"]
+ * ```
+ */
+export function specOf(id: string): ProviderSpec | undefined {
+  return BY_ID.get(id)?.spec;
+}
+
+/**
+ * Every vendor's spec, in `vendors.ts` order.
+ *
+ * @example
+ * ```ts
+ * import { providerSpecs } from "./registry.ts";
+ * providerSpecs().filter((s) => s.local).map((s) => s.id); // ["ollama", "gold"]
+ * ```
+ */
+export function providerSpecs(): ProviderSpec[] {
+  return VENDORS.map((v) => v.spec);
+}
+
+/** The built-in providers (one per vendor), as the CLI reads them. */
+export const BUILTIN_PROVIDERS: Readonly<Record<string, BuiltinProvider>> = Object.fromEntries(
+  VENDORS.map(({ spec }): [string, BuiltinProvider] => {
+    const entry: BuiltinProvider = {
+      kind: spec.id as ProviderKind,
+      defaultBaseUrl: spec.defaultBaseUrl,
+      defaultModel: spec.defaultModel,
+      needsKey: spec.keyRequired !== "never",
+      description: spec.description,
+    };
+    if (spec.keyEnv.length > 0) entry.keyEnv = spec.keyEnv[0];
+    if (spec.baseUrlEnv !== undefined) entry.baseUrlEnv = spec.baseUrlEnv;
+    return [spec.id, entry];
+  }),
+);
 
 /**
  * Default transport timeouts, sized for real providers:
@@ -89,16 +108,18 @@ export const DEFAULT_TIMEOUTS: Readonly<
 
 /** Options of {@linkcode createProvider}. */
 export interface CreateProviderOptions extends ProviderOptions {
-  /** Wire protocol. */
+  /** Wire protocol: a vendor id of `vendors.ts`. */
   kind: ProviderKind;
-  /** OpenAI organization header. */
+  /** Vendor settings (the spec's `settings`: OpenAI organization/project, Anthropic version/beta). */
+  settings?: VendorSettings;
+  /** OpenAI organization header (same as `settings.organization`). */
   organization?: string;
-  /** OpenAI project header. */
+  /** OpenAI project header (same as `settings.project`). */
   project?: string;
 }
 
 /**
- * Create a provider of a given wire protocol.
+ * Create a provider of a given wire protocol. An unknown kind is a usage error naming the known ones.
  *
  * @example
  * ```ts
@@ -108,22 +129,22 @@ export interface CreateProviderOptions extends ProviderOptions {
  * ```
  */
 export function createProvider(input: CreateProviderOptions): Provider {
-  const defaults = DEFAULT_TIMEOUTS[input.kind === "ollama" ? "local" : "remote"];
-  const options = { ...input, timeouts: { ...defaults, ...input.timeouts } };
-  switch (options.kind) {
-    case "openai":
-      return createOpenAIProvider(options);
-    case "anthropic":
-      return createAnthropicProvider(options);
-    case "ollama":
-      return createOllamaProvider(options);
-    case "gold":
-      return createGoldProvider();
-    default:
-      throw new SwebenchError("usage", `unknown provider kind: ${String(options.kind)}`, {
-        hint: `Known kinds: openai, anthropic, ollama, gold.`,
-      });
+  const vendor = BY_ID.get(input.kind);
+  if (vendor === undefined) {
+    throw new SwebenchError("usage", `unknown provider kind: ${String(input.kind)}`, {
+      hint: `Known kinds: ${providerIds().join(", ")}.`,
+    });
   }
+  const { kind: _kind, organization, project, settings, ...rest } = input;
+  const defaults = DEFAULT_TIMEOUTS[vendor.spec.local ? "local" : "remote"];
+  const options: HttpProviderOptions = {
+    ...rest,
+    timeouts: { ...defaults, ...input.timeouts },
+    settings: { organization, project, ...settings },
+  };
+  return vendor.codec !== undefined
+    ? httpProvider({ spec: vendor.spec, codec: vendor.codec, options })
+    : vendor.create(options);
 }
 
 /**
