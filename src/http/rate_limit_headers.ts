@@ -60,24 +60,42 @@ function parseReset(value: string, now: number): number | undefined {
   return t === undefined ? undefined : Math.max(0, t - now);
 }
 
-function int(value: string | null): number | undefined {
+/**
+ * A header value as a non-negative integer (a count); undefined when absent or not digits.
+ *
+ * @example
+ * ```ts
+ * import { headerInt } from "./rate_limit_headers.ts";
+ * headerInt("49"); // 49
+ * ```
+ */
+export function headerInt(value: string | null): number | undefined {
   if (value === null) return undefined;
   const s = value.trim();
   if (!/^\d+$/.test(s)) return undefined;
   return Number(s);
 }
 
-function reset(value: string | null, now: number): number | undefined {
+/**
+ * A reset header (a duration, epoch seconds or milliseconds, an RFC 3339 time) as milliseconds from `now`.
+ *
+ * @example
+ * ```ts
+ * import { headerReset } from "./rate_limit_headers.ts";
+ * headerReset("2026-07-01T12:00:01Z", Date.parse("2026-07-01T12:00:00Z")); // 1000
+ * ```
+ */
+export function headerReset(value: string | null, now: number): number | undefined {
   return value === null ? undefined : parseReset(value, now);
 }
 
 /**
  * The rate-limit state a response's headers describe; `undefined` when they describe none.
  *
- * OpenAI: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`. Anthropic:
- * `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`; when the combined `tokens-*` headers are absent the
- * `input-tokens-*` ones are used (then `output-tokens-*`). Gateways' unsuffixed `x-ratelimit-{limit,remaining,reset}`
- * (reset as an epoch or a duration) fill the request fields when nothing more specific was sent.
+ * OpenAI (and compatible servers): `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`; then the vendor's own
+ * headers (`vendor`, e.g. the Anthropic codec's `anthropic-ratelimit-*`); gateways' unsuffixed
+ * `x-ratelimit-{limit,remaining,reset}` (reset as an epoch or a duration) fill the request fields when nothing more
+ * specific was sent.
  * `retryAfterMs` comes from {@linkcode parseRetryAfter}.
  *
  * @example
@@ -97,34 +115,21 @@ export function parseRateLimitHeaders(
     if (value !== undefined && out[key] === undefined) out[key] = value;
   };
   // OpenAI (and compatible servers).
-  set("limitRequests", int(headers.get("x-ratelimit-limit-requests")));
-  set("remainingRequests", int(headers.get("x-ratelimit-remaining-requests")));
-  set("resetRequestsMs", reset(headers.get("x-ratelimit-reset-requests"), now));
-  set("limitTokens", int(headers.get("x-ratelimit-limit-tokens")));
-  set("remainingTokens", int(headers.get("x-ratelimit-remaining-tokens")));
-  set("resetTokensMs", reset(headers.get("x-ratelimit-reset-tokens"), now));
-  // Anthropic.
-  set("limitRequests", int(headers.get("anthropic-ratelimit-requests-limit")));
-  set("remainingRequests", int(headers.get("anthropic-ratelimit-requests-remaining")));
-  set("resetRequestsMs", reset(headers.get("anthropic-ratelimit-requests-reset"), now));
-  for (const prefix of ["tokens", "input-tokens", "output-tokens"]) {
-    const limit = headers.get(`anthropic-ratelimit-${prefix}-limit`);
-    const remaining = headers.get(`anthropic-ratelimit-${prefix}-remaining`);
-    if (limit === null && remaining === null) continue;
-    set("limitTokens", int(limit));
-    set("remainingTokens", int(remaining));
-    set("resetTokensMs", reset(headers.get(`anthropic-ratelimit-${prefix}-reset`), now));
-    break;
-  }
+  set("limitRequests", headerInt(headers.get("x-ratelimit-limit-requests")));
+  set("remainingRequests", headerInt(headers.get("x-ratelimit-remaining-requests")));
+  set("resetRequestsMs", headerReset(headers.get("x-ratelimit-reset-requests"), now));
+  set("limitTokens", headerInt(headers.get("x-ratelimit-limit-tokens")));
+  set("remainingTokens", headerInt(headers.get("x-ratelimit-remaining-tokens")));
+  set("resetTokensMs", headerReset(headers.get("x-ratelimit-reset-tokens"), now));
   // The vendor's own headers, where the suffixed ones said nothing.
   const own = vendor?.(headers, now);
   if (own !== undefined) {
     for (const key of Object.keys(own) as (keyof RateLimitSnapshot)[]) set(key, own[key]);
   }
   // Gateways (OpenRouter and others): unsuffixed `x-ratelimit-{limit,remaining,reset}` count requests.
-  set("limitRequests", int(headers.get("x-ratelimit-limit")));
-  set("remainingRequests", int(headers.get("x-ratelimit-remaining")));
-  set("resetRequestsMs", reset(headers.get("x-ratelimit-reset"), now));
+  set("limitRequests", headerInt(headers.get("x-ratelimit-limit")));
+  set("remainingRequests", headerInt(headers.get("x-ratelimit-remaining")));
+  set("resetRequestsMs", headerReset(headers.get("x-ratelimit-reset"), now));
   set("retryAfterMs", parseRetryAfter(headers, now));
   for (const _ in out) return out;
   return undefined;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseDuration, parseRateLimitHeaders } from "../../src/http/mod.ts";
+import { anthropicRateLimit } from "../../src/providers/anthropic/codec.ts";
 
 Deno.test("rate limit: parseDuration", () => {
   const cases: [string, number | undefined][] = [
@@ -75,7 +76,7 @@ Deno.test("rate limit: OpenAI x-ratelimit-* headers", () => {
   });
 });
 
-Deno.test("rate limit: Anthropic anthropic-ratelimit-* headers (RFC 3339 resets)", () => {
+Deno.test("rate limit: Anthropic anthropic-ratelimit-* headers (RFC 3339 resets), read by the Anthropic codec only", () => {
   const now = Date.parse("2026-07-01T12:00:00Z");
   const full = new Headers({
     "anthropic-ratelimit-requests-limit": "50",
@@ -89,7 +90,9 @@ Deno.test("rate limit: Anthropic anthropic-ratelimit-* headers (RFC 3339 resets)
     "anthropic-ratelimit-input-tokens-reset": "2026-07-01T12:00:59Z",
     "retry-after": "7",
   });
-  assert.deepEqual(parseRateLimitHeaders(full, now), {
+  // The generic parser knows no vendor's headers: only retry-after here.
+  assert.deepEqual(parseRateLimitHeaders(full, now), { retryAfterMs: 7000 });
+  assert.deepEqual(parseRateLimitHeaders(full, now, anthropicRateLimit), {
     limitRequests: 50,
     remainingRequests: 49,
     resetRequestsMs: 1000,
@@ -105,7 +108,7 @@ Deno.test("rate limit: Anthropic anthropic-ratelimit-* headers (RFC 3339 resets)
     "anthropic-ratelimit-input-tokens-reset": "2026-07-01T11:59:00Z",
     "anthropic-ratelimit-output-tokens-limit": "8000",
   });
-  assert.deepEqual(parseRateLimitHeaders(input, now), {
+  assert.deepEqual(parseRateLimitHeaders(input, now, anthropicRateLimit), {
     limitTokens: 40000,
     remainingTokens: 0,
     resetTokensMs: 0,

@@ -23,6 +23,7 @@ import type {
 import { SwebenchError } from "../../core/mod.ts";
 import { type PushDecoder, pushDecoderStream } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
+import { headerInt, headerReset } from "../../http/rate_limit_headers.ts";
 import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 import type { VendorCodec } from "../kit/codec.ts";
 
@@ -568,6 +569,39 @@ export function decodeAnthropicModelPage(
 }
 
 /**
+ * Anthropic's rate-limit headers: `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}` (RFC 3339 resets);
+ * when the combined `tokens-*` headers are absent the `input-tokens-*` ones are used (then `output-tokens-*`).
+ * The kit reads them besides the generic `x-ratelimit-*` and `retry-after`.
+ *
+ * @example
+ * ```ts
+ * import { anthropicRateLimit } from "./codec.ts";
+ * const h = new Headers({ "anthropic-ratelimit-requests-remaining": "49" });
+ * anthropicRateLimit(h, Date.now()); // { remainingRequests: 49 }
+ * ```
+ */
+export function anthropicRateLimit(headers: Headers, now: number): RateLimitSnapshot | undefined {
+  const out: RateLimitSnapshot = {};
+  const set = <K extends keyof RateLimitSnapshot>(key: K, value: number | undefined) => {
+    if (value !== undefined && out[key] === undefined) out[key] = value;
+  };
+  set("limitRequests", headerInt(headers.get("anthropic-ratelimit-requests-limit")));
+  set("remainingRequests", headerInt(headers.get("anthropic-ratelimit-requests-remaining")));
+  set("resetRequestsMs", headerReset(headers.get("anthropic-ratelimit-requests-reset"), now));
+  for (const prefix of ["tokens", "input-tokens", "output-tokens"]) {
+    const limit = headers.get(`anthropic-ratelimit-${prefix}-limit`);
+    const remaining = headers.get(`anthropic-ratelimit-${prefix}-remaining`);
+    if (limit === null && remaining === null) continue;
+    set("limitTokens", headerInt(limit));
+    set("remainingTokens", headerInt(remaining));
+    set("resetTokensMs", headerReset(headers.get(`anthropic-ratelimit-${prefix}-reset`), now));
+    break;
+  }
+  for (const _ in out) return out;
+  return undefined;
+}
+
+/**
  * The Messages API as a kit codec: `POST /v1/messages`, SSE events, `GET /v1/models` pages (`after_id`), exact
  * counts from `POST /v1/messages/count_tokens`.
  *
@@ -589,7 +623,7 @@ export const ANTHROPIC_CODEC: VendorCodec = {
       requestId: ctx.requestId,
       rateLimit: ctx.rateLimit,
     }),
-  errors: { requestIdHeaders: ["request-id", "x-request-id"] },
+  errors: { requestIdHeaders: ["request-id", "x-request-id"], rateLimit: anthropicRateLimit },
   models: {
     path: "/v1/models",
     query: { limit: "100" },
