@@ -1,5 +1,5 @@
 /**
- * Auth strategies (bearer token, `x-api-key` + `anthropic-version`, none) and the helpers that keep keys out of
+ * Auth strategies (bearer token, the key alone in a vendor header, none) and the helpers that keep keys out of
  * messages: {@linkcode redact} and {@linkcode maskKey}.
  *
  * @module
@@ -18,7 +18,7 @@ import { SwebenchError } from "../core/mod.ts";
  */
 export interface AuthStrategy {
   /** Which scheme this is. */
-  readonly name: "bearer" | "x-api-key" | "header" | "none";
+  readonly name: "bearer" | "header" | "none";
   /** The headers to add to every request (a fresh object on each call). */
   headers(): Record<string, string>;
   /** Values to {@linkcode redact} from anything shown or stored. */
@@ -58,33 +58,6 @@ export function bearerAuth(apiKey: string): AuthStrategy {
   return {
     name: "bearer",
     headers: () => ({ Authorization: `Bearer ${key}` }),
-    secrets: () => [key],
-  };
-}
-
-/**
- * Anthropic's `x-api-key` and `anthropic-version` (default `2023-06-01`) headers, plus `anthropic-beta` when given.
- *
- * @example
- * ```ts
- * import { anthropicAuth } from "@swebench/runner";
- * anthropicAuth("sk-ant-test-1234", { beta: "token-counting-2024-11-01" }).headers();
- * ```
- */
-export function anthropicAuth(
-  apiKey: string,
-  options: { version?: string; beta?: string } = {},
-): AuthStrategy {
-  const key = checkKey(apiKey, "x-api-key");
-  const version = options.version ?? "2023-06-01";
-  const beta = options.beta;
-  return {
-    name: "x-api-key",
-    headers: () => {
-      const h: Record<string, string> = { "x-api-key": key, "anthropic-version": version };
-      if (beta) h["anthropic-beta"] = beta;
-      return h;
-    },
     secrets: () => [key],
   };
 }

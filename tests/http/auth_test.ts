@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../src/core/mod.ts";
-import { anthropicAuth, bearerAuth, maskKey, noAuth, redact } from "../../src/http/mod.ts";
+import { bearerAuth, headerKeyAuth, maskKey, noAuth, redact } from "../../src/http/mod.ts";
+import { ANTHROPIC_SPEC } from "../../src/providers/anthropic/spec.ts";
 
 Deno.test("auth: bearer", () => {
   const auth = bearerAuth("  sk-test-1234567890abcd\n");
@@ -12,22 +13,16 @@ Deno.test("auth: bearer", () => {
   assert.equal(new Headers(auth.headers()).get("authorization"), "Bearer sk-test-1234567890abcd");
 });
 
-Deno.test("auth: anthropic x-api-key, version and beta", () => {
-  const auth = anthropicAuth("sk-ant-api03-abcdefgh");
-  assert.equal(auth.name, "x-api-key");
-  assert.deepEqual(auth.headers(), {
-    "x-api-key": "sk-ant-api03-abcdefgh",
-    "anthropic-version": "2023-06-01",
-  });
+Deno.test("auth: the key alone in a vendor header (x-api-key); Anthropic's version and beta come from its spec", () => {
+  const auth = headerKeyAuth("x-api-key", "sk-ant-api03-abcdefgh");
+  assert.equal(auth.name, "header");
+  assert.deepEqual(auth.headers(), { "x-api-key": "sk-ant-api03-abcdefgh" });
   assert.deepEqual(auth.secrets(), ["sk-ant-api03-abcdefgh"]);
-  assert.deepEqual(
-    anthropicAuth("sk-ant-api03-abcdefgh", { version: "2024-01-01", beta: "b1,b2" }).headers(),
-    {
-      "x-api-key": "sk-ant-api03-abcdefgh",
-      "anthropic-version": "2024-01-01",
-      "anthropic-beta": "b1,b2",
-    },
-  );
+  assert.deepEqual(ANTHROPIC_SPEC.headers?.({}), { "anthropic-version": "2023-06-01" });
+  assert.deepEqual(ANTHROPIC_SPEC.headers?.({ version: "2024-01-01", beta: "b1,b2" }), {
+    "anthropic-version": "2024-01-01",
+    "anthropic-beta": "b1,b2",
+  });
 });
 
 Deno.test("auth: none", () => {
@@ -39,7 +34,7 @@ Deno.test("auth: none", () => {
 
 Deno.test("auth: empty keys and keys with inner whitespace are rejected without echoing the key", () => {
   for (const bad of ["", "   ", "sk-abc def-1234567890", "sk-abc\ndef-1234567890"]) {
-    for (const make of [bearerAuth, anthropicAuth]) {
+    for (const make of [bearerAuth, (key: string) => headerKeyAuth("x-api-key", key)]) {
       assert.throws(() => make(bad), (e) => {
         assert.ok(e instanceof SwebenchError);
         assert.equal(e.kind, "authentication");
