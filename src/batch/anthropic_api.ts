@@ -10,7 +10,7 @@
  * @module
  */
 import { type CallOptions, SwebenchError, type UnifiedRequest } from "../core/mod.ts";
-import { anthropicAuth } from "../http/auth.ts";
+import { headerKeyAuth } from "../http/auth.ts";
 import {
   ANTHROPIC_DEFAULT_BASE_URL,
   ANTHROPIC_DEFAULT_VERSION,
@@ -115,9 +115,11 @@ export function createAnthropicBatchApi(options: AnthropicProviderOptions = {}):
   const official = new URL(baseUrl).hostname === "api.anthropic.com";
   const apiKey = options.apiKey?.trim() || undefined;
   const version = options.version ?? ANTHROPIC_DEFAULT_VERSION;
-  const headers = apiKey === undefined
-    ? { "anthropic-version": version, ...(options.beta ? { "anthropic-beta": options.beta } : {}) }
-    : anthropicAuth(apiKey, { version, beta: options.beta }).headers();
+  const headers = {
+    "anthropic-version": version,
+    ...(options.beta ? { "anthropic-beta": options.beta } : {}),
+    ...(apiKey === undefined ? {} : headerKeyAuth("x-api-key", apiKey).headers()),
+  };
   const http = createBatchHttp({
     name,
     baseUrl,
