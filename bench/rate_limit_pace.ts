@@ -73,9 +73,15 @@ interface Build {
 }
 
 async function loadBuild(root: URL): Promise<Build> {
+  // Vendors live in folders since the provider kit (src/providers/openai/provider.ts); an `--alt` copy from
+  // before it has them as single files (src/providers/openai.ts).
+  const vendor = (name: string) =>
+    import(new URL(`src/providers/${name}/provider.ts`, root).href).catch(() =>
+      import(new URL(`src/providers/${name}.ts`, root).href)
+    );
   const [openai, anthropic, resilient] = await Promise.all([
-    import(new URL("src/providers/openai.ts", root).href),
-    import(new URL("src/providers/anthropic.ts", root).href),
+    vendor("openai"),
+    vendor("anthropic"),
     import(new URL("src/resilience/resilient_call.ts", root).href),
   ]);
   return {

@@ -21,7 +21,7 @@ Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI
       keyEnv: "ANTHROPIC_API_KEY",
       baseUrlEnv: "ANTHROPIC_BASE_URL",
       defaultBaseUrl: "https://api.anthropic.com",
-      defaultModel: "claude-sonnet-4-5",
+      defaultModel: "claude-sonnet-5-5",
       needsKey: true,
       description: "Anthropic Messages API",
     },

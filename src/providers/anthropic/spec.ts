@@ -56,7 +56,7 @@ export const ANTHROPIC_SPEC: ProviderSpec = {
   keyRequired: "official-host",
   hosts: ["api.anthropic.com"],
   local: false,
-  defaultModel: "claude-sonnet-4-5",
+  defaultModel: "claude-sonnet-5-5",
   settings: [
     { name: "version", default: ANTHROPIC_DEFAULT_VERSION, description: "Sent as anthropic-version" },
     { name: "beta", description: "Sent as anthropic-beta (comma-separated beta names)" },
