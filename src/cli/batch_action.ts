@@ -11,7 +11,7 @@ import type { BatchInfo } from "../batch/types.ts";
 import { stripControl, SwebenchError } from "../core/mod.ts";
 import { redactUrl } from "../http/auth.ts";
 import { BATCH_PROVIDERS, batchApiFor, providerOfBatchId } from "./batch_setup.ts";
-import { agoText, batchJson, batchLine, countsText, stateText } from "./batch_format.ts";
+import { agoText, batchJson, batchLine, countsText, lineErrorLines, stateText } from "./batch_format.ts";
 import { type ConfigFile, configPath, loadConfig, missingKeyError, resolveProvider } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
 import { asError, out, plural, style, warn } from "./output.ts";
@@ -119,17 +119,6 @@ function fromJournal(s: JournalSubmission): BatchInfo {
     ...(s.endedAt ? { endedAt: at(s.endedAt) } : {}),
     lineErrors: s.lineErrors ?? [],
   };
-}
-
-/** The first line errors of a batch that failed validation, as the API gave them. */
-function lineErrorLines(b: BatchInfo, most = 5): string[] {
-  const lines = b.lineErrors.slice(0, most).map((e) =>
-    `    ${e.line !== undefined ? `line ${e.line}: ` : ""}${stripControl(e.message)} (${
-      stripControl(e.code)
-    })`
-  );
-  if (b.lineErrors.length > most) lines.push(`    and ${plural(b.lineErrors.length - most, "more error")}`);
-  return lines;
 }
 
 /** `batch list`. */
@@ -271,10 +260,12 @@ export async function batchStatus(target: string, flags: BatchFlags, globals: Gl
     out(`  ${batchLine(batch)}${s.state === "collected" ? "; collected" : ""}`);
     for (const l of lineErrorLines(batch)) out(l);
   }
-  if (journal.submissions.some((s) => s.state !== "collected")) {
+  const notCollected = journal.submissions.filter((s) => s.state !== "collected").length;
+  if (notCollected > 0) {
+    const them = notCollected === 1 ? "it" : "them";
     out(
-      `Re-run the generate command that wrote ${t.predictions} to wait for and collect them; ` +
-        `\`swebench batch cancel ${t.predictions}\` cancels them.`,
+      `Re-run the generate command that wrote ${t.predictions} to wait for and collect ${them}; ` +
+        `\`swebench batch cancel ${t.predictions}\` cancels ${them}.`,
     );
   } else out(`All collected into ${t.predictions}.`);
   return 0;

@@ -6,6 +6,7 @@
  */
 import type { BatchInfo } from "../batch/types.ts";
 import { stripControl } from "../core/mod.ts";
+import { plural } from "./output.ts";
 import { formatDuration } from "./progress.ts";
 
 /**
@@ -125,4 +126,23 @@ export function batchJson(batch: BatchInfo): Record<string, unknown> {
     tag: batch.metadata?.swebench_tag ?? null,
     lineErrors: batch.lineErrors,
   };
+}
+
+/**
+ * The first line errors of a batch that failed validation, as the API gave them, indented under its line.
+ *
+ * @example
+ * ```ts
+ * import { lineErrorLines } from "./batch_format.ts";
+ * lineErrorLines({ lineErrors: [{ code: "too_many_tasks", message: "Too many requests." }] }); // ["    Too many requests. (too_many_tasks)"]
+ * ```
+ */
+export function lineErrorLines(b: Pick<BatchInfo, "lineErrors">, most = 5): string[] {
+  const lines = b.lineErrors.slice(0, most).map((e) =>
+    `    ${e.line !== undefined ? `line ${e.line}: ` : ""}${stripControl(e.message)} (${
+      stripControl(e.code)
+    })`
+  );
+  if (b.lineErrors.length > most) lines.push(`    and ${plural(b.lineErrors.length - most, "more error")}`);
+  return lines;
 }

@@ -8,6 +8,7 @@ import { SwebenchError } from "../core/mod.ts";
 import { createAnthropicBatchApi } from "../batch/anthropic_api.ts";
 import type { BatchApi } from "../batch/api.ts";
 import { createOpenAIBatchApi } from "../batch/openai_api.ts";
+import type { ProviderSettings } from "../run/settings.ts";
 import type { ConfigFile, ResolvedProvider } from "./config.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 
@@ -93,7 +94,8 @@ export function checkBatchTargets(
       "usage",
       "--batch and --fallback do not go together: a batch request has no second model to fall back to",
       {
-        hint: "Drop --fallback (or the config file's fallback with --fallback ''); after the batch, " +
+        hint:
+          "Drop --fallback (the config file's fallback models are not used with --batch); after the batch, " +
           "--retry-failed sends the failed instances again.",
       },
     );
@@ -113,14 +115,18 @@ export function checkBatchTargets(
  * ```
  */
 export function batchApiFor(
-  resolved: ResolvedProvider,
+  resolved: Pick<ProviderSettings, "name" | "kind" | "baseUrl" | "organization" | "project"> & {
+    apiKey?: string;
+    apiKeys?: string[];
+    model?: string;
+  },
   config: ConfigFile,
   timeouts: TimeoutFlags = {},
 ): BatchApi {
-  checkBatchTargets([resolved], {});
+  checkBatchTargets([{ ...resolved, model: resolved.model ?? "" }], {});
   const options = {
     name: resolved.name,
-    apiKey: resolved.apiKey,
+    apiKey: resolved.apiKey ?? resolved.apiKeys?.[0],
     baseUrl: resolved.baseUrl,
     timeouts: resolveTimeouts(timeouts, config, resolved.name),
   };

@@ -53,6 +53,15 @@ export function generateCommand() {
     .option("--rpm <n>", "requests per minute limit", intFlag("--rpm"))
     .option("--tpm <n>", "tokens per minute limit", intFlag("--tpm"))
     .option("--stream", "stream responses (partial streams are never used)")
+    .option(
+      "--batch",
+      "send through the provider's batch API (openai, anthropic): half price, answers within 24 h",
+    )
+    .option(
+      "--poll-interval <s>",
+      "--batch: seconds between the first polls of a batch (default 5, growing to 60)",
+      numberFlag("--poll-interval"),
+    )
     .addOption(RUN_TIMEOUTS[0])
     .addOption(RUN_TIMEOUTS[1])
     .addOption(RUN_TIMEOUTS[2])

@@ -7,7 +7,13 @@
 import { executeRun } from "../run/execute.ts";
 import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import type { RunSettings } from "../run/settings.ts";
-import { deprecations, labelOf } from "../run/target.ts";
+import { deprecations, labelOf, modelNameOf } from "../run/target.ts";
+import { fileOf } from "../run/outputs.ts";
+import { openInstances } from "../batch/journal.ts";
+import { planCostColumns } from "../batch/plan_cost.ts";
+import { batchOfferLine, describeBatchPlan } from "./batch_plan.ts";
+import { generateBatch, guardJournal } from "./batch_run.ts";
+import { batchApiFor, checkBatchTargets, hasBatchApi } from "./batch_setup.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { confirmSpend } from "./confirm.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
@@ -25,7 +31,8 @@ import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
 /** The settings of a `generate` run (a missing key fails here, exit 3, unless `--dry-run`). */
 function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeof loadConfig>>): RunSettings {
   const providerName = flags.provider ?? env("SWEBENCH_PROVIDER") ?? config.defaultProvider ?? "gold";
-  const fallbackSpecs = parseFallbacks(flags.fallback ?? config.fallback ?? []);
+  // A batch has no second model: --fallback is refused with --batch, the config file's chain is not used.
+  const fallbackSpecs = flags.batch ? [] : parseFallbacks(flags.fallback ?? config.fallback ?? []);
   // Every target is resolved (and its key checked) before anything is sent; a dry run sends nothing, so it needs
   // no key.
   const primary = providerSettings(providerName, {
@@ -53,6 +60,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   ui.json = !!flags.json;
   const config = await loadConfig(configPath(globals.config));
   const settings = generateSettings(flags, config);
+  if (flags.batch) checkBatchTargets([settings.targets[0].primary], flags);
   // One file per model (a fallback's answers go to its own). Nothing is written, and nothing sent, when a path is
   // not ours to write or a file holds another model or other generation settings.
   const prepared = await prepareRun(settings, { onNotice: printNotice });
@@ -60,10 +68,15 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const { target, chain, output } = model;
   const isGold = target.settings.kind === "gold";
   const codeContext = contextReport(prepared.dataset, prepared.instances, { gold: isGold });
+  // Instances waiting in batches of an earlier --batch run are never sent again, and never overwritten.
+  const journal = await guardJournal(output, fileOf(model.outputs[0]), flags);
 
   if (flags.dryRun) {
     const dry = await planDryRun(prepared);
-    const { plan, alreadyDone } = dry.models[0];
+    const { plan } = dry.models[0];
+    // Instances in open batches of an earlier --batch run are not planned again.
+    const inBatch = openInstances(journal);
+    const alreadyDone = dry.models[0].alreadyDone + inBatch.size;
     const doc = {
       dryRun: true,
       provider: target.settings.name,
@@ -79,9 +92,15 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       ...plan,
       deprecations: deprecations(chain),
     };
-    if (flags.json) out(JSON.stringify(doc, null, 2));
+    const withBatch = hasBatchApi(target.settings) ? { batch: planCostColumns(plan) } : {};
+    if (flags.json) out(JSON.stringify({ ...doc, ...withBatch }, null, 2));
     else {
-      for (const l of describePlan(labelOf(target), plan, doc.alreadyDone)) out(l);
+      if (flags.batch) { for (const l of describeBatchPlan(labelOf(target), plan, doc.alreadyDone)) out(l); }
+      else {
+        for (const l of describePlan(labelOf(target), plan, doc.alreadyDone)) out(l);
+        const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
+        if (offer) out(offer);
+      }
       for (const t of chain) {
         const line = deprecationLine(t);
         if (line) out(line);
@@ -97,14 +116,37 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
 
   // From here on the files are locked: SIGINT, SIGTERM and SIGHUP stop the run cleanly (files closed, lock
   // released).
-  const { controller, stopController, listen } = interruptHandlers();
+  const { controller, stopController, listen } = interruptHandlers(flags.batch ? { batch: true } : {});
   const stopListening = listen();
   try {
     await using run = await openRun(prepared, { onNotice: printNotice });
+    if (flags.batch) {
+      const files = run.models[0].files;
+      return await generateBatch({
+        target,
+        api: batchApiFor(target.settings, config, flags),
+        instances: prepared.instances,
+        output,
+        file: fileOf(model.outputs[0]),
+        writer: files.primary,
+        modelNameOrPath: modelNameOf(target),
+        reported: (m) => files.reported(labelOf(target), m),
+        priorSpend: run.spentBefore,
+        flags,
+        codeContext,
+        signal: stopController.signal,
+        poll: flags.pollInterval === undefined
+          ? undefined
+          : { initialMs: Math.max(10, flags.pollInterval * 1000) },
+        printSummary,
+      });
+    }
     const { plan } = run.models[0];
     if (plan) {
       if (!flags.json) {
         for (const l of describePlan(labelOf(target), plan, run.models[0].alreadyDone)) info(l);
+        const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
+        if (offer) info(offer);
         for (const t of chain) {
           const line = deprecationLine(t);
           if (line) info(line);

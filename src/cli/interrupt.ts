@@ -15,7 +15,7 @@ export const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHU
  * tokens are paid for), close the files, release the lock, exit 130. Twice: abandon the calls in flight, close the
  * files, exit 130. Three times: quit at once.
  */
-export function interruptHandlers(): {
+export function interruptHandlers(options: { batch?: boolean } = {}): {
   controller: AbortController;
   stopController: AbortController;
   /** Listen for {@linkcode STOP_SIGNALS}; returns the function that stops listening. */
@@ -38,7 +38,9 @@ export function interruptHandlers(): {
       return;
     }
     say(
-      `\n${what}: starting nothing new; the calls in flight finish and are saved (${again} again to abandon them)`,
+      options.batch
+        ? `\n${what}: no longer waiting; the batches keep running at the provider (${again} again to quit at once)`
+        : `\n${what}: starting nothing new; the calls in flight finish and are saved (${again} again to abandon them)`,
     );
     stopController.abort(new SwebenchError("interrupted", "interrupted"));
   };

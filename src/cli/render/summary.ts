@@ -14,6 +14,7 @@ export function printSummary(
   output: string,
   runLog: string,
   files: Record<string, string> = {},
+  options: { batch?: boolean } = {},
 ): void {
   const done = `${style.bold("Done")}: ${s.ok} ok, ${s.failed} failed, ${s.skipped} skipped` +
     (s.alreadyDone ? `, ${s.alreadyDone} already done` : "") +
@@ -34,7 +35,12 @@ export function printSummary(
       s.costUnknown ? `${formatUsd(s.costUsd)} + unknown (unpriced model)` : formatUsd(s.costUsd)
     }` + (s.maxCostUsd !== undefined ? " this run" : ""),
   );
-  if (s.ok > 0) out(`Latency: p50 ${Math.round(s.latencyP50Ms)} ms, p95 ${Math.round(s.latencyP95Ms)} ms`);
+  if (s.ok > 0 && options.batch) {
+    // A batch answer's latency is its batch's turnaround: from created to ended.
+    out(`Turnaround: ${formatDuration(s.latencyP50Ms)} from batch created to ended`);
+  } else if (s.ok > 0) {
+    out(`Latency: p50 ${Math.round(s.latencyP50Ms)} ms, p95 ${Math.round(s.latencyP95Ms)} ms`);
+  }
   if (s.retries) out(`Retries: ${s.retries}`);
   const kinds = Object.entries(s.failuresByKind).map(([k, v]) => `${v} ${k}`).join(", ");
   if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
