@@ -6,7 +6,8 @@
 import type { ProviderSettings } from "../run/settings.ts";
 import { type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
-import { BUILTIN_PROVIDERS } from "../providers/registry.ts";
+import { BUILTIN_PROVIDERS, specOf } from "../providers/registry.ts";
+import { isOfficialHost, type ProviderSpec } from "../providers/kit/spec.ts";
 import { checkConfig } from "./config_check.ts";
 import { configWarnings } from "./config_warnings.ts";
 import { env } from "./env.ts";
@@ -282,7 +283,10 @@ export function resolveProvider(
     return [undefined, undefined];
   };
   // Environment variables belong to the built-in provider of that name only; custom providers use the file.
-  const envKey = spec?.keyEnv ? env(spec.keyEnv) : undefined;
+  const vendor = specOf(kind);
+  const keyVars = spec ? vendor?.keyEnv ?? [] : [];
+  const keyVar = keyVars.find((v) => env(v) !== undefined) ?? keyVars[0];
+  const envKey = keyVar ? env(keyVar) : undefined;
   const envBase = spec?.baseUrlEnv ? env(spec.baseUrlEnv) : undefined;
   const [apiKey, keySource] = pick<string>([envKey, "env"], [file?.apiKey, "file"]);
   const [baseUrl, baseSource] = pick<string>(
@@ -301,8 +305,7 @@ export function resolveProvider(
     [kindSpec.defaultModel, "default"],
   );
   const keys = [...new Set([apiKey, ...(file?.apiKeys ?? [])].filter((k): k is string => !!k))];
-  // OpenAI-compatible local servers (vLLM, llama.cpp, Ollama's /v1) usually need no key.
-  const isLocalOpenAI = kind === "openai" && hostOf(baseUrl!) !== "api.openai.com";
+  const settings = vendorSettings(vendor, spec !== undefined, file);
   return {
     name,
     kind,
@@ -310,15 +313,49 @@ export function resolveProvider(
     apiKeys: keys,
     baseUrl: baseUrl!,
     model: model!,
-    organization: name === "openai" ? env("OPENAI_ORG_ID") ?? file?.organization : file?.organization,
-    project: name === "openai" ? env("OPENAI_PROJECT_ID") ?? file?.project : file?.project,
+    organization: settings?.organization,
+    project: settings?.project,
+    ...(settings ? { settings } : {}),
     rpm: file?.rpm,
     tpm: file?.tpm,
     maxCost: file?.maxCost,
-    keyEnv: spec?.keyEnv,
-    needsKey: kindSpec.needsKey && !isLocalOpenAI,
+    keyEnv: spec ? keyVar : undefined,
+    needsKey: needsKey(vendor, baseUrl!),
     sources: { apiKey: keySource, baseUrl: baseSource!, model: modelSource! },
   };
+}
+
+/**
+ * The vendor settings of a provider entry (the spec's `settings`): from the setting's variable (built-in names
+ * only), then the config entry's field, then the default. Undefined when none has a value.
+ */
+function vendorSettings(
+  vendor: ProviderSpec | undefined,
+  builtin: boolean,
+  file: ProviderConfig | undefined,
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const s of vendor?.settings ?? []) {
+    const fromFile = (file as Record<string, unknown> | undefined)?.[s.configKey ?? s.name];
+    const value = (builtin && s.env ? env(s.env) : undefined) ??
+      (typeof fromFile === "string" && fromFile !== "" ? fromFile : undefined) ?? s.default;
+    if (value !== undefined) out[s.name] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Whether a missing key fails before any request (the spec's `keyRequired`): always, never, or only for the
+ * vendor's official hosts (an OpenAI-compatible vLLM or a proxy usually needs none).
+ */
+function needsKey(vendor: ProviderSpec | undefined, baseUrl: string): boolean {
+  if (vendor === undefined || vendor.keyRequired === "never") return false;
+  if (vendor.keyRequired === "always") return true;
+  try {
+    return isOfficialHost(vendor, baseUrl);
+  } catch {
+    return true;
+  }
 }
 
 /** The error for a provider that needs a key and has none (exit 3, no request sent). */

@@ -11,11 +11,17 @@
  */
 import { SwebenchError } from "../core/mod.ts";
 import { MODEL_ENTRY_FIELDS } from "../providers/catalog.ts";
+import { providerSpecs, wireKinds } from "../providers/registry.ts";
 
 /** The timeout fields (seconds; 0 = no limit), at the top level and per provider. */
 const TIMEOUT_FIELDS = ["connectTimeout", "idleTimeout", "totalTimeout"] as const;
 
 /** Fields of one provider entry (`providers.<name>`). */
+/** Config keys of the vendors' settings beyond organization/project (Anthropic `version`, `beta`, ...). */
+const VENDOR_SETTING_KEYS: readonly string[] = [
+  ...new Set(providerSpecs().flatMap((s) => s.settings.map((v) => v.configKey ?? v.name))),
+].filter((k) => k !== "organization" && k !== "project");
+
 const PROVIDER_FIELDS = new Set([
   "kind",
   "apiKey",
@@ -28,6 +34,7 @@ const PROVIDER_FIELDS = new Set([
   "tpm",
   "maxCost",
   ...TIMEOUT_FIELDS,
+  ...VENDOR_SETTING_KEYS,
 ]);
 
 /** Top-level fields. */
@@ -156,8 +163,14 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
       for (const key of Object.keys(e)) {
         if (!PROVIDER_FIELDS.has(key)) unknown(`${at}.${key}`, PROVIDER_FIELDS);
       }
-      if (e.kind !== undefined && !["openai", "anthropic", "ollama"].includes(e.kind as string)) {
-        fail(`${at}.kind`, `one of "openai", "anthropic", "ollama"`, e.kind, `Write it as "kind": "openai"`);
+      const kinds = wireKinds();
+      if (e.kind !== undefined && !kinds.includes(e.kind as string)) {
+        fail(
+          `${at}.kind`,
+          `one of ${kinds.map((k) => `"${k}"`).join(", ")}`,
+          e.kind,
+          `Write it as "kind": "openai"`,
+        );
       }
       str(`${at}.apiKey`, e.apiKey, `"sk-..." (or run \`swebench provider init ${name}\`)`);
       strings(`${at}.apiKeys`, e.apiKeys, `["sk-...", "sk-..."]`);
@@ -165,6 +178,7 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
       str(`${at}.model`, e.model, `"gpt-4o-mini"`);
       str(`${at}.organization`, e.organization, `"org-..."`);
       str(`${at}.project`, e.project, `"proj_..."`);
+      for (const key of VENDOR_SETTING_KEYS) str(`${at}.${key}`, e[key], `"..." (a string)`);
       num(`${at}.rpm`, e.rpm, 1, "500 (requests per minute)");
       num(`${at}.tpm`, e.tpm, 1, "200000 (tokens per minute)");
       num(`${at}.maxCost`, e.maxCost, 0, "5 (USD for this provider)");

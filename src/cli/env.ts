@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { vendorEnvVariables, vendorHosts } from "../providers/registry.ts";
+import { HF_HOSTS } from "../swebench/hf.ts";
 
 /** Variables that were set-but-unreadable (permission not granted). */
 export const deniedEnv: Set<string> = new Set();
@@ -24,16 +26,8 @@ export function env(name: string): string | undefined {
   }
 }
 
-/** The variables the CLI reads (for `--allow-env=` in docs and hints). */
-export const ENV_VARS: readonly string[] = [
-  "OPENAI_API_KEY",
-  "OPENAI_BASE_URL",
-  "OPENAI_ORG_ID",
-  "OPENAI_PROJECT_ID",
-  "ANTHROPIC_API_KEY",
-  "ANTHROPIC_BASE_URL",
-  "OLLAMA_HOST",
-  "OLLAMA_NUM_PARALLEL",
+/** The variables the CLI reads besides the vendors' own (datasets, defaults, paths, output). */
+const RUNNER_ENV_VARS: readonly string[] = [
   "HF_TOKEN",
   "HF_ENDPOINT",
   "SWEBENCH_PROVIDER",
@@ -46,3 +40,16 @@ export const ENV_VARS: readonly string[] = [
   "HOME",
   "NO_COLOR",
 ];
+
+/**
+ * Every variable the CLI reads: the vendors' (keys, base URLs, settings, from their specs) then the runner's. The
+ * compile task's `--allow-env` and the README's permissions block are this list (`deno task permissions` writes
+ * them; a test checks they match).
+ */
+export const ENV_VARS: readonly string[] = [...vendorEnvVariables(), ...RUNNER_ENV_VARS];
+
+/**
+ * The hosts the CLI may reach: the vendors' official API hosts (from their specs, local servers included) and the
+ * dataset hosts. The compile task's `--allow-net`.
+ */
+export const NET_HOSTS: readonly string[] = [...new Set([...vendorHosts(), ...HF_HOSTS])];

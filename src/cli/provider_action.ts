@@ -13,7 +13,7 @@ import {
 } from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
-import { createProvider } from "../providers/registry.ts";
+import { createProvider, isLocalKind, wireKinds } from "../providers/registry.ts";
 import {
   type ConfigFile,
   configPath,
@@ -153,12 +153,12 @@ export async function providerInit(
 ): Promise<number> {
   const path = configPath(globals.config);
   const config = await loadConfig(path);
-  const kinds = ["openai", "anthropic", "ollama"];
+  const kinds = wireKinds();
   if (flags.kind && !kinds.includes(flags.kind)) {
     throw new SwebenchError("usage", `--kind must be one of ${kinds.join(", ")}, got "${flags.kind}"`);
   }
   const existing = config.providers?.[name] ?? {};
-  const builtin = ["openai", "anthropic", "ollama"].includes(name);
+  const builtin = kinds.includes(name);
   if (!builtin && !flags.baseUrl && !existing.baseUrl) {
     throw new SwebenchError("usage", `"${name}" is not a built-in provider: it needs --base-url`, {
       hint: `Example: swebench provider init ${name} --base-url http://127.0.0.1:8000/v1 --model <id>`,
@@ -231,7 +231,7 @@ async function saveEntry(path: string, name: string, changes: ProviderConfig): P
 function checkBaseUrl(name: string, kind: ProviderKind, baseUrl: string | undefined): void {
   if (baseUrl === undefined) return;
   try {
-    createProvider({ kind: kind === "gold" ? "openai" : kind, name, baseUrl });
+    createProvider({ kind: wireKinds().includes(kind) ? kind : "openai", name, baseUrl });
   } catch (e) {
     const err = toSwebenchError(e);
     throw new SwebenchError("usage", `--base-url: ${err.message.replace(/\.$/, "")} (nothing was saved)`, {
@@ -251,7 +251,7 @@ async function initWizard(
   p.intro(`swebench provider init ${name}`);
   const cancelled = (v: unknown): v is symbol => p.isCancel(v);
   let resolved = resolveProvider(name, { config: draft });
-  if (resolved.kind !== "ollama" && resolved.kind !== "gold") {
+  if (!isLocalKind(resolved.kind)) {
     const key = await p.password({
       message: `API key for ${name}${resolved.keyEnv ? ` (as in ${resolved.keyEnv})` : ""}`,
       mask: "*",
@@ -390,8 +390,8 @@ export async function providerModels(
       id: m.id,
       contextWindow: m.contextWindow ?? e?.contextWindow,
       maxOutputTokens: e?.maxOutputTokens,
-      inputPerMTok: r.kind === "ollama" ? 0 : e?.inputPerMTok,
-      outputPerMTok: r.kind === "ollama" ? 0 : e?.outputPerMTok,
+      inputPerMTok: isLocalKind(r.kind) ? 0 : e?.inputPerMTok,
+      outputPerMTok: isLocalKind(r.kind) ? 0 : e?.outputPerMTok,
       deprecationDate: e?.deprecationDate,
       sizeBytes: m.sizeBytes,
     };

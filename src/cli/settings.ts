@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ollamaConcurrency } from "../resilience/rate_limiter.ts";
+import { specOf } from "../providers/registry.ts";
 import type {
   DataSettings,
   OutputSettings,
@@ -18,6 +18,12 @@ import { env } from "./env.ts";
 import { parseProviderModel } from "./options.ts";
 import { cacheDir } from "./paths.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
+
+/** A local server's parallelism from its variables (the spec's `maxConcurrent`: Ollama's OLLAMA_NUM_PARALLEL). */
+function maxConcurrentOf(kind: string): { maxConcurrent?: number } {
+  const n = specOf(kind)?.maxConcurrent?.(env);
+  return n === undefined ? {} : { maxConcurrent: n };
+}
 
 /** `provider:model` entries of `--fallback`, `--providers` or the config file. */
 export function parseFallbacks(items: readonly string[]): { provider: string; model?: string }[] {
@@ -58,11 +64,12 @@ export function providerSettings(
     model: resolved.model,
     organization: resolved.organization,
     project: resolved.project,
+    ...(resolved.settings ? { settings: resolved.settings } : {}),
     rpm: options.rpm ?? resolved.rpm,
     tpm: options.tpm ?? resolved.tpm,
     maxCost: resolved.maxCost,
     timeouts: resolveTimeouts(options.timeouts ?? {}, options.config, name),
-    ...(resolved.kind === "ollama" ? { maxConcurrent: ollamaConcurrency(env("OLLAMA_NUM_PARALLEL")) } : {}),
+    ...maxConcurrentOf(resolved.kind),
     authHint: authHint(resolved),
   };
 }

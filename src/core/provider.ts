@@ -7,8 +7,11 @@ import type { CallOptions, UnifiedRequest } from "./request.ts";
 import type { UnifiedResponse } from "./response.ts";
 import type { StreamEvent } from "./stream.ts";
 
-/** The wire protocols the runner speaks. */
-export type ProviderKind = "openai" | "anthropic" | "ollama" | "gold";
+/**
+ * A vendor id of the provider registry (`openai`, `anthropic`, `ollama`, `gold`, ...: `providerIds()` lists them):
+ * the wire protocol a provider speaks. A string, so that a vendor is added in `src/providers/` alone.
+ */
+export type ProviderKind = string;
 
 /** A model as listed by a provider's live model list. */
 export interface ModelInfo {
@@ -53,6 +56,8 @@ export interface Provider {
   readonly kind: ProviderKind;
   /** Base URL the provider calls (without secrets), for messages and permission hints. */
   readonly baseUrl: string;
+  /** A local server or no server at all (Ollama, gold): its calls cost nothing and take no budget. */
+  readonly local?: boolean;
   /** One call, whole response. Throws {@linkcode SwebenchError}. */
   generate(request: UnifiedRequest, options?: CallOptions): Promise<UnifiedResponse>;
   /**

@@ -207,13 +207,10 @@ function oneLine(text: string, max: number): string {
 function hintFor(
   kind: ErrorKind,
   status: number,
-  provider: string | undefined,
   d: ErrorDetails,
 ): string | undefined {
   const msg = d.message ?? "";
   if (kind === "model_not_found") {
-    const model = /model ['"`]?([^'"`\s]+?)['"`]? not found/i.exec(msg)?.[1];
-    if (model && /ollama/i.test(provider ?? "")) return `Pull it with \`ollama pull ${model}\`.`;
     if (!/model/i.test(msg) && !/not_found_error|model_not_found/.test(`${d.type} ${d.code}`)) {
       return "Nothing at this URL: check the base URL (OpenAI-compatible servers usually end in /v1) and the model " +
         "(`swebench provider models <name>`).";
@@ -287,7 +284,7 @@ export function classifyHttpError(input: ClassifyInput): SwebenchError {
     if (body.length > BODY_LIMIT) body = `${body.slice(0, BODY_LIMIT)}…[truncated]`;
   }
   return new SwebenchError(kind, redact(line, secrets), {
-    hint: input.hint?.(kind, status, details) ?? hintFor(kind, status, provider, details),
+    hint: input.hint?.(kind, status, details) ?? hintFor(kind, status, details),
     status: status > 0 ? status : undefined,
     provider,
     code,

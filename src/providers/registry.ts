@@ -9,8 +9,6 @@ import { httpProvider, type HttpProviderOptions } from "./kit/http_provider.ts";
 import type { ProviderOptions } from "./kit/options.ts";
 import type { ProviderSpec, VendorSettings } from "./kit/spec.ts";
 import { type Vendor, VENDORS } from "./vendors.ts";
-import { anthropicAcceptsSampling } from "./anthropic/codec.ts";
-import { isOpenAIReasoningModel } from "./openai/codec.ts";
 
 /** A built-in provider as the CLI reads it (derived from its {@linkcode ProviderSpec}). */
 export interface BuiltinProvider {
@@ -148,9 +146,9 @@ export function createProvider(input: CreateProviderOptions): Provider {
 }
 
 /**
- * Whether a request's `temperature` reaches the model: not for the gold echo, OpenAI reasoning models (o-series,
- * gpt-5) or Claude models that refuse sampling parameters (Opus 4.7+, Sonnet 5+, ...). The manifest records what
- * was sent.
+ * Whether a request's `temperature` reaches the model (the spec's `sendsTemperature`): not for the gold echo, OpenAI
+ * reasoning models (o-series, gpt-5) or Claude models and API versions that refuse sampling parameters. The
+ * manifest records what was sent.
  *
  * @example
  * ```ts
@@ -159,9 +157,82 @@ export function createProvider(input: CreateProviderOptions): Provider {
  * sendsTemperature("anthropic", "claude-sonnet-5-5"); // false
  * ```
  */
-export function sendsTemperature(kind: ProviderKind, model: string): boolean {
-  if (kind === "gold") return false;
-  if (kind === "openai") return !isOpenAIReasoningModel(model);
-  if (kind === "anthropic") return anthropicAcceptsSampling(model);
-  return true;
+export function sendsTemperature(kind: ProviderKind, model: string, settings: VendorSettings = {}): boolean {
+  const spec = specOf(kind);
+  return spec?.sendsTemperature?.(model, settings) ?? true;
+}
+
+/**
+ * Whether a provider kind is local (Ollama) or offline (gold): its calls cost nothing and reserve no budget. The
+ * one place the CLI and the run layer ask.
+ *
+ * @example
+ * ```ts
+ * import { isLocalKind } from "./registry.ts";
+ * isLocalKind("ollama"); // true
+ * ```
+ */
+export function isLocalKind(kind: ProviderKind): boolean {
+  return specOf(kind)?.local === true;
+}
+
+/**
+ * The kinds a configured provider may name (`"kind"` in the config file, `provider init --kind`): every vendor that
+ * speaks HTTP (not gold).
+ *
+ * @example
+ * ```ts
+ * import { wireKinds } from "./registry.ts";
+ * wireKinds().includes("openai"); // true
+ * ```
+ */
+export function wireKinds(): string[] {
+  return VENDORS.filter((v) => v.spec.offline !== true).map((v) => v.spec.id);
+}
+
+/**
+ * Whether a kind's prompt counts come from the vendor's API (a request per prompt, cached): the plan then asks it
+ * when a key is set.
+ *
+ * @example
+ * ```ts
+ * import { countsTokensByApi } from "./registry.ts";
+ * countsTokensByApi("anthropic"); // true
+ * ```
+ */
+export function countsTokensByApi(kind: ProviderKind): boolean {
+  return BY_ID.get(kind)?.codec?.countTokens?.type === "api";
+}
+
+/**
+ * Every environment variable the vendors read (keys, base URLs, settings, extras), in `vendors.ts` order: the
+ * CLI's variable list and the compile task's `--allow-env` are built from it.
+ *
+ * @example
+ * ```ts
+ * import { vendorEnvVariables } from "./registry.ts";
+ * vendorEnvVariables().includes("OPENAI_API_KEY"); // true
+ * ```
+ */
+export function vendorEnvVariables(): string[] {
+  const names = VENDORS.flatMap(({ spec }) => [
+    ...spec.keyEnv,
+    ...(spec.baseUrlEnv ? [spec.baseUrlEnv] : []),
+    ...spec.settings.flatMap((s) => s.env ? [s.env] : []),
+    ...(spec.extraEnv ?? []),
+  ]);
+  return [...new Set(names)];
+}
+
+/**
+ * Every official API host of the vendors (the compile task's `--allow-net`, with the dataset hosts).
+ *
+ * @example
+ * ```ts
+ * import { vendorHosts } from "./registry.ts";
+ * vendorHosts().includes("api.openai.com"); // true
+ * ```
+ */
+export function vendorHosts(): string[] {
+  return [...new Set(VENDORS.flatMap(({ spec }) => spec.hosts))];
 }

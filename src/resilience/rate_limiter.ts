@@ -17,8 +17,8 @@
  * - `pause(ms)` (a 429): one pause for every caller of the key. When it ends, callers are released at the
  *   learned pace (window / limit apart; `pauseSpacingMs` when the pace is unknown) until a call granted after
  *   the pause reports back — no thundering herd.
- * - `maxConcurrent`: at most that many calls in flight (Ollama: set it to the server's parallelism,
- *   `OLLAMA_NUM_PARALLEL`; Ollama auto-selects 4, or 1 on low memory — see {@linkcode ollamaConcurrency}).
+ * - `maxConcurrent`: at most that many calls in flight (a local server's parallelism: the spec's
+ *   `maxConcurrent`, e.g. Ollama's `OLLAMA_NUM_PARALLEL`).
  * - Bounded waits: a caller whose wait for a reset or pause would pass `maxWaitMs` is refused at once with kind
  *   `rate_limit` and `retryAfterMs` (the retry layer reports it instead of sleeping through it). Waits for a
  *   concurrency slot are not bounded (slots free up as calls end, and calls have their own timeouts).
@@ -603,20 +603,4 @@ export class RateLimiter {
       this.#pump();
     }, Math.max(0, at - this.#now()));
   }
-}
-
-/**
- * The concurrency cap for an Ollama server: `OLLAMA_NUM_PARALLEL` when set (a positive integer), else 4 — the
- * value Ollama auto-selects when memory allows (it picks 1 on low memory; extra calls then wait in Ollama's own
- * queue, so the connect timeout must allow for a queued call).
- *
- * @example
- * ```ts
- * import { ollamaConcurrency, RateLimiter } from "./rate_limiter.ts";
- * const limiter = new RateLimiter({ name: "ollama", maxConcurrent: ollamaConcurrency("2") }); // 2
- * ```
- */
-export function ollamaConcurrency(numParallel?: string | number): number {
-  const n = typeof numParallel === "string" ? Number(numParallel.trim()) : numParallel;
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 4;
 }

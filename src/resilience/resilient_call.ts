@@ -48,9 +48,6 @@ import {
 /** How often a call waiting for a half-open breaker's probe looks again, in ms (plus as much jitter). */
 const PROBE_POLL_MS = 250;
 
-/** Provider kinds that cost nothing (local models, the gold echo). */
-const LOCAL_KINDS: ReadonlySet<string> = new Set(["ollama", "gold"]);
-
 /**
  * One model of the fallback chain.
  *
@@ -302,7 +299,7 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
     maxTokens: number | undefined,
   ): Promise<{ budget: Budget; reservation: Reservation } | undefined> => {
     const budget = state.entry.budget ?? options.budget;
-    if (budget === undefined || LOCAL_KINDS.has(provider.kind)) return undefined;
+    if (budget === undefined || provider.local === true) return undefined;
     const model = state.entry.model;
     if (maxTokens === undefined) {
       throw new SwebenchError(

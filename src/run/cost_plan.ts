@@ -5,6 +5,7 @@
  */
 import { SwebenchError, toSwebenchError } from "../core/mod.ts";
 import { worstCaseCost } from "../providers/catalog.ts";
+import { countsTokensByApi } from "../providers/registry.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
 import type { Target } from "./target.ts";
@@ -165,8 +166,9 @@ export function planFor(
 }
 
 /**
- * Prompt counts from the provider's API for the prompts of a plan (instance id -> whole-request tokens): Anthropic's
- * `count_tokens` (free, cached per prompt) when a key is set. The first count goes alone: a rejected key stops here
+ * Prompt counts from the provider's API for the prompts of a plan (instance id -> whole-request tokens): the
+ * vendor's count endpoint (a codec whose `countTokens` is of type `api`: Anthropic's `count_tokens`; free, cached
+ * per prompt) when a key is set. The first count goes alone: a rejected key stops here
  * (exit 3, naming the variable) after one request. `undefined` without a key, for other providers, or offline
  * (the plan then states an estimate with its bound).
  */
@@ -176,7 +178,9 @@ export async function apiPromptCounts(
   options: { maxTokens: number; concurrency?: number },
 ): Promise<Map<string, number> | undefined> {
   const provider = target.providers[0];
-  if (target.settings.kind !== "anthropic" || target.settings.apiKeys.length === 0 || !provider.countTokens) {
+  if (
+    !countsTokensByApi(target.settings.kind) || target.settings.apiKeys.length === 0 || !provider.countTokens
+  ) {
     return undefined;
   }
   const requests: { id: string; system: string; prompt: string }[] = [];

@@ -29,7 +29,7 @@ import {
   type PredictionsWriter,
   readPredictions,
 } from "../swebench/predictions.ts";
-import { sendsTemperature } from "../providers/registry.ts";
+import { sendsTemperature, specOf } from "../providers/registry.ts";
 import { PROMPT_TEMPLATE_VERSION, promptTemplateText } from "../swebench/prompt.ts";
 import { labelOf, modelNameOf, type Target } from "./target.ts";
 
@@ -106,7 +106,9 @@ export async function generationOf(target: Target, s: GenerationContext): Promis
     provider: target.settings.name,
     model: target.model,
     // What reaches the model: none for the gold echo and for models that refuse sampling parameters.
-    temperature: sendsTemperature(target.settings.kind, target.model) ? s.temperature : null,
+    temperature: sendsTemperature(target.settings.kind, target.model, target.settings.settings)
+      ? s.temperature
+      : null,
     maxTokens: s.maxTokens,
     stop: null,
     promptTemplate: { version: PROMPT_TEMPLATE_VERSION, sha256: await templateHash },
@@ -119,7 +121,9 @@ export async function generationOf(target: Target, s: GenerationContext): Promis
 /** Notes on how the settings were applied to a target (for its manifest). */
 function notesOf(target: Target, s: GenerationContext): { notes?: string[] } {
   const kind = target.settings.kind;
-  if (kind === "gold" || sendsTemperature(kind, target.model)) return {};
+  if (specOf(kind)?.offline === true || sendsTemperature(kind, target.model, target.settings.settings)) {
+    return {};
+  }
   return {
     notes: [`temperature ${s.temperature} was asked for and not sent: ${target.model} does not accept it`],
   };

@@ -8,6 +8,7 @@
 import type { ProviderKind } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
 import type { ProviderOptions } from "../providers/kit/options.ts";
+import type { VendorSettings } from "../providers/kit/spec.ts";
 import type { ContextVariant } from "../swebench/datasets.ts";
 
 /** Transport timeouts in milliseconds; an absent field keeps the provider kind's default. */
@@ -29,6 +30,8 @@ export interface ProviderSettings {
   organization?: string;
   /** OpenAI project header. */
   project?: string;
+  /** Vendor settings (the spec's `settings`, by name: Anthropic `version`/`beta`, ...), resolved. */
+  settings?: VendorSettings;
   /** Requests per minute this account allows. */
   rpm?: number;
   /** Tokens per minute this account allows. */

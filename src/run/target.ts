@@ -12,7 +12,7 @@ import {
   deprecationNotice,
   type ModelEntry,
 } from "../providers/catalog.ts";
-import { createProvider } from "../providers/registry.ts";
+import { createProvider, isLocalKind, specOf } from "../providers/registry.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
 import type { ProviderSettings } from "./settings.ts";
 
@@ -47,8 +47,9 @@ export interface Target {
  * ```
  */
 export async function createTarget(settings: ProviderSettings, catalog: Catalog): Promise<Target> {
-  const free = settings.kind === "gold" || settings.kind === "ollama";
-  const entry = settings.kind === "gold" ? undefined : catalog.lookup(settings.model, settings.kind);
+  const spec = specOf(settings.kind);
+  const free = isLocalKind(settings.kind);
+  const entry = spec?.offline ? undefined : catalog.lookup(settings.model, settings.kind);
   const keys = settings.apiKeys.length > 0 ? settings.apiKeys : [undefined];
   const providers = keys.map((apiKey) =>
     createProvider({
@@ -58,11 +59,12 @@ export async function createTarget(settings: ProviderSettings, catalog: Catalog)
       baseUrl: settings.baseUrl,
       organization: settings.organization,
       project: settings.project,
+      settings: settings.settings,
       cost: (model, usage) => costOf(catalog.lookup(model, settings.kind) ?? entry, usage, settings.kind),
       timeouts: settings.timeouts ?? {},
     })
   );
-  const counter = settings.kind === "gold" ? undefined : await getTokenCounter(settings.model);
+  const counter = spec?.offline ? undefined : await getTokenCounter(settings.model);
   return {
     settings,
     providers,
@@ -82,7 +84,7 @@ export function labelOf(t: Target): string {
 
 /** `model_name_or_path` of a target (the gold provider writes `gold`). */
 export function modelNameOf(t: Target): string {
-  return t.settings.kind === "gold" ? "gold" : t.model;
+  return specOf(t.settings.kind)?.offline ? t.settings.kind : t.model;
 }
 
 /**

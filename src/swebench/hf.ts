@@ -14,6 +14,14 @@ import { fileAccessError } from "../http/permission.ts";
 /** The public hub. */
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
 
+/** The hosts a dataset download reaches (the API, then the file CDNs it redirects to): the compile task's `--allow-net`. */
+export const HF_HOSTS: readonly string[] = [
+  "huggingface.co",
+  "cdn-lfs.huggingface.co",
+  "cdn-lfs-us-1.hf.co",
+  "cas-bridge.xethub.hf.co",
+];
+
 /** Options for talking to the hub. */
 export interface HfOptions {
   /** Hub origin (`HF_ENDPOINT`); default {@linkcode DEFAULT_HF_ENDPOINT}. */

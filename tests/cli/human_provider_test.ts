@@ -178,8 +178,9 @@ Deno.test("human output: provider list|models|test|init|pull against the simulat
       /needs --base-url/,
       /--base-url http/,
     );
+    // At the official host (no ANTHROPIC_BASE_URL) a key is required, and a pipe cannot be asked for one.
     assertPiped(
-      await run(["provider", "init", "anthropic"]),
+      await run(["provider", "init", "anthropic"], { ANTHROPIC_BASE_URL: "" }),
       2,
       /not a terminal/,
       /--api-key-stdin/,

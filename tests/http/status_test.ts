@@ -7,6 +7,7 @@ import {
   parseRetryAfter,
 } from "../../src/http/mod.ts";
 import { captureText } from "./_util.ts";
+import { OLLAMA_CODEC } from "../../src/providers/ollama/codec.ts";
 
 Deno.test("status: classification table", () => {
   const cases: [number, string | undefined, ErrorKind][] = [
@@ -151,7 +152,11 @@ Deno.test("status: the real error captures", async () => {
   });
   assert.equal(ollama404.kind, "model_not_found");
   assert.equal(ollama404.message, "ollama: 404 model 'nonexistent-model-12345' not found");
-  assert.equal(ollama404.hint, "Pull it with `ollama pull nonexistent-model-12345`.");
+  // The pull hint is Ollama's own: its codec adds it where the transport names the error.
+  assert.equal(
+    OLLAMA_CODEC.errorHint?.(ollama404, {}),
+    "Run `ollama pull nonexistent-model-12345` (or `swebench provider pull nonexistent-model-12345`).",
+  );
 
   const ollama400 = classifyHttpError({
     status: 400,

@@ -61,6 +61,8 @@ export function fakeProvider(
   options: {
     name?: string;
     kind?: "openai" | "anthropic" | "ollama";
+    /** A local server (calls cost nothing and reserve no budget); default: kind is ollama. */
+    local?: boolean;
     prices: Prices;
     script: Outcome[] | ((n: number, req: UnifiedRequest) => Outcome);
   },
@@ -78,6 +80,7 @@ export function fakeProvider(
   const provider: FakeProvider = {
     name,
     kind: options.kind ?? "openai",
+    local: options.local ?? options.kind === "ollama",
     baseUrl: `http://fake.invalid/${name}`,
     get billed() {
       return billed;

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { SwebenchError } from "../../src/core/mod.ts";
 import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 import { createResilientCall } from "../../src/resilience/resilient_call.ts";
-import { ollamaConcurrency, RateLimiter, type RateLimitPermit } from "../../src/resilience/rate_limiter.ts";
+import { RateLimiter, type RateLimitPermit } from "../../src/resilience/rate_limiter.ts";
+import { ollamaConcurrency } from "../../src/providers/ollama/spec.ts";
 import { startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
 import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
 

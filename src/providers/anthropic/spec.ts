@@ -6,6 +6,7 @@
  */
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
+import { anthropicAcceptsSampling } from "./codec.ts";
 
 /** The `anthropic-version` header sent by default. */
 export const ANTHROPIC_DEFAULT_VERSION: string = "2023-06-01";
@@ -61,6 +62,7 @@ export const ANTHROPIC_SPEC: ProviderSpec = {
     { name: "version", default: ANTHROPIC_DEFAULT_VERSION, description: "Sent as anthropic-version" },
     { name: "beta", description: "Sent as anthropic-beta (comma-separated beta names)" },
   ],
+  sendsTemperature: (model) => anthropicAcceptsSampling(model),
   headers: (settings) => ({
     "anthropic-version": settings.version ?? ANTHROPIC_DEFAULT_VERSION,
     ...(settings.beta ? { "anthropic-beta": settings.beta } : {}),

@@ -58,6 +58,7 @@ export function createGoldProvider(): Provider {
     name: "gold",
     kind: "gold",
     baseUrl: "offline",
+    local: true,
     generate,
     stream(request: UnifiedRequest): ReadableStream<StreamEvent> {
       return new ReadableStream<StreamEvent>({

@@ -28,5 +28,6 @@ export const GOLD_SPEC: ProviderSpec = {
   offline: true,
   defaultModel: "gold",
   settings: [],
+  sendsTemperature: () => false,
   hints: { invalidBaseUrl: "gold takes no base URL.", credentialsInUrl: "gold takes no key." },
 };

@@ -10,7 +10,6 @@ import {
   type CallOptions,
   type ModelInfo,
   type Provider,
-  type ProviderKind,
   type StreamEvent,
   SwebenchError,
   type TokenCount,
@@ -275,8 +274,9 @@ export function httpProvider(
 
   const provider: Provider = {
     name,
-    kind: spec.id as ProviderKind,
+    kind: spec.id,
     baseUrl,
+    local: spec.local,
 
     async generate(request: UnifiedRequest, call: CallOptions = {}): Promise<UnifiedResponse> {
       const started = performance.now();

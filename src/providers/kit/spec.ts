@@ -176,8 +176,15 @@ export interface ProviderSpec {
   readonly hints: SpecHints;
   /** Model families whose tokenizer this vendor documents (estimate profiles by id pattern). */
   readonly modelFamilies?: readonly ModelFamily[];
-  /** Concurrency cap from the environment (Ollama: OLLAMA_NUM_PARALLEL). */
+  /** Concurrency cap from the environment (Ollama: OLLAMA_NUM_PARALLEL, named in `extraEnv`). */
   maxConcurrent?(env: (name: string) => string | undefined): number | undefined;
+  /** Variables the vendor reads beyond `keyEnv`, `baseUrlEnv` and the settings' `env` (`OLLAMA_NUM_PARALLEL`). */
+  readonly extraEnv?: readonly string[];
+  /**
+   * Whether a request's temperature reaches this model (absent: always). False for models or API versions that
+   * refuse sampling parameters; the manifest then records that none was sent.
+   */
+  sendsTemperature?(model: string, settings: VendorSettings): boolean;
   /** Issue 14: batch API limits; absent = no batch API. */
   readonly batch?: BatchSpec;
 }

@@ -33,9 +33,27 @@ export const OLLAMA_SPEC: ProviderSpec = {
   local: true,
   defaultModel: "qwen2.5-coder:7b",
   settings: [],
+  extraEnv: ["OLLAMA_NUM_PARALLEL"],
+  maxConcurrent: (env) => ollamaConcurrency(env("OLLAMA_NUM_PARALLEL")),
   hints: {
     invalidBaseUrl: "Set OLLAMA_HOST to host:port or a URL, e.g. 127.0.0.1:11434.",
     credentialsInUrl: "Credentials in OLLAMA_HOST are sent as Basic auth.",
     connection: () => OLLAMA_CONNECTION_HINT,
   },
 };
+
+/**
+ * The concurrency cap for an Ollama server: `OLLAMA_NUM_PARALLEL` when set (a positive integer), else 4 — the
+ * value Ollama auto-selects when memory allows (it picks 1 on low memory; extra calls then wait in Ollama's own
+ * queue, so the connect timeout must allow for a queued call).
+ *
+ * @example
+ * ```ts
+ * import { ollamaConcurrency } from "./spec.ts";
+ * ollamaConcurrency("2"); // 2
+ * ```
+ */
+export function ollamaConcurrency(numParallel?: string | number): number {
+  const n = typeof numParallel === "string" ? Number(numParallel.trim()) : numParallel;
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 4;
+}

@@ -6,6 +6,7 @@
  */
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
+import { isOpenAIReasoningModel } from "./codec.ts";
 
 const INVALID_BASE_URL =
   "Use a full URL with /v1, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL or --base-url).";
@@ -43,6 +44,7 @@ export const OPENAI_SPEC: ProviderSpec = {
     { name: "organization", env: "OPENAI_ORG_ID", description: "Sent as OpenAI-Organization" },
     { name: "project", env: "OPENAI_PROJECT_ID", description: "Sent as OpenAI-Project" },
   ],
+  sendsTemperature: (model) => !isOpenAIReasoningModel(model),
   headers: (settings) => ({
     ...(settings.organization ? { "OpenAI-Organization": settings.organization } : {}),
     ...(settings.project ? { "OpenAI-Project": settings.project } : {}),
