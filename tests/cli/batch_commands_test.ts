@@ -160,7 +160,12 @@ Deno.test("batch list|status|cancel by id: both providers, piped, on a terminal 
   assert.deepEqual([after.counts.succeeded, after.counts.canceled], [1, 2]);
 
   const ttyStatus = await runInTerminal(["batch", "status", o.id], { env: w.env, cwd: w.home, cols: 80 });
-  assertOnTerminal(ttyStatus, 0, { cols: 80 }, /canceled, 1\/3 done, 2 failed, created .* ago, ended .* ago/);
+  assertOnTerminal(
+    ttyStatus,
+    0,
+    { cols: 80 },
+    /canceled, 1\/3 done, 2 failed, created (just now|.* ago), ended (just now|.* ago)/,
+  );
 });
 
 /** A journal beside `predictions` as `generate --batch` leaves it: one collected, one open, one being submitted. */
