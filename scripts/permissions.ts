@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ENV_VARS, NET_HOSTS } from "../src/cli/env.ts";
+import { ENV_VARS, NET_HOSTS } from "../src/cli/permissions.ts";
 
 /** The two flags as the compile task and the README write them. */
 export function permissionFlags(): { net: string; env: string } {

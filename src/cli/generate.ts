@@ -4,7 +4,6 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import { providerIds } from "../providers/registry.ts";
 import { intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
 
 const RUN_TIMEOUTS = timeoutOptions({
@@ -17,7 +16,10 @@ const RUN_TIMEOUTS = timeoutOptions({
 export function generateCommand() {
   return new Command("generate")
     .description("Run a model over SWE-bench instances and write predictions for the official harness")
-    .option("-p, --provider <name>", `provider: ${providerIds().join(", ")}, or a configured name`)
+    .option(
+      "-p, --provider <name>",
+      "provider: a built-in one or a configured name (`swebench provider list`)",
+    )
     .option("-m, --model <id>", "model id (default: the provider's default)")
     .option(
       "-d, --dataset <name>",

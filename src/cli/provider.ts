@@ -4,7 +4,6 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { wireKinds } from "../providers/registry.ts";
 import { type GlobalFlags, timeoutOptions } from "./options.ts";
 
 const TEST_TIMEOUTS = timeoutOptions({ connect: "default 120", idle: "default 300", total: "default 60" });
@@ -25,11 +24,11 @@ export function providerCommand(setExit: SetExit): Command {
     });
   provider.command("init")
     .description("Store a provider's key, base URL and default model in the config file (mode 0600)")
-    .argument("<name>", `${wireKinds().join(", ")}, or a new name for an OpenAI-compatible server`)
+    .argument("<name>", "a built-in provider (`swebench provider list`), or a new name for your own server")
     .option("--api-key-stdin", "read the API key from standard input")
     .option("-m, --model <id>", "default model")
     .option("--base-url <url>", "base URL (OpenAI-compatible: include /v1)")
-    .option("--kind <kind>", `wire protocol of a custom provider: ${wireKinds().join(", ")} (default openai)`)
+    .option("--kind <kind>", "wire protocol of a custom provider: a built-in provider's id (default openai)")
     .option("--no-test", "skip the connection test")
     .option("--json", "print JSON")
     .action(async (name, flags, cmd) => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { permissionFlags, withPermissions } from "../../../scripts/permissions.ts";
-import { ENV_VARS, NET_HOSTS } from "../../../src/cli/env.ts";
+import { ENV_VARS, NET_HOSTS } from "../../../src/cli/permissions.ts";
 import { providerSpecs } from "../../../src/providers/registry.ts";
 
 const root = new URL("../../../", import.meta.url);
