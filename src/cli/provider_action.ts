@@ -389,7 +389,7 @@ export async function providerModels(
     return {
       id: m.id,
       contextWindow: m.contextWindow ?? e?.contextWindow,
-      maxOutputTokens: e?.maxOutputTokens,
+      maxOutputTokens: m.maxOutputTokens ?? e?.maxOutputTokens,
       inputPerMTok: isLocalKind(r.kind) ? 0 : e?.inputPerMTok,
       outputPerMTok: isLocalKind(r.kind) ? 0 : e?.outputPerMTok,
       deprecationDate: e?.deprecationDate,

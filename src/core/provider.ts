@@ -21,6 +21,8 @@ export interface ModelInfo {
   displayName?: string;
   /** Context window in tokens, when known. */
   contextWindow?: number;
+  /** Most output tokens per call, when the provider says (Gemini's `outputTokenLimit`). */
+  maxOutputTokens?: number;
   /** Creation time (ISO 8601), when known. */
   createdAt?: string;
   /** Size on disk in bytes (Ollama). */

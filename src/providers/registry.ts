@@ -36,7 +36,7 @@ const BY_ID: ReadonlyMap<string, Vendor> = new Map(VENDORS.map((v) => [v.spec.id
  * @example
  * ```ts
  * import { providerIds } from "./registry.ts";
- * providerIds(); // ["openai", "anthropic", "ollama", "gold"]
+ * providerIds(); // ["openai", "anthropic", "ollama", "gemini", "gold"]
  * ```
  */
 export function providerIds(): string[] {

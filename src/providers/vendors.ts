@@ -8,6 +8,8 @@
 import type { Provider } from "../core/mod.ts";
 import { ANTHROPIC_CODEC } from "./anthropic/codec.ts";
 import { ANTHROPIC_SPEC } from "./anthropic/spec.ts";
+import { GEMINI_CODEC } from "./gemini/codec.ts";
+import { GEMINI_SPEC } from "./gemini/spec.ts";
 import { createGoldProvider } from "./gold/provider.ts";
 import { GOLD_SPEC } from "./gold/spec.ts";
 import type { VendorCodec } from "./kit/codec.ts";
@@ -43,12 +45,13 @@ export type Vendor =
  * @example
  * ```ts
  * import { VENDORS } from "./vendors.ts";
- * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gold"]
+ * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gemini", "gold"]
  * ```
  */
 export const VENDORS: readonly Vendor[] = [
   { spec: OPENAI_SPEC, codec: OPENAI_CODEC },
   { spec: ANTHROPIC_SPEC, codec: ANTHROPIC_CODEC },
   { spec: OLLAMA_SPEC, codec: OLLAMA_CODEC },
+  { spec: GEMINI_SPEC, codec: GEMINI_CODEC },
   { spec: GOLD_SPEC, create: () => createGoldProvider() },
 ];

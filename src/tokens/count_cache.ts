@@ -125,25 +125,38 @@ export class TokenCountCache {
   /** `count` with the cache of `encoding` in front of it (loads the file first if needed). */
   wrap(encoding: string, count: (text: string) => number): (text: string) => number {
     this.load(encoding);
-    const counts = this.#counts.get(encoding)!;
     return (text: string): number => {
       if (text.length < MIN_CACHED_CHARS) return count(text);
-      const key = keyOf(text);
-      const known = counts.get(key);
-      if (known !== undefined) {
-        this.hits++;
-        return known;
-      }
+      const known = this.get(encoding, text);
+      if (known !== undefined) return known;
       const n = count(text);
-      this.misses++;
-      counts.set(key, n);
-      if (this.#writable) {
-        let lines = this.#pending.get(encoding);
-        if (lines === undefined) this.#pending.set(encoding, lines = []);
-        lines.push(`${key} ${n} ${checkOf(key, n)}\n`);
-      }
+      this.set(encoding, text, n);
       return n;
     };
+  }
+
+  /**
+   * The count of `text` stored under `namespace` (an encoding, or a vendor's count endpoint and model such as
+   * `api-gemini-gemini-2.5-flash`), whatever its length; undefined when it is not stored.
+   */
+  get(namespace: string, text: string): number | undefined {
+    this.load(namespace);
+    const known = this.#counts.get(namespace)!.get(keyOf(text));
+    if (known !== undefined) this.hits++;
+    return known;
+  }
+
+  /** Store the count of `text` under `namespace` (written to the file at the next flush). */
+  set(namespace: string, text: string, count: number): void {
+    this.load(namespace);
+    const key = keyOf(text);
+    this.misses++;
+    this.#counts.get(namespace)!.set(key, count);
+    if (this.#writable) {
+      let lines = this.#pending.get(namespace);
+      if (lines === undefined) this.#pending.set(namespace, lines = []);
+      lines.push(`${key} ${count} ${checkOf(key, count)}\n`);
+    }
   }
 
   /** Append the counts added since the last flush (one write per file); failures disable writing, silently. */

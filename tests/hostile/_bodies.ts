@@ -1,6 +1,6 @@
 /**
  * Valid-but-unusual bodies for the hostile suite: a WHATWG-valid SSE serializer with every framing freedom the
- * spec allows, an NDJSON serializer, and the canonical streams of OpenAI, Anthropic and Ollama built around a
+ * spec allows, an NDJSON serializer, and the canonical streams of OpenAI, Anthropic, Gemini and Ollama built around a
  * text full of multi-byte characters.
  */
 import assert from "node:assert/strict";
@@ -253,6 +253,53 @@ export function anthropicMessage(text = TEXT): Record<string, unknown> {
     stop_reason: "end_turn",
     stop_sequence: null,
     usage: { input_tokens: 25, output_tokens: 40 },
+  };
+}
+
+// ---------------------------------------------------------------- Gemini
+
+/** Usage of the canonical Gemini answer: 20 prompt, 30 answer and 5 thought tokens (thoughts billed as output). */
+function geminiUsage(candidates: number): Record<string, unknown> {
+  return {
+    promptTokenCount: 20,
+    candidatesTokenCount: candidates,
+    totalTokenCount: 25 + candidates,
+    promptTokensDetails: [{ modality: "TEXT", tokenCount: 20 }],
+    thoughtsTokenCount: 5,
+  };
+}
+
+/**
+ * The canonical Gemini stream (`:streamGenerateContent?alt=sse`, as `tests/fixtures/captures/gemini/
+ * stream-gemini-2.5-flash.sse`): each event a whole GenerateContentResponse with one text part and the cumulative
+ * usage, the last one with `finishReason: STOP`; no [DONE].
+ */
+export function geminiEvents(options: { ascii?: boolean; text?: string } = {}): RawEvent[] {
+  const parts = pieces(options.text ?? TEXT);
+  return parts.map((p, i) => {
+    const last = i === parts.length - 1;
+    const candidate: Record<string, unknown> = { content: { parts: [{ text: p }], role: "model" }, index: 0 };
+    if (last) candidate.finishReason = "STOP";
+    return jsonEvent(
+      {
+        candidates: [candidate],
+        usageMetadata: geminiUsage(last ? 30 : i + 1),
+        modelVersion: "gemini-2.5-flash",
+        responseId: "h",
+      },
+      undefined,
+      options.ascii,
+    );
+  });
+}
+
+/** A plain generateContent body. */
+export function geminiResponse(text = TEXT): Record<string, unknown> {
+  return {
+    candidates: [{ content: { parts: [{ text }], role: "model" }, finishReason: "STOP", index: 0 }],
+    usageMetadata: geminiUsage(30),
+    modelVersion: "gemini-2.5-flash",
+    responseId: "h",
   };
 }
 

@@ -1,4 +1,4 @@
-/** The three providers as the hostile suite configures them (each with an API key that must never leak). */
+/** The providers as the hostile suite configures them (each with an API key that must never leak). */
 import assert from "node:assert/strict";
 import {
   type CallOptions,
@@ -8,6 +8,9 @@ import {
   type UnifiedResponse,
 } from "../../src/core/mod.ts";
 import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
+import { GEMINI_CODEC } from "../../src/providers/gemini/codec.ts";
+import { GEMINI_SPEC } from "../../src/providers/gemini/spec.ts";
+import { httpProvider } from "../../src/providers/kit/http_provider.ts";
 import { createOllamaProvider } from "../../src/providers/ollama/provider.ts";
 import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
 import type { ProviderOptions } from "../../src/providers/kit/options.ts";
@@ -15,7 +18,7 @@ import { assertNoKey, KEY } from "./_bodies.ts";
 import { bounded, type RawRequest, rawServer, readAll, type Reply, reply, type Wire } from "./_server.ts";
 
 /** Which wire protocol. */
-export type Kind = "openai" | "anthropic" | "ollama";
+export type Kind = "openai" | "anthropic" | "ollama" | "gemini";
 
 /** Timeouts that bound every hostile call (a hang becomes a timeout, never a stuck test). */
 export const BOUNDED: NonNullable<ProviderOptions["timeouts"]> = {
@@ -42,6 +45,12 @@ export function providerFor(
         timeouts,
         tokenCounter: () => Promise.resolve({ errorBound: 0.1, countChat: () => 50 }),
       });
+    case "gemini":
+      return httpProvider({
+        spec: GEMINI_SPEC,
+        codec: GEMINI_CODEC,
+        options: { baseUrl: url, apiKey: KEY, timeouts },
+      });
   }
 }
 
@@ -50,14 +59,28 @@ export const MODEL: Record<Kind, string> = {
   openai: "gpt-4o-mini",
   anthropic: "claude-sonnet-4-5",
   ollama: "qwen2.5-coder:7b",
+  gemini: "gemini-2.5-flash",
 };
 
-/** The model path of each kind. */
+/** The model path of each kind (Gemini: of a plain call; a stream's is {@linkcode pathOf}). */
 export const PATH: Record<Kind, string> = {
   openai: "/v1/chat/completions",
   anthropic: "/v1/messages",
   ollama: "/api/chat",
+  gemini: "/v1beta/models/gemini-2.5-flash:generateContent",
 };
+
+/** Whether a model call asked for a stream: a `stream` field, or (Gemini) the stream method in the path. */
+export function isStreamed(kind: Kind, req: RawRequest): boolean {
+  return kind === "gemini" ? req.path.includes(":streamGenerateContent") : req.json?.stream === true;
+}
+
+/** The path (and query) of a plain or streamed model call of `kind`. */
+export function pathOf(kind: Kind, streamed: boolean): string {
+  return kind === "gemini" && streamed
+    ? "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+    : PATH[kind];
+}
 
 /** Answer Ollama's `/api/show` (the provider asks it before each chat); true when the request was handled. */
 export async function answerSideCalls(req: RawRequest, wire: Wire): Promise<boolean> {
@@ -79,6 +102,7 @@ export const STREAM_TYPE: Record<Kind, string> = {
   openai: "text/event-stream; charset=utf-8",
   anthropic: "text/event-stream; charset=utf-8",
   ollama: "application/x-ndjson",
+  gemini: "text/event-stream",
 };
 
 /** How one hostile exchange is served. */

@@ -9,7 +9,16 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { SwebenchError } from "../../src/core/mod.ts";
 import { fetchWithTimeout } from "../../src/http/fetch.ts";
-import { anthropicEvents, ndjson, ollamaLines, openAIEvents, PLAIN_STYLE, sse, terminal } from "./_bodies.ts";
+import {
+  anthropicEvents,
+  geminiEvents,
+  ndjson,
+  ollamaLines,
+  openAIEvents,
+  PLAIN_STYLE,
+  sse,
+  terminal,
+} from "./_bodies.ts";
 import { answerSideCalls, type Kind, MODEL, providerFor, STREAM_TYPE } from "./_providers.ts";
 import { bounded, rawServer, readAll, reply } from "./_server.ts";
 
@@ -20,6 +29,7 @@ const BODY: Record<Kind, () => string> = {
   openai: () => sse(openAIEvents(), PLAIN_STYLE),
   anthropic: () => sse(anthropicEvents(), PLAIN_STYLE),
   ollama: () => ndjson(ollamaLines(), { eol: "lf", blanks: false, pad: false, finalNewline: true }),
+  gemini: () => sse(geminiEvents(), PLAIN_STYLE),
 };
 
 function slowServer(kind: Kind) {
@@ -59,7 +69,7 @@ Deno.test("abort after GC: fetchWithTimeout's body ends at once, with and withou
 });
 
 Deno.test("abort after GC: every provider's stream ends in one interrupted error at once", async () => {
-  for (const kind of ["openai", "anthropic", "ollama"] as const) {
+  for (const kind of ["openai", "anthropic", "ollama", "gemini"] as const) {
     await using server = slowServer(kind);
     for (const timeouts of [undefined, {}]) {
       const controller = new AbortController();

@@ -9,6 +9,8 @@ import { SwebenchError, type UnifiedResponse } from "../../src/core/mod.ts";
 import {
   anthropicEvents,
   anthropicMessage,
+  geminiEvents,
+  geminiResponse,
   KEY,
   ndjson,
   ollamaLines,
@@ -25,9 +27,10 @@ import {
   answerSideCalls,
   failed,
   generateFrom,
+  isStreamed,
   type Kind,
   MODEL,
-  PATH,
+  pathOf,
   providerFor,
   type Serve,
   STREAM_TYPE,
@@ -36,7 +39,7 @@ import {
 } from "./_providers.ts";
 import { bounded, bytewise, randomPieces, rawServer, readAll, reply, rng } from "./_server.ts";
 
-const KINDS: Kind[] = ["openai", "anthropic", "ollama"];
+const KINDS: Kind[] = ["openai", "anthropic", "ollama", "gemini"];
 
 function streamBody(kind: Kind, text = TEXT): string {
   switch (kind) {
@@ -46,6 +49,8 @@ function streamBody(kind: Kind, text = TEXT): string {
       return sse(anthropicEvents({ text }), PLAIN_STYLE);
     case "ollama":
       return ndjson(ollamaLines({ text }), { eol: "lf", blanks: false, pad: false, finalNewline: true });
+    case "gemini":
+      return sse(geminiEvents({ text }), PLAIN_STYLE);
   }
 }
 
@@ -57,6 +62,8 @@ function plainBody(kind: Kind, text = TEXT): string {
       return JSON.stringify(anthropicMessage(text));
     case "ollama":
       return JSON.stringify({ ...ollamaLines().at(-1), message: { role: "assistant", content: text } });
+    case "gemini":
+      return JSON.stringify(geminiResponse(text));
   }
 }
 
@@ -309,7 +316,7 @@ Deno.test("http: 307/308 redirects to another path on the same server are follow
           });
           return;
         }
-        const streamed = req.json?.stream === true;
+        const streamed = isStreamed(kind, req);
         await reply(wire, {
           headers: { "content-type": streamed ? STREAM_TYPE[kind] : "application/json" },
           body: streamed ? streamBody(kind) : plainBody(kind),
@@ -320,12 +327,17 @@ Deno.test("http: 307/308 redirects to another path on the same server are follow
       assert.equal(r.content, TEXT, `${kind} ${status}`);
       const events = await readAll(p.stream({ model: MODEL[kind], prompt: "hi" }));
       assert.equal(textOf(events), TEXT);
-      const moved = server.requests.filter((q) => q.path === `/moved${PATH[kind]}`);
+      const moved = server.requests.filter((q) =>
+        q.path === `/moved${pathOf(kind, false)}` || q.path === `/moved${pathOf(kind, true)}`
+      );
       assert.equal(moved.length, 2, `${kind} ${status}`);
       for (const q of moved) {
         assert.equal(q.method, "POST");
-        assert.equal(q.json?.model, MODEL[kind]);
-        const auth = q.headers.get("authorization") ?? q.headers.get("x-api-key") ?? "";
+        // Gemini names the model in the path; the body survived when it still holds the prompt.
+        if (kind === "gemini") assert.equal(JSON.stringify(q.json?.contents).includes('"hi"'), true);
+        else assert.equal(q.json?.model, MODEL[kind]);
+        const auth = q.headers.get("authorization") ?? q.headers.get("x-api-key") ??
+          q.headers.get("x-goog-api-key") ?? "";
         assert.ok(auth.includes(KEY), `${kind} ${status}: the key header survives a same-origin redirect`);
       }
     }
@@ -413,7 +425,7 @@ Deno.test("http: 1xx interim responses (100 Continue, 103 Early Hints) before th
 Deno.test("http: a redirect to another origin never carries the key (x-api-key, bearer, custom headers)", async () => {
   for (const kind of KINDS) {
     await using other = rawServer(async (req, wire) => {
-      const streamed = req.json?.stream === true;
+      const streamed = isStreamed(kind, req);
       await reply(wire, {
         headers: { "content-type": streamed ? STREAM_TYPE[kind] : "application/json" },
         body: streamed ? streamBody(kind) : plainBody(kind),

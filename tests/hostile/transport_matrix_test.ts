@@ -8,6 +8,8 @@ import {
   anthropicEvents,
   anthropicMessage,
   assertNoKey,
+  geminiEvents,
+  geminiResponse,
   ndjson,
   ollamaLines,
   openAICompletion,
@@ -19,7 +21,15 @@ import {
   textOf,
   WILD_STYLE,
 } from "./_bodies.ts";
-import { answerSideCalls, type Kind, MODEL, PATH, providerFor, STREAM_TYPE } from "./_providers.ts";
+import {
+  answerSideCalls,
+  isStreamed,
+  type Kind,
+  MODEL,
+  pathOf,
+  providerFor,
+  STREAM_TYPE,
+} from "./_providers.ts";
 import {
   bounded,
   bytewise,
@@ -32,7 +42,7 @@ import {
   rng,
 } from "./_server.ts";
 
-const TOTAL: Record<Kind, number> = { openai: 60, anthropic: 65, ollama: 42 };
+const TOTAL: Record<Kind, number> = { openai: 60, anthropic: 65, ollama: 42, gemini: 55 };
 
 function streamBody(kind: Kind, wild: boolean, seed: number): string {
   const random = rng(seed);
@@ -49,6 +59,8 @@ function streamBody(kind: Kind, wild: boolean, seed: number): string {
           : { eol: "lf", blanks: false, pad: false, finalNewline: true },
         random,
       );
+    case "gemini":
+      return sse(geminiEvents({ ascii: seed % 3 === 0 }), wild ? WILD_STYLE : PLAIN_STYLE, random);
   }
 }
 
@@ -63,6 +75,8 @@ function plainBody(kind: Kind): string {
         '"content":""',
         `"content":${JSON.stringify(TEXT)}`,
       );
+    case "gemini":
+      return JSON.stringify(geminiResponse());
   }
 }
 
@@ -87,8 +101,8 @@ async function matrix(kind: Kind): Promise<void> {
         const random = rng(seed * 7919);
         const server = rawServer(async (req, wire) => {
           if (await answerSideCalls(req, wire)) return;
-          assert.equal(req.path, PATH[kind]);
-          const streamed = req.json?.stream === true;
+          const streamed = isStreamed(kind, req);
+          assert.equal(req.path, pathOf(kind, streamed));
           const r: Reply = {
             headers: {
               "content-type": streamed ? STREAM_TYPE[kind] : "application/json",
@@ -134,3 +148,4 @@ Deno.test("transport matrix: OpenAI plain and streamed in every framing and spli
 Deno.test("transport matrix: Anthropic plain and streamed in every framing and split", () =>
   matrix("anthropic"));
 Deno.test("transport matrix: Ollama plain and streamed in every framing and split", () => matrix("ollama"));
+Deno.test("transport matrix: Gemini plain and streamed in every framing and split", () => matrix("gemini"));

@@ -72,6 +72,22 @@ export type ConformanceCase =
   | "cost"
   | "list-models";
 
+/**
+ * The cases whose outcome does not depend on how the base URL is spelled: a second run of the suite over another
+ * spelling (`/v1` added, a trailing slash) skips them and keeps the calls that exercise the URL.
+ */
+export const URL_INDEPENDENT_CASES: readonly ConformanceCase[] = [
+  "status-errors",
+  "drop",
+  "cut",
+  "stall",
+  "malformed",
+  "abort",
+  "auth",
+  "rate-limit",
+  "context-length",
+];
+
 /** How to run the suite against one provider and its simulator. */
 export interface ConformanceConfig {
   /** Test name prefix (`openai`, `anthropic`, `ollama`, `ollama-v1`). */
@@ -574,4 +590,46 @@ export function conformanceSuite(config: ConformanceConfig): void {
     assert.ok(ids.includes(model), `listed: ${ids.join(", ")}`);
     assert.ok(ids.includes("second-model:1b"));
   });
+}
+
+/** A real SWE-bench problem statement as a prompt (a few hundred tokens of prose and code), for token counts. */
+export function swebenchPrompt(): { system: string; prompt: string } {
+  const url = new URL("../fixtures/swe-bench/lite-dev.jsonl", import.meta.url);
+  const first = JSON.parse(Deno.readTextFileSync(url).split("\n")[0]);
+  return {
+    system: "You are an expert software engineer. Answer with a unified diff inside <patch> tags.",
+    prompt: `Repository: ${first.repo}\n\n<issue>\n${first.problem_statement}\n</issue>`,
+  };
+}
+
+/**
+ * A vendor's count endpoint offline (`type: "api"` token counting): a provider whose server is gone estimates
+ * within its stated bound of the `exact` count, and one without a key for the official host gives the same estimate
+ * without any request.
+ */
+export async function assertOfflineEstimate(
+  request: UnifiedRequest,
+  exact: { tokens: number },
+  providers: { offline: Provider; noKey: Provider },
+): Promise<void> {
+  const estimate = await providers.offline.countTokens!(request);
+  assert.equal(estimate.method, "estimate");
+  assert.ok(estimate.errorBound > 0 && estimate.errorBound < 1, `bound ${estimate.errorBound}`);
+  const error = Math.abs(estimate.tokens - exact.tokens) / exact.tokens;
+  if (Deno.env.get("SHOW_ACCURACY")) {
+    console.log(`estimate ${estimate.tokens} exact ${exact.tokens} err ${error}`);
+  }
+  assert.ok(
+    error <= estimate.errorBound,
+    `estimate ${estimate.tokens} vs exact ${exact.tokens}: off by ${(error * 100).toFixed(1)} %`,
+  );
+  assert.deepEqual(await providers.noKey.countTokens!(request), estimate);
+}
+
+/** A base URL where nothing listens any more (a simulator started and closed): connection refused. */
+export async function goneUrl(start: () => Promise<Simulator>): Promise<string> {
+  const sim = await start();
+  const url = sim.url;
+  await sim.close();
+  return url;
 }

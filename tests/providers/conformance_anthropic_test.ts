@@ -11,7 +11,15 @@ import {
 } from "../../src/providers/anthropic/provider.ts";
 import { costOf, defaultCatalog } from "../../src/providers/catalog.ts";
 import { type SimOptions, startAnthropicSim } from "../simulator/mod.ts";
-import { assertOneTerminal, conformanceSuite, readEvents } from "./conformance.ts";
+import {
+  assertOfflineEstimate,
+  assertOneTerminal,
+  conformanceSuite,
+  goneUrl,
+  readEvents,
+  swebenchPrompt,
+  URL_INDEPENDENT_CASES,
+} from "./conformance.ts";
 
 const KEY = "sk-ant-api03-conformance-0123456789abcdef";
 const MODEL = "claude-sonnet-4-5";
@@ -39,17 +47,7 @@ conformanceSuite({
   streamErrorType: "rate_limit_error",
   streamErrorKind: "rate_limit",
   // The error classes do not depend on the base URL spelling: run the calls that exercise the URL only.
-  skip: [
-    "status-errors",
-    "drop",
-    "cut",
-    "stall",
-    "malformed",
-    "abort",
-    "auth",
-    "rate-limit",
-    "context-length",
-  ],
+  skip: [...URL_INDEPENDENT_CASES],
 });
 
 async function withSim<T>(
@@ -62,16 +60,6 @@ async function withSim<T>(
 ): Promise<T> {
   await using sim = await startAnthropicSim({ apiKey: KEY, ...simOptions });
   return await run(createAnthropicProvider({ baseUrl: sim.url, apiKey: KEY, ...providerOptions }), sim);
-}
-
-/** A real SWE-bench problem statement as a prompt (a few hundred tokens of prose and code). */
-function swebenchPrompt(): { system: string; prompt: string } {
-  const url = new URL("../fixtures/swe-bench/lite-dev.jsonl", import.meta.url);
-  const first = JSON.parse(Deno.readTextFileSync(url).split("\n")[0]);
-  return {
-    system: "You are an expert software engineer. Answer with a unified diff inside <patch> tags.",
-    prompt: `Repository: ${first.repo}\n\n<issue>\n${first.problem_statement}\n</issue>`,
-  };
 }
 
 const countCalls = (sim: { requests: { path: string }[] }) =>
@@ -122,28 +110,10 @@ Deno.test("anthropic: count_tokens errors are reported (unknown model, wrong key
 Deno.test("anthropic: without network the count is an estimate within its stated bound of the exact count", async () => {
   const request: UnifiedRequest = { model: MODEL, ...swebenchPrompt() };
   const exact = await withSim({}, {}, (p) => p.countTokens(request));
-  // a server that is gone: connection refused -> the offline estimate
-  const sim = await startAnthropicSim();
-  const url = sim.url;
-  await sim.close();
-  const offline = createAnthropicProvider({ baseUrl: url, apiKey: KEY });
-  const estimate = await offline.countTokens(request);
-  assert.equal(estimate.method, "estimate");
-  assert.ok(estimate.errorBound > 0 && estimate.errorBound < 1, `bound ${estimate.errorBound}`);
-  const error = Math.abs(estimate.tokens - exact.tokens) / exact.tokens;
-  if (Deno.env.get("SHOW_ACCURACY")) {
-    console.log(`estimate ${estimate.tokens} exact ${exact.tokens} err ${error}`);
-  }
-  assert.ok(
-    error <= estimate.errorBound,
-    `estimate ${estimate.tokens} vs exact ${exact.tokens}: off by ${(error * 100).toFixed(1)} %`,
-  );
-  // no key for the official API: the estimate too, without any request
-  const noKey = await createAnthropicProvider({
-    fetch: () => Promise.reject(new Error("no request expected")),
-  })
-    .countTokens(request);
-  assert.deepEqual(noKey, estimate);
+  await assertOfflineEstimate(request, exact, {
+    offline: createAnthropicProvider({ baseUrl: await goneUrl(startAnthropicSim), apiKey: KEY }),
+    noKey: createAnthropicProvider({ fetch: () => Promise.reject(new Error("no request expected")) }),
+  });
 });
 
 function priced(usage: TokenUsage): number {

@@ -5,7 +5,7 @@ import { SwebenchError } from "../../src/core/mod.ts";
 import { BUILTIN_PROVIDERS, createProvider, providerIds, specOf } from "../../src/providers/registry.ts";
 
 Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI read before the kit", () => {
-  assert.deepEqual(providerIds(), ["openai", "anthropic", "ollama", "gold"]);
+  assert.deepEqual(providerIds(), ["openai", "anthropic", "ollama", "gemini", "gold"]);
   assert.deepEqual(BUILTIN_PROVIDERS, {
     openai: {
       kind: "openai",
@@ -33,6 +33,15 @@ Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI
       needsKey: false,
       description: "Local Ollama server (native /api/chat)",
     },
+    gemini: {
+      kind: "gemini",
+      keyEnv: "GEMINI_API_KEY",
+      baseUrlEnv: "GOOGLE_GEMINI_BASE_URL",
+      defaultBaseUrl: "https://generativelanguage.googleapis.com",
+      defaultModel: "gemini-3.7-flash",
+      needsKey: true,
+      description: "Google Gemini API (generateContent)",
+    },
     gold: {
       kind: "gold",
       defaultBaseUrl: "offline",
@@ -52,7 +61,7 @@ Deno.test("registry: an unknown kind is a usage error naming every known kind", 
     (e: unknown) => {
       assert.ok(e instanceof SwebenchError);
       assert.equal(e.kind, "usage");
-      assert.equal(e.hint, "Known kinds: openai, anthropic, ollama, gold.");
+      assert.equal(e.hint, "Known kinds: openai, anthropic, ollama, gemini, gold.");
       return true;
     },
   );

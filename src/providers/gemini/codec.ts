@@ -30,6 +30,7 @@ import {
 import type { PushDecoder } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, type ErrorDetails } from "../../http/status.ts";
+import type { VendorCodec } from "../kit/codec.ts";
 
 /** API version used in paths unless the `apiVersion` setting says otherwise (the captures and Google's REST docs use it). */
 export const GEMINI_DEFAULT_API_VERSION = "v1beta";
@@ -358,8 +359,9 @@ export interface GeminiEventDecoderOptions {
  *
  * Each event is a whole `GenerateContentResponse`: `start` on the first (with `modelVersion`), a `text-delta` per
  * text part, `usage` whenever `usageMetadata` comes (cumulative), and the finish reason of the last candidate.
- * The stream has no `[DONE]`: the end of the input gives one `finish` when a finish reason was seen, else one
- * `error` of kind `connection` ("stream ended early"). `data: {"error":{...}}` gives one `error`, always
+ * The stream has no `[DONE]`: the event whose candidates all carry a finish reason is the last one and gives the
+ * `finish` (the close is not awaited: a proxy may hold it back); the end of the input gives one `finish` when a
+ * finish reason was seen, else one `error` of kind `connection` ("stream ended early"). `data: {"error":{...}}` gives one `error`, always
  * retryable (an error inside a 200 stream is never a truncated success: rate limits keep their kind and wait,
  * anything else is `server`). A blocked prompt or a filtered answer gives one `content_filter` error. Data that is
  * not JSON gives one `server` error. Nothing follows the terminal event.
@@ -399,6 +401,17 @@ export function createGeminiEventDecoder(
   const fail = (error: SwebenchError) => {
     done = true;
     emit({ type: "error", error });
+  };
+  const finish = () => {
+    done = true;
+    const event: StreamEvent = {
+      type: "finish",
+      finishReason: geminiFinishReason(rawFinish),
+      rawFinishReason: rawFinish,
+      usage: usage ?? decodeGeminiUsage(undefined),
+    };
+    if (model !== undefined) event.model = model;
+    emit(event);
   };
 
   return {
@@ -466,23 +479,23 @@ export function createGeminiEventDecoder(
               requestId,
             }),
           );
+          return;
         }
+        // The chunk that finishes every candidate is the last one (it carries the final usage): end here rather
+        // than wait for the close, which a proxy may hold back.
+        const all = (chunk.candidates as unknown[]).every((c) =>
+          isRecord(c) && str(c.finishReason) !== undefined
+        );
+        if (all) finish();
       }
     },
     end() {
       if (done) return;
-      done = true;
       if (rawFinish !== undefined) {
-        const finish: StreamEvent = {
-          type: "finish",
-          finishReason: geminiFinishReason(rawFinish),
-          rawFinishReason: rawFinish,
-          usage: usage ?? decodeGeminiUsage(undefined),
-        };
-        if (model !== undefined) finish.model = model;
-        emit(finish);
+        finish();
         return;
       }
+      done = true;
       emit({
         type: "error",
         error: new SwebenchError("connection", `${provider}: stream ended early (no finishReason)`, {
@@ -727,11 +740,8 @@ function unifiedName(wire: string): string {
   return camel;
 }
 
-/** A model of the live list, with the output limit Gemini reports. */
-export interface GeminiModelInfo extends ModelInfo {
-  /** `outputTokenLimit`. */
-  maxOutputTokens?: number;
-}
+/** A model of the live list, with the input and output limits Gemini reports. */
+export type GeminiModelInfo = ModelInfo;
 
 /**
  * Path of the first page of the model list (`pageSize` 1000, Google's maximum); later pages add `pageToken`.
@@ -840,3 +850,53 @@ export function decodeGeminiCountTokens(body: unknown): number {
   }
   return total;
 }
+
+/**
+ * Gemini's wire format for the kit: the paths above (the model in the path, `?alt=sse` for a stream), the request
+ * and answer codecs, Google's error details and kinds (an invalid key's 400 is authentication, `RetryInfo` gives the
+ * wait), the model pages (with input/output limits) and the `countTokens` endpoint (exact counts, cached by the
+ * kit, with the offline estimate without a key or network).
+ *
+ * @example
+ * ```ts
+ * import { GEMINI_CODEC } from "./codec.ts";
+ * GEMINI_CODEC.path({ model: "gemini-2.5-flash", prompt: "hi" }, { stream: true, settings: {} });
+ * // "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
+ * ```
+ */
+export const GEMINI_CODEC: VendorCodec = {
+  stream: "sse",
+  accept: { stream: "text/event-stream", other: "application/json" },
+  path: (request, ctx) => geminiPath(request.model, { stream: ctx.stream }),
+  encode: (request, ctx) => encodeGeminiRequest(request, { drop: ctx.drop ? [...ctx.drop] : undefined }),
+  decodeWhole: (body, ctx) =>
+    decodeGeminiResponse(body, { provider: ctx.provider, requestId: ctx.requestId }),
+  eventDecoder: (emit, ctx) =>
+    createGeminiEventDecoder(emit, {
+      provider: ctx.provider,
+      requestId: ctx.requestId,
+      rateLimit: ctx.rateLimit,
+    }),
+  errors: {
+    kinds: GEMINI_ERROR_KINDS,
+    kindOf: geminiErrorKind,
+    // Google sends no request-id header; a proxy in front of it may.
+    requestIdHeaders: ["x-request-id", "request-id"],
+    hint: (kind, _status, details) => hintFor(kind, details),
+    extract: geminiErrorDetails,
+  },
+  unsupportedParameter: geminiUnsupportedParameter,
+  models: {
+    path: `/${GEMINI_DEFAULT_API_VERSION}/models`,
+    query: { pageSize: "1000" },
+    decodePage: decodeGeminiModelPage,
+  },
+  countTokens: {
+    type: "api",
+    path: (request) => geminiCountTokensPath(request.model),
+    encode: encodeGeminiCountTokens,
+    decode: (body) => decodeGeminiCountTokens(body),
+    // The offline estimate (o200k scaled, no Gemini sample large enough to calibrate a profile).
+    minErrorBound: 0.25,
+  },
+};

@@ -124,8 +124,8 @@ export type CountTokensSpec =
   }
   | {
     readonly type: "api";
-    /** Path of the count endpoint. */
-    readonly path: string;
+    /** Path of the count endpoint, or a function of the request (Gemini: the model is in the path). */
+    readonly path: string | ((request: UnifiedRequest) => string);
     /** Body of a count request. */
     encode(request: UnifiedRequest): unknown;
     /** The count in an answer; throws when there is none. */

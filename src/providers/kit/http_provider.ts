@@ -23,6 +23,7 @@ import type { TimedResponse } from "../../http/fetch.ts";
 import { createJsonLinesParser } from "../../http/json_lines.ts";
 import { chainPushDecoders, type PushDecoder } from "../../http/push_decoder.ts";
 import { looksLikeEventStream, type SseEvent } from "../../http/sse.ts";
+import { activeTokenCountCache } from "../../tokens/count_cache.ts";
 import { getTokenCounter, requestMessages } from "../../tokens/mod.ts";
 import type { DecodeContext, EncodeContext, KitTokenCounter, VendorCodec } from "./codec.ts";
 import { collectStream } from "./collect.ts";
@@ -354,7 +355,7 @@ export function httpProvider(
   const exactCount = async (request: UnifiedRequest, call: CallOptions): Promise<number> => {
     if (counting.type !== "api") throw new Error("unreachable");
     const { body } = await transport.json(
-      counting.path,
+      typeof counting.path === "string" ? counting.path : counting.path(request),
       { method: "POST", body: counting.encode(request) },
       call,
       "the token count",
@@ -380,10 +381,19 @@ export function httpProvider(
       case "api":
         try {
           if (missingKey()) return await estimate(request, counting.minErrorBound);
+          // The on-disk cache (when the process uses one): a dry run, the real run and resumes count once.
+          const disk = activeTokenCountCache();
+          const namespace = `api-${spec.id}-${request.model.replace(/[^\w.-]/g, "_")}`;
+          const text = JSON.stringify([request.system ?? "", request.prompt]);
+          const stored = disk?.get(namespace, text);
+          if (stored !== undefined) return { tokens: stored, method: "exact", errorBound: 0 };
           const key = await sha256Hex(JSON.stringify([request.model, request.system ?? "", request.prompt]));
           let pending = countCache.get(key);
           if (pending === undefined) {
-            pending = exactCount(request, call);
+            pending = exactCount(request, call).then((tokens) => {
+              disk?.set(namespace, text, tokens);
+              return tokens;
+            });
             if (countCache.size >= COUNT_CACHE_LIMIT) countCache.delete(countCache.keys().next().value!);
             countCache.set(key, pending);
             pending.catch(() => countCache.delete(key));
