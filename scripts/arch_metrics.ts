@@ -33,6 +33,8 @@ export const LAYER_RANK: Readonly<Record<string, number>> = {
   providers: 2,
   resilience: 2,
   swebench: 2,
+  // Provider batch APIs: on the providers' codecs and the predictions files, under the run layer that drives them.
+  batch: 2.5,
   generate: 3,
   run: 3,
   cli: 4,

@@ -68,6 +68,7 @@ export {
 
 // The run layer.
 export type {
+  BatchModeSettings,
   DataSettings,
   OutputSettings,
   ProviderSettings,
@@ -89,6 +90,7 @@ export {
   prepareRun,
 } from "./run/prepare.ts";
 export {
+  type BatchOutcome,
   type ExecuteHooks,
   executeRun,
   exitCodeOf,
@@ -96,6 +98,8 @@ export {
   type RunOutcome,
 } from "./run/execute.ts";
 export type { Target } from "./run/target.ts";
+export type { ModelBatch } from "./run/batch_open.ts";
+export type { BatchCounts, BatchEnding, BatchInfo, BatchLineError, BatchState } from "./batch/types.ts";
 export type { CostPlan } from "./run/cost_plan.ts";
 export type { GenerationContext, Notice, OpenOutputs, RunOutput } from "./run/outputs.ts";
 export type { InstanceStatus, ProgressEvent, RunSummary } from "./run/events.ts";

@@ -10,7 +10,8 @@ import { type BatchJournal, journalPathFor, type JournalSubmission, readJournal 
 import type { BatchInfo } from "../batch/types.ts";
 import { stripControl, SwebenchError } from "../core/mod.ts";
 import { redactUrl } from "../http/auth.ts";
-import { BATCH_PROVIDERS, batchApiFor, providerOfBatchId } from "./batch_setup.ts";
+import { BATCH_PROVIDERS } from "../batch/providers.ts";
+import { batchApiFor, providerOfBatchId } from "./batch_setup.ts";
 import { agoText, batchJson, batchLine, countsText, lineErrorLines, stateText } from "./batch_format.ts";
 import { type ConfigFile, configPath, loadConfig, missingKeyError, resolveProvider } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";

@@ -43,6 +43,15 @@ export function compareCommand(setExit: SetExit) {
     .option("--temperature <t>", "sampling temperature", numberFlag("--temperature", 2), 0)
     .option("--max-cost <usd>", "one budget for all models together", numberFlag("--max-cost"))
     .option("--stream", "stream responses")
+    .option(
+      "--batch",
+      "send each model through its provider's batch API (openai, anthropic): half price, answers within 24 h",
+    )
+    .option(
+      "--poll-interval <s>",
+      "--batch: seconds between the first polls of a batch (default 5, growing to 60)",
+      numberFlag("--poll-interval"),
+    )
     .addOption(RUN_TIMEOUTS[0])
     .addOption(RUN_TIMEOUTS[1])
     .addOption(RUN_TIMEOUTS[2])

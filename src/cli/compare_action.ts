@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { BATCH_PRICE_FACTOR } from "../batch/cost.ts";
+import { planCostColumns } from "../batch/plan_cost.ts";
 import { SwebenchError } from "../core/mod.ts";
 import { planFor } from "../run/cost_plan.ts";
 import { executeRun } from "../run/execute.ts";
@@ -21,7 +23,16 @@ import { interruptHandlers } from "./interrupt.ts";
 import type { GlobalFlags } from "./options.ts";
 import { info, out, printNotice, style, ui } from "./output.ts";
 import { createProgress, formatUsd, type ProgressRenderer } from "./progress.ts";
+import {
+  batchBudget,
+  batchBudgetLine,
+  batchDoc,
+  batchLines,
+  batchPlanLines,
+  createBatchProgress,
+} from "./render/batch.ts";
 import { deprecationLine, describePlan } from "./render/plan.ts";
+import { describeBatchPlan } from "./batch_plan.ts";
 import { reportTable, writeHtmlReport } from "./render/report.ts";
 import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
 import { parseFallbacks, providerSettings, type RunFlags, runSettings } from "./settings.ts";
@@ -65,27 +76,45 @@ function compareSettings(flags: CompareFlags, config: ConfigFile): RunSettings {
 
 /** The plans of a comparison (stderr), and the total worst case (undefined when a paid model has no price). */
 function printPlans(
-  models: readonly { label: string; target: Target; plan: CostPlan; alreadyDone: number }[],
+  models: readonly {
+    label: string;
+    target: Target;
+    plan?: CostPlan;
+    alreadyDone: number;
+    lines?: string[];
+  }[],
   codeContext: ReturnType<typeof contextReport>,
-  maxCost: number | undefined,
+  options: { maxCost?: number; batch?: boolean },
 ): number | undefined {
   for (const m of models) {
-    for (const l of describePlan(m.label, m.plan, m.alreadyDone)) info(l);
+    const lines = m.lines ??
+      (!m.plan
+        ? []
+        : options.batch
+        ? describeBatchPlan(m.label, m.plan, m.alreadyDone)
+        : describePlan(m.label, m.plan, m.alreadyDone));
+    for (const l of lines) info(l);
     const line = deprecationLine(m.target);
     if (line) info(line);
   }
   if (models.some((m) => m.target.settings.kind !== "gold")) info(contextLine(codeContext));
-  const worst = totalWorst(models);
+  const worst = totalWorst(models, options.batch);
   info(
-    `Total worst case: ${formatUsd(worst)}${maxCost !== undefined ? `, budget ${formatUsd(maxCost)}` : ""}`,
+    `Total worst case${options.batch ? " (batch prices)" : ""}: ${formatUsd(worst)}${
+      options.maxCost !== undefined ? `, budget ${formatUsd(options.maxCost)}` : ""
+    }`,
   );
   return worst;
 }
 
-function totalWorst(models: readonly { target: Target; plan: CostPlan }[]): number | undefined {
-  return models.some((m) => m.plan.worstUsd === undefined && !m.target.free)
+function totalWorst(
+  models: readonly { target: Target; plan?: CostPlan }[],
+  batch?: boolean,
+): number | undefined {
+  const factor = batch ? BATCH_PRICE_FACTOR : 1;
+  return models.some((m) => m.plan && m.plan.worstUsd === undefined && !m.target.free)
     ? undefined
-    : models.reduce((s, m) => s + (m.plan.worstUsd ?? 0), 0);
+    : models.reduce((s, m) => s + (m.plan?.worstUsd ?? 0) * factor, 0);
 }
 
 /** Run `compare`; returns the exit code. */
@@ -101,7 +130,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   if (flags.dryRun) {
     const dry = await planDryRun(prepared);
     const models = dry.models.map((d, i) => ({ ...d, target: prepared.models[i].target }));
-    const worst = printPlans(models, codeContext, flags.maxCost);
+    const worst = printPlans(models, codeContext, { maxCost: flags.maxCost, batch: flags.batch });
     if (flags.json) {
       out(JSON.stringify(
         {
@@ -112,6 +141,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
             output: m.output,
             alreadyDone: m.alreadyDone,
             ...m.plan,
+            ...(flags.batch ? { batch: planCostColumns(m.plan) } : {}),
           })),
           worstUsd: worst ?? null,
         },
@@ -121,18 +151,23 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     } else out("Dry run: nothing sent.");
     return 0;
   }
-  const { controller, stopController, listen } = interruptHandlers();
+  const { controller, stopController, listen } = interruptHandlers(flags.batch ? { batch: true } : {});
   const stopListening = listen();
   let outcome;
+  let spentBefore = 0;
   try {
     await using run = await openRun(prepared, { onNotice: printNotice });
+    spentBefore = run.spentBefore.usd;
+    // Batch mode plans only what is submitted now (instances waiting in open batches are collected, not paid again).
     const plans = run.models.map((m) => ({
       ...m,
-      plan: m.plan ?? planFor(m.target, m.todo, { maxTokens: flags.maxTokens }),
+      plan: m.plan ??
+        (m.batch?.waiting.size ? undefined : planFor(m.target, m.todo, { maxTokens: flags.maxTokens })),
+      lines: flags.batch ? batchPlanLines(m, { named: true }) : undefined,
     }));
-    if (!flags.json) printPlans(plans, codeContext, flags.maxCost);
+    if (!flags.json) printPlans(plans, codeContext, { maxCost: flags.maxCost, batch: flags.batch });
     if (
-      !await confirmSpend(totalWorst(plans), {
+      !await confirmSpend(totalWorst(plans, flags.batch), {
         yes: flags.yes,
         maxCost: flags.maxCost,
         free: run.free,
@@ -147,15 +182,23 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       stopSignal: stopController.signal,
       onModelStart: (m) => {
         if (!flags.json) info(style.bold(`\n== ${m.label}`));
-        progress = createProgress();
+        progress = flags.batch ? createBatchProgress({ json: flags.json }) : createProgress();
       },
-      onEvent: (e) => progress?.onEvent(e),
+      onEvent: (e, m) => {
+        // Batch mode: every model's batch is submitted (and named) before any is waited for.
+        if (e.type === "batch-submitted") {
+          createBatchProgress({ json: flags.json, label: m.label }).onEvent(e);
+        } else progress?.onEvent(e);
+      },
       onModelEnd: () => progress?.close(),
     });
   } finally {
     stopListening();
   }
   const summaries = outcome.models.map((m) => m.summary);
+  const budget = flags.batch
+    ? batchBudget(flags.maxCost, spentBefore, summaries.reduce((s, x) => s + x.costUsd, 0))
+    : undefined;
   const code = outcome.exitCode;
   const runs = prepared.models.map((m) => m.outputs);
   const logs = outputs.slice(0, summaries.length).map((o) => `${o}.runlog.jsonl`);
@@ -184,6 +227,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
         comparability: judged,
         models: models.map(({ perInstance: _p, ...m }) => m),
         runs: summaries,
+        ...(flags.batch ? { batches: outcome.models.map((m) => ({ model: m.label, ...batchDoc(m) })) } : {}),
+        ...(budget ? { budget } : {}),
       },
       null,
       2,
@@ -191,6 +236,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   } else {
     for (const line of comparabilityLines(judged)) out(line);
     out(reportTable(models));
+    for (const m of outcome.models) for (const l of batchLines(m)) out(`${m.label}: ${l}`);
+    if (budget) out(batchBudgetLine(budget, "these files"));
     if (flags.report) out(`Report: ${flags.report}`);
   }
   return code;

@@ -7,13 +7,10 @@
 import { executeRun } from "../run/execute.ts";
 import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import type { RunSettings } from "../run/settings.ts";
-import { deprecations, labelOf, modelNameOf } from "../run/target.ts";
-import { fileOf } from "../run/outputs.ts";
-import { openInstances } from "../batch/journal.ts";
+import { deprecations, labelOf } from "../run/target.ts";
 import { planCostColumns } from "../batch/plan_cost.ts";
+import { hasBatchApi } from "../batch/providers.ts";
 import { batchOfferLine, describeBatchPlan } from "./batch_plan.ts";
-import { generateBatch, guardJournal } from "./batch_run.ts";
-import { batchApiFor, checkBatchTargets, hasBatchApi } from "./batch_setup.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { confirmSpend } from "./confirm.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
@@ -23,6 +20,14 @@ import type { GlobalFlags } from "./options.ts";
 import { env } from "./env.ts";
 import { info, out, printNotice, ui } from "./output.ts";
 import { createProgress, type ProgressRenderer } from "./progress.ts";
+import {
+  batchBudget,
+  batchBudgetLine,
+  batchDoc,
+  batchPlanLines,
+  createBatchProgress,
+  printBatchLines,
+} from "./render/batch.ts";
 import { deprecationLine, describeEarlierSpend, describePlan } from "./render/plan.ts";
 import { resilienceLines } from "./render/resilience.ts";
 import { printSummary } from "./render/summary.ts";
@@ -31,8 +36,11 @@ import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
 /** The settings of a `generate` run (a missing key fails here, exit 3, unless `--dry-run`). */
 function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeof loadConfig>>): RunSettings {
   const providerName = flags.provider ?? env("SWEBENCH_PROVIDER") ?? config.defaultProvider ?? "gold";
-  // A batch has no second model: --fallback is refused with --batch, the config file's chain is not used.
-  const fallbackSpecs = flags.batch ? [] : parseFallbacks(flags.fallback ?? config.fallback ?? []);
+  // A batch has no second model: --fallback is refused with --batch (by the run layer), the config file's chain is
+  // not used.
+  const fallbackSpecs = parseFallbacks(
+    flags.batch ? flags.fallback ?? [] : flags.fallback ?? config.fallback ?? [],
+  );
   // Every target is resolved (and its key checked) before anything is sent; a dry run sends nothing, so it needs
   // no key.
   const primary = providerSettings(providerName, {
@@ -46,7 +54,13 @@ function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeo
     tpm: flags.tpm,
   });
   const fallbacks = fallbackSpecs.map((f) =>
-    providerSettings(f.provider, { config, model: f.model, requireKey: !flags.dryRun, timeouts: flags })
+    // With --batch a fallback is refused before any key matters.
+    providerSettings(f.provider, {
+      config,
+      model: f.model,
+      requireKey: !flags.dryRun && !flags.batch,
+      timeouts: flags,
+    })
   );
   return runSettings(flags, config, [{ primary, fallbacks }], {
     path: flags.output,
@@ -60,7 +74,6 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   ui.json = !!flags.json;
   const config = await loadConfig(configPath(globals.config));
   const settings = generateSettings(flags, config);
-  if (flags.batch) checkBatchTargets([settings.targets[0].primary], flags);
   // One file per model (a fallback's answers go to its own). Nothing is written, and nothing sent, when a path is
   // not ours to write or a file holds another model or other generation settings.
   const prepared = await prepareRun(settings, { onNotice: printNotice });
@@ -68,15 +81,11 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const { target, chain, output } = model;
   const isGold = target.settings.kind === "gold";
   const codeContext = contextReport(prepared.dataset, prepared.instances, { gold: isGold });
-  // Instances waiting in batches of an earlier --batch run are never sent again, and never overwritten.
-  const journal = await guardJournal(output, fileOf(model.outputs[0]), flags);
 
   if (flags.dryRun) {
     const dry = await planDryRun(prepared);
-    const { plan } = dry.models[0];
-    // Instances in open batches of an earlier --batch run are not planned again.
-    const inBatch = openInstances(journal);
-    const alreadyDone = dry.models[0].alreadyDone + inBatch.size;
+    // Instances in open batches of an earlier --batch run are not planned again (they count as done).
+    const { plan, alreadyDone } = dry.models[0];
     const doc = {
       dryRun: true,
       provider: target.settings.name,
@@ -120,33 +129,18 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const stopListening = listen();
   try {
     await using run = await openRun(prepared, { onNotice: printNotice });
+    const [opened] = run.models;
+    const { plan } = opened;
     if (flags.batch) {
-      const files = run.models[0].files;
-      return await generateBatch({
-        target,
-        api: batchApiFor(target.settings, config, flags),
-        instances: prepared.instances,
-        output,
-        file: fileOf(model.outputs[0]),
-        writer: files.primary,
-        modelNameOrPath: modelNameOf(target),
-        reported: (m) => files.reported(labelOf(target), m),
-        priorSpend: run.spentBefore,
-        flags,
-        codeContext,
-        signal: stopController.signal,
-        poll: flags.pollInterval === undefined
-          ? undefined
-          : { initialMs: Math.max(10, flags.pollInterval * 1000) },
-        printSummary,
-      });
+      // Batch mode: the plan with both prices (or the batches of an earlier run being waited for).
+      if (!flags.json) { for (const l of batchPlanLines(opened)) info(l); }
+    } else if (plan && !flags.json) {
+      for (const l of describePlan(labelOf(target), plan, opened.alreadyDone)) info(l);
+      const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
+      if (offer) info(offer);
     }
-    const { plan } = run.models[0];
     if (plan) {
       if (!flags.json) {
-        for (const l of describePlan(labelOf(target), plan, run.models[0].alreadyDone)) info(l);
-        const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
-        if (offer) info(offer);
         for (const t of chain) {
           const line = deprecationLine(t);
           if (line) info(line);
@@ -163,17 +157,21 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       });
       if (!go) return 0;
     }
-    let progress: ProgressRenderer | undefined;
+    // Batch mode: the submissions are shown as they happen, before the wait starts.
+    let progress: ProgressRenderer | undefined = flags.batch
+      ? createBatchProgress({ json: flags.json })
+      : undefined;
     const outcome = await executeRun(run, {
       signal: controller.signal,
       stopSignal: stopController.signal,
-      onModelStart: () => progress = createProgress(),
+      onModelStart: () => progress ??= createProgress(),
       onEvent: (e) => progress?.onEvent(e),
       onModelEnd: () => progress?.close(),
     });
     const [result] = outcome.models;
     const { summary } = result;
     const resilience = { lines: resilienceLines(result.resilience), stats: result.resilience };
+    const budget = flags.batch ? batchBudget(flags.maxCost, run.spentBefore.usd, summary.costUsd) : undefined;
     if (flags.json) {
       out(
         JSON.stringify(
@@ -184,14 +182,18 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
             predictionFiles: result.predictionFiles,
             exitCode: outcome.exitCode,
             ...codeContext,
-            deprecations: deprecations(chain),
+            ...(flags.batch ? {} : { deprecations: deprecations(chain) }),
             ...summary,
-            resilience,
+            ...(flags.batch ? { batch: batchDoc(result), ...(budget ? { budget } : {}) } : { resilience }),
           },
           null,
           2,
         ),
       );
+    } else if (flags.batch) {
+      printSummary(summary, output, result.runLog, {}, { batch: true });
+      printBatchLines(result);
+      if (budget) out(batchBudgetLine(budget));
     } else {
       printSummary(summary, output, result.runLog, result.predictionFiles);
       for (const line of resilience.lines) out(line);

@@ -108,6 +108,10 @@ export interface RunFlags extends SelectionSettings, TimeoutFlags {
   stream?: boolean;
   concurrency: number;
   maxCost?: number;
+  /** `--batch`: through the providers' batch APIs. */
+  batch?: boolean;
+  /** `--poll-interval` (seconds): the first wait between polls of a batch. */
+  pollInterval?: number;
 }
 
 /** A run's settings from its flags, the config file, its models and where its files go. */
@@ -126,5 +130,12 @@ export function runSettings(
     output,
     catalog: config.models ?? [],
     data: dataSettings(flags, config),
+    ...(flags.batch
+      ? {
+        batch: flags.pollInterval === undefined
+          ? {}
+          : { pollInitialMs: Math.max(10, flags.pollInterval * 1000) },
+      }
+      : {}),
   };
 }

@@ -165,6 +165,31 @@ export interface ResilienceStats {
   budget?: BudgetSummary;
 }
 
+/**
+ * The counters of a layer that made no call (a run in batch mode, before its first call).
+ *
+ * @example
+ * ```ts
+ * import { noResilienceStats } from "./resilient_call.ts";
+ * noResilienceStats().calls; // 0
+ * ```
+ */
+export function noResilienceStats(): ResilienceStats {
+  return {
+    calls: 0,
+    answered: 0,
+    failed: 0,
+    attempts: 0,
+    retries: 0,
+    rateLimited: 0,
+    fallbacks: 0,
+    breakerChanges: [],
+    answeredBy: {},
+    keys: [],
+    limiters: [],
+  };
+}
+
 /** A {@linkcode CallFn} that also reports its counters. */
 export type ResilientCall = CallFn & {
   /** Counters for the run summary. */
@@ -208,19 +233,7 @@ export function createResilientCall(options: ResilientCallOptions): ResilientCal
   const margin = Math.max(0, options.promptTokenMargin ?? 0);
   const limiters = new Map<Provider, RateLimiter>();
   const breakers = new Map<string, CircuitBreaker>();
-  const stats: ResilienceStats = {
-    calls: 0,
-    answered: 0,
-    failed: 0,
-    attempts: 0,
-    retries: 0,
-    rateLimited: 0,
-    fallbacks: 0,
-    breakerChanges: [],
-    answeredBy: {},
-    keys: [],
-    limiters: [],
-  };
+  const stats: ResilienceStats = noResilienceStats();
   let noticeTo: ((message: string) => void) | undefined;
 
   const limiterFor = (provider: Provider, entry: ChainEntry, label: string): RateLimiter => {

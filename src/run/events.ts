@@ -4,6 +4,7 @@
  * @module
  */
 import type { ErrorKind, TokenUsage } from "../core/mod.ts";
+import type { BatchInfo } from "../batch/types.ts";
 import type { Tally } from "./tally.ts";
 
 /** Outcome of one instance. */
@@ -47,7 +48,13 @@ export type ProgressEvent =
     waitMs: number;
   }
   | { type: "instance-cancelled"; instanceId: string; reason: "interrupted" | "budget" }
-  | { type: "run-end"; summary: RunSummary };
+  | { type: "run-end"; summary: RunSummary }
+  /** Batch mode: a batch was created (`index` of `of` batches of the model's requests). */
+  | { type: "batch-submitted"; batch: BatchInfo; requests: number; bytes: number; index: number; of: number }
+  /** Batch mode: every open batch of the model as last polled; `elapsedMs` since the run started. */
+  | { type: "batch-update"; batches: BatchInfo[]; elapsedMs: number }
+  /** Batch mode: a poll failed (transient); the next one is in `waitMs`. */
+  | { type: "batch-poll-error"; message: string; waitMs: number };
 
 /**
  * What a run did, returned by the runner and printed by the CLI. The {@linkcode Tally} fields count the records the

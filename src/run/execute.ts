@@ -5,53 +5,17 @@
  * @module
  */
 import type { ResilienceStats } from "../resilience/resilient_call.ts";
+import type { ExecuteHooks, ModelOutcome, RunOutcome } from "./outcome.ts";
 import { manifestPathFor } from "../swebench/manifest.ts";
 import { runBatch } from "./batch.ts";
+import { executeBatchRun } from "./batch_mode.ts";
 import { buildCall } from "./chain.ts";
-import type { ProgressEvent, RunSummary } from "./events.ts";
+import type { RunSummary } from "./events.ts";
 import { fileOf } from "./outputs.ts";
-import type { OpenModel, OpenRun } from "./prepare.ts";
+import type { OpenRun } from "./prepare.ts";
+
+export type { BatchOutcome, ExecuteHooks, ModelOutcome, RunOutcome } from "./outcome.ts";
 import { modelNameOf, stopHint } from "./target.ts";
-
-/** Listeners and signals of {@linkcode executeRun}. */
-export interface ExecuteHooks {
-  /** Abandons the calls in flight (second Ctrl-C): they are not written; the next run does them. */
-  signal?: AbortSignal;
-  /** Starts nothing new; calls in flight finish and are written (first Ctrl-C). */
-  stopSignal?: AbortSignal;
-  /** A model starts (`index` in {@linkcode OpenRun.models}). */
-  onModelStart?: (model: OpenModel, index: number) => void;
-  /** Progress of the running model. */
-  onEvent?: (event: ProgressEvent, model: OpenModel) => void;
-  /** A model ended (also when it threw). */
-  onModelEnd?: (model: OpenModel, index: number) => void;
-}
-
-/** What one model of a run did. */
-export interface ModelOutcome {
-  /** `provider:model`. */
-  label: string;
-  /** Its predictions file. */
-  output: string;
-  /** Its run log. */
-  runLog: string;
-  /** Its manifest. */
-  manifest: string;
-  /** Predictions files that received answers, by `provider:model` (the model's own always). */
-  predictionFiles: Record<string, string>;
-  /** The summary (outcomes, tokens, cost, latency, why it stopped). */
-  summary: RunSummary;
-  /** What the resilience layer did (rate limits, breakers, keys, fallbacks, budget). */
-  resilience: ResilienceStats;
-}
-
-/** What a run did. */
-export interface RunOutcome {
-  /** One per model that ran (a run stops after a model interrupted or stopped by the budget). */
-  models: ModelOutcome[];
-  /** The exit code: the first model's that is not 0, a later model's replacing a 4 (failed instances). */
-  exitCode: number;
-}
 
 /** Exit code of a finished model run: its stop's (5 budget, 3 auth/config, 130 interrupted...), 4 when instances failed, else 0. */
 export function exitCodeOf(s: RunSummary): number {
@@ -62,9 +26,11 @@ export function exitCodeOf(s: RunSummary): number {
 
 /**
  * Run every model of an open run in turn. Each model's files are closed when it ends; close the run afterwards
- * (it closes what is still open).
+ * (it closes what is still open). In batch mode (`settings.batch`) every model's batch is submitted first, then each
+ * is waited for and collected in turn (see `batch_mode.ts`).
  */
 export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promise<RunOutcome> {
+  if (run.prepared.settings.batch) return await executeBatchRun(run, hooks);
   const { settings, instances } = run.prepared;
   const outcomes: ModelOutcome[] = [];
   let exitCode = 0;

@@ -16,6 +16,9 @@ import { rowHashes } from "../swebench/manifest.ts";
 import { useTokenCountCache } from "../tokens/count_cache.ts";
 import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
 import { readRunLog, runLogPathFor, type Spend, spendOf } from "../swebench/run_log.ts";
+import { openInstances } from "../batch/journal.ts";
+import { BATCH_PRICE_FACTOR } from "../batch/cost.ts";
+import { checkBatchSettings, guardJournal, type ModelBatch, openModelBatch } from "./batch_open.ts";
 import { addSpends, checkPriced, createSharedBudget } from "./budget.ts";
 import { apiPromptCounts, type CostPlan, planFor } from "./cost_plan.ts";
 import {
@@ -53,6 +56,8 @@ export interface PreparedModel {
   outputs: RunOutput[];
   /** What its manifests record and a resumed file must match. */
   generation: GenerationContext;
+  /** Instances in open batches of an earlier batch-mode run of its file (batch mode waits for them). */
+  inOpenBatches: Set<string>;
 }
 
 /** A run checked and ready: nothing opened, nothing sent. */
@@ -81,6 +86,8 @@ export interface PreparedRun {
  * ```
  */
 export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}): Promise<PreparedRun> {
+  // Batch mode: every provider has a batch API, no streaming, no fallback model (usage errors, nothing read).
+  checkBatchSettings(settings);
   const catalog = catalogWithOverrides(defaultCatalog(), settings.catalog ?? []);
   // Counts are cached on disk by (encoding, prompt hash): a dry run, the real run, resumes and compare count once.
   useTokenCountCache(`${settings.data.cacheDir}/token-counts`);
@@ -117,7 +124,21 @@ export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}
       protect: datasetFiles(ref),
       onNotice: hooks.onNotice,
     });
-    models.push({ label: labelOf(chain[0]), target: chain[0], chain, output: paths[i], outputs, generation });
+    // Instances in open batches of an earlier batch-mode run are never paid for again by a normal run, nor lost by
+    // overwrite.
+    const journal = await guardJournal(paths[i], fileOf(outputs[0]), {
+      batch: settings.batch !== undefined,
+      overwrite: settings.output.overwrite,
+    });
+    models.push({
+      label: labelOf(chain[0]),
+      target: chain[0],
+      chain,
+      output: paths[i],
+      outputs,
+      generation,
+      inOpenBatches: openInstances(journal),
+    });
   }
   return { settings, dataset: ref, instances, models };
 }
@@ -169,6 +190,8 @@ export async function planDryRun(prepared: PreparedRun): Promise<DryRunPlan> {
         );
       }
     }
+    // Batch mode: instances waiting in open batches of an earlier run are not planned again.
+    for (const id of m.inOpenBatches) predicted.add(id);
     const todo = overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));
     const maxTokens = settings.request.maxTokens;
     const apiCounts = m.target.settings.kind === "gold"
@@ -195,6 +218,8 @@ export interface OpenModel extends PreparedModel {
   plan?: CostPlan;
   /** The plan's prompt counts (instance id → tokens), reused by the run. */
   knownTokens: Map<string, number>;
+  /** Batch mode: the journal, the batch API, the instances waiting in open batches (not in `todo`). */
+  batch?: ModelBatch;
 }
 
 /** A run whose files are open (locked): execute it, then close it. */
@@ -207,7 +232,7 @@ export interface OpenRun extends AsyncDisposable {
   spentBefore: Spend;
   /** The run's budget (`maxCostUsd`), shared by every model, counting earlier runs; undefined without one. */
   budget?: Budget;
-  /** Worst-case USD of every plan together; undefined when a paid model has no price. */
+  /** Worst-case USD of every plan together (batch mode: at batch prices); undefined when a paid model has no price. */
   worstUsd?: number;
   /** Every model costs nothing (gold, a local server). */
   free: boolean;
@@ -247,6 +272,13 @@ export async function openRun(prepared: PreparedRun, hooks: PrepareHooks = {}): 
       const writers = [...m.files.writers.values()];
       m.todo = instances.filter((i) => !writers.some((w) => w.done.has(i.instance_id)));
       m.alreadyDone = instances.length - m.todo.length;
+      if (settings.batch) {
+        m.batch = await openModelBatch(m.target, fileOf(m.outputs[0]), settings);
+        const waiting = m.batch.waiting;
+        // Results written before a crash kept their batch from being journaled collected: not waiting any more.
+        for (const id of waiting) if (writers.some((w) => w.predicted.has(id))) waiting.delete(id);
+        m.todo = m.todo.filter((i) => !waiting.has(i.instance_id));
+      }
       if (m.target.settings.kind !== "gold" && m.todo.length > 0) {
         const maxTokens = settings.request.maxTokens;
         const apiCounts = await apiPromptCounts(m.target, m.todo, { maxTokens });
@@ -259,7 +291,9 @@ export async function openRun(prepared: PreparedRun, hooks: PrepareHooks = {}): 
       models,
       spentBefore,
       budget,
-      worstUsd: unpriced ? undefined : models.reduce((s, m) => s + (m.plan?.worstUsd ?? 0), 0),
+      worstUsd: unpriced
+        ? undefined
+        : models.reduce((s, m) => s + (m.plan?.worstUsd ?? 0), 0) * (settings.batch ? BATCH_PRICE_FACTOR : 1),
       free: models.every((m) => m.target.free),
       close,
       [Symbol.asyncDispose]: close,

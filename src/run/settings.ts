@@ -102,6 +102,14 @@ export interface OutputSettings {
   retryFailed: boolean;
 }
 
+/** Batch mode of a run: present (even empty) means every model goes through its provider's batch API. */
+export interface BatchModeSettings {
+  /** First interval between polls of a batch, ms (default 5,000, growing by half each poll). */
+  pollInitialMs?: number;
+  /** Longest interval between polls, ms (default 60,000). */
+  pollMaxMs?: number;
+}
+
 /** Everything a run needs, resolved. */
 export interface RunSettings {
   /** The models of the run: one for `generate`, several for `compare` (each run in turn, one budget). */
@@ -120,4 +128,9 @@ export interface RunSettings {
   catalog?: ModelEntry[];
   /** Dataset sources. */
   data: DataSettings;
+  /**
+   * Batch mode: every model through its provider's batch API (OpenAI Batch API, Anthropic Message Batches) at
+   * half price, answers within 24 h; absent: one call per instance.
+   */
+  batch?: BatchModeSettings;
 }

@@ -8,7 +8,9 @@ import type { BatchInfo } from "../../src/batch/types.ts";
 import { SwebenchError } from "../../src/core/mod.ts";
 import { batchOfferLine, costColumnLines, describeBatchPlan } from "../../src/cli/batch_plan.ts";
 import { batchLine, countsText, stateText, timeText } from "../../src/cli/batch_format.ts";
-import { BATCH_PROVIDERS, checkBatchTargets, providerOfBatchId } from "../../src/cli/batch_setup.ts";
+import { BATCH_PROVIDERS } from "../../src/batch/providers.ts";
+import { providerOfBatchId } from "../../src/cli/batch_setup.ts";
+import { checkBatchTargets } from "../../src/run/batch_open.ts";
 import type { CostPlan } from "../../src/run/cost_plan.ts";
 
 function usage(f: () => void): SwebenchError {

@@ -6,46 +6,16 @@
  * the usage errors.
  */
 import assert from "node:assert/strict";
-import {
-  type BatchOptions,
-  type BatchSimulator,
-  startAnthropicSim,
-  startOpenAISim,
-} from "../simulator/mod.ts";
-import { goldResponder, readJsonl, realRows, runCli, spawnCli, tempDataset } from "./helpers.ts";
+import { batchVendors, type Vendor } from "./batch_vendors.ts";
+import { readJsonl, realRows, runCli, spawnCli, tempDataset } from "./helpers.ts";
 import { assertOnTerminal, assertPiped } from "./human.ts";
 import { runInTerminal } from "./terminal.ts";
 
 const { lines: rows, instances } = await realRows("lite-dev.jsonl", 4);
 const IDS = instances.map((i) => i.instance_id);
-const respond = goldResponder(instances);
 const KEY = "sk-test-batch-key-0123456789";
 
-interface Vendor {
-  name: "openai" | "anthropic";
-  model: string;
-  start: (batch?: BatchOptions) => Promise<BatchSimulator>;
-  env: (sim: BatchSimulator) => Record<string, string>;
-  /** Paths of model calls (none may be made by a batch run). */
-  callPath: RegExp;
-}
-
-const VENDORS: Vendor[] = [
-  {
-    name: "openai",
-    model: "gpt-4o-mini",
-    start: (batch) => startOpenAISim({ respond, apiKey: KEY, batch }),
-    env: (sim) => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` }),
-    callPath: /\/chat\/completions$/,
-  },
-  {
-    name: "anthropic",
-    model: "claude-haiku-4-5",
-    start: (batch) => startAnthropicSim({ respond, apiKey: KEY, batch }),
-    env: (sim) => ({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: sim.url }),
-    callPath: /\/v1\/messages$/,
-  },
-];
+const VENDORS = batchVendors(instances, KEY);
 
 const POLL = ["--poll-interval", "0.05"];
 

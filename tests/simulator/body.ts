@@ -179,7 +179,7 @@ export function plainResponse(
   if (fault?.type === "malformed") {
     return new Response(breakJson(options.text), { status: options.status, headers: options.headers });
   }
-  if (fault?.type === "cut" || fault?.type === "stall") {
+  if (fault?.type === "cut" || fault?.type === "stall" || fault?.type === "hold") {
     return bodyResponse(core, {
       status: options.status,
       headers: options.headers,
@@ -191,7 +191,7 @@ export function plainResponse(
   return new Response(body, { status: options.status, headers: options.headers });
 }
 
-/** Pieces -> Response, applying cut / stall at byte level. */
+/** Pieces -> Response, applying cut / stall at byte level, or holding the whole body open. */
 function bodyResponse(
   core: SimCore,
   options: { status: number; headers: Headers; pieces: Uint8Array[]; fault?: Fault },
@@ -207,6 +207,9 @@ function bodyResponse(
     stall = fault.type === "stall";
     // Declared full length: ending early is an abort the client can see.
     headers.set("content-length", String(full));
+  } else if (fault?.type === "hold") {
+    stall = true;
+    headers.delete("content-length");
   }
   const delayMs = core.options.chunkDelayMs ?? 0;
   return new Response(pieceStream(pieces, { delayMs, signal, stall }), { status: options.status, headers });

@@ -96,6 +96,11 @@ export type Fault =
   | { type: "malformed" }
   /** Send `afterBytes` bytes (default 0: headers only), then stall until the client aborts or the sim closes. */
   | { type: "stall"; afterBytes?: number }
+  /**
+   * Send the whole body without a length (chunked), then keep it open until the client aborts or the sim closes: a
+   * client reading lines as they arrive has them all, and waits for an end that does not come.
+   */
+  | { type: "hold" }
   /** Wait `ms` before the headers, then answer normally. */
   | { type: "latency"; ms: number };
 

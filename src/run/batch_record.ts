@@ -7,12 +7,12 @@
  * @module
  */
 import { SwebenchError, type TokenUsage, type UnifiedResponse } from "../core/mod.ts";
-import { failureRecord, type RecordBase, recordBase, writeAnswer } from "../run/record.ts";
+import { failureRecord, type RecordBase, recordBase, writeAnswer } from "./record.ts";
 import type { PredictionsWriter } from "../swebench/predictions.ts";
 import type { RunLogRecord } from "../swebench/run_log.ts";
-import type { InstanceResult } from "./collect.ts";
-import { failureOf } from "./results.ts";
-import type { BatchInfo } from "./types.ts";
+import type { InstanceResult } from "../batch/collect.ts";
+import { failureOf } from "../batch/results.ts";
+import type { BatchInfo } from "../batch/types.ts";
 
 /** Where and how a batch's results are written. */
 export interface BatchRecordTarget {
@@ -40,7 +40,7 @@ export type BatchRunLogRecord = RunLogRecord & {
  *
  * @example
  * ```ts ignore
- * import { writeBatchResult } from "./record.ts";
+ * import { writeBatchResult } from "./batch_record.ts";
  * const record = await writeBatchResult(target, { instanceId: "a", result }, batch);
  * ```
  */
