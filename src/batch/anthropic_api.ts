@@ -161,7 +161,7 @@ export function createAnthropicBatchApi(options: AnthropicProviderOptions = {}):
     kind: "anthropic",
     baseUrl,
     limits: ANTHROPIC_BATCH_LIMITS,
-    encode: (customId: string, request: UnifiedRequest) => anthropicBatchRequest(customId, request),
+    encode: (customId: string, request: UnifiedRequest) => anthropicBatchRequest(customId, request, version),
 
     async create(items, create) {
       requireKey();

@@ -7,6 +7,12 @@
  */
 import type { UnifiedRequest } from "../core/mod.ts";
 import { encodeAnthropicRequest } from "../providers/anthropic/codec.ts";
+import { ANTHROPIC_DEFAULT_VERSION, applyAnthropicVersion } from "../providers/anthropic/version.ts";
+
+function applyAnthropicVersionTo(body: Record<string, unknown>, version: string): Record<string, unknown> {
+  applyAnthropicVersion(body, version);
+  return body;
+}
 import { encodeOpenAIRequest } from "../providers/openai/codec.ts";
 
 /** The endpoint every line of an OpenAI chat batch targets (and the batch's `endpoint`). */
@@ -43,8 +49,14 @@ export function openAIBatchLine(customId: string, request: UnifiedRequest): stri
  * // '{"custom_id":"django__django-11099","params":{"model":"claude-sonnet-4-5","max_tokens":1024,...}}'
  * ```
  */
-export function anthropicBatchRequest(customId: string, request: UnifiedRequest): string {
-  return JSON.stringify({ custom_id: customId, params: encodeAnthropicRequest(request, { stream: false }) });
+export function anthropicBatchRequest(
+  customId: string,
+  request: UnifiedRequest,
+  version: string = ANTHROPIC_DEFAULT_VERSION,
+): string {
+  // The batch's requests follow its API version: under 2026-10-21 no sampling parameter.
+  const params = applyAnthropicVersionTo(encodeAnthropicRequest(request, { stream: false }), version);
+  return JSON.stringify({ custom_id: customId, params });
 }
 
 /**

@@ -43,6 +43,8 @@ export interface BatchApiSettings {
   project?: string;
   /** Timeouts of the small JSON calls (uploads and downloads keep only the idle timeout). */
   timeouts?: { connectTimeoutMs?: number; totalTimeoutMs?: number; idleTimeoutMs?: number };
+  /** Vendor settings (Anthropic `version`, `beta`: the batch and its requests follow the version). */
+  settings?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -63,9 +65,15 @@ export function createBatchApi(settings: BatchApiSettings): BatchApi {
     baseUrl: settings.baseUrl,
     timeouts: settings.timeouts,
   };
-  return settings.kind === "anthropic" ? createAnthropicBatchApi(options) : createOpenAIBatchApi({
-    ...options,
-    organization: settings.organization,
-    project: settings.project,
-  });
+  return settings.kind === "anthropic"
+    ? createAnthropicBatchApi({
+      ...options,
+      version: settings.settings?.version,
+      beta: settings.settings?.beta,
+    })
+    : createOpenAIBatchApi({
+      ...options,
+      organization: settings.organization,
+      project: settings.project,
+    });
 }

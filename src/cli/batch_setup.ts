@@ -40,7 +40,7 @@ export function providerOfBatchId(id: string): string | undefined {
  * ```
  */
 export function batchApiFor(
-  resolved: Pick<ProviderSettings, "name" | "kind" | "baseUrl" | "organization" | "project"> & {
+  resolved: Pick<ProviderSettings, "name" | "kind" | "baseUrl" | "organization" | "project" | "settings"> & {
     apiKey?: string;
     apiKeys?: string[];
     model?: string;

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import type { GlobalFlags } from "./options.ts";
-import { intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
+import { dateFlag, intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
 
 const RUN_TIMEOUTS = timeoutOptions({
   connect: "default 120; Ollama 600",
@@ -41,6 +41,11 @@ export function compareCommand(setExit: SetExit) {
     .option("-c, --concurrency <n>", "parallel calls per model", intFlag("--concurrency"), 8)
     .option("--max-tokens <n>", "max output tokens per call", intFlag("--max-tokens"), 4096)
     .option("--temperature <t>", "sampling temperature", numberFlag("--temperature", 2), 0)
+    .option(
+      "--anthropic-version <date>",
+      "Anthropic API version: 2026-10-21 (default) sends no temperature; 2023-06-01 does",
+      dateFlag("--anthropic-version"),
+    )
     .option("--max-cost <usd>", "one budget for all models together", numberFlag("--max-cost"))
     .option("--stream", "stream responses")
     .option(

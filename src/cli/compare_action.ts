@@ -31,7 +31,7 @@ import {
   batchPlanLines,
   createBatchProgress,
 } from "./render/batch.ts";
-import { deprecationLine, describePlan } from "./render/plan.ts";
+import { describePlan, targetLines } from "./render/plan.ts";
 import { describeBatchPlan } from "./batch_plan.ts";
 import { reportTable, writeHtmlReport } from "./render/report.ts";
 import { comparabilityLines, judgeRuns, runSettingsOf } from "./run_comparability.ts";
@@ -67,6 +67,7 @@ function compareSettings(flags: CompareFlags, config: ConfigFile): RunSettings {
         model: s.model,
         requireKey: !flags.dryRun,
         timeouts: flags,
+        flags,
       }),
       fallbacks: [],
     })),
@@ -84,7 +85,7 @@ function printPlans(
     lines?: string[];
   }[],
   codeContext: ReturnType<typeof contextReport>,
-  options: { maxCost?: number; batch?: boolean },
+  options: { maxCost?: number; batch?: boolean; temperature: number },
 ): number | undefined {
   for (const m of models) {
     const lines = m.lines ??
@@ -94,8 +95,7 @@ function printPlans(
         ? describeBatchPlan(m.label, m.plan, m.alreadyDone)
         : describePlan(m.label, m.plan, m.alreadyDone));
     for (const l of lines) info(l);
-    const line = deprecationLine(m.target);
-    if (line) info(line);
+    for (const line of targetLines(m.target, options.temperature)) info(line);
   }
   if (models.some((m) => m.target.settings.kind !== "gold")) info(contextLine(codeContext));
   const worst = totalWorst(models, options.batch);
@@ -130,7 +130,11 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   if (flags.dryRun) {
     const dry = await planDryRun(prepared);
     const models = dry.models.map((d, i) => ({ ...d, target: prepared.models[i].target }));
-    const worst = printPlans(models, codeContext, { maxCost: flags.maxCost, batch: flags.batch });
+    const worst = printPlans(models, codeContext, {
+      maxCost: flags.maxCost,
+      batch: flags.batch,
+      temperature: flags.temperature,
+    });
     if (flags.json) {
       out(JSON.stringify(
         {
@@ -165,7 +169,13 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
         (m.batch?.waiting.size ? undefined : planFor(m.target, m.todo, { maxTokens: flags.maxTokens })),
       lines: flags.batch ? batchPlanLines(m, { named: true }) : undefined,
     }));
-    if (!flags.json) printPlans(plans, codeContext, { maxCost: flags.maxCost, batch: flags.batch });
+    if (!flags.json) {
+      printPlans(plans, codeContext, {
+        maxCost: flags.maxCost,
+        batch: flags.batch,
+        temperature: flags.temperature,
+      });
+    }
     if (
       !await confirmSpend(totalWorst(plans, flags.batch), {
         yes: flags.yes,

@@ -4,7 +4,7 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import { intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
+import { dateFlag, intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
 
 const RUN_TIMEOUTS = timeoutOptions({
   connect: "default 120; Ollama 600",
@@ -42,6 +42,11 @@ export function generateCommand() {
     .option("-c, --concurrency <n>", "parallel calls", intFlag("--concurrency"), 8)
     .option("--max-tokens <n>", "max output tokens per call", intFlag("--max-tokens"), 4096)
     .option("--temperature <t>", "sampling temperature", numberFlag("--temperature", 2), 0)
+    .option(
+      "--anthropic-version <date>",
+      "Anthropic API version: 2026-10-21 (default) sends no temperature; 2023-06-01 does",
+      dateFlag("--anthropic-version"),
+    )
     .option(
       "--max-cost <usd>",
       "hard budget in USD: no call starts that could pass it",

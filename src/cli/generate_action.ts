@@ -28,7 +28,7 @@ import {
   createBatchProgress,
   printBatchLines,
 } from "./render/batch.ts";
-import { deprecationLine, describeEarlierSpend, describePlan } from "./render/plan.ts";
+import { describeEarlierSpend, describePlan, targetLines } from "./render/plan.ts";
 import { resilienceLines } from "./render/resilience.ts";
 import { printSummary } from "./render/summary.ts";
 import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
@@ -52,6 +52,7 @@ function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeo
     timeouts: flags,
     rpm: flags.rpm,
     tpm: flags.tpm,
+    flags,
   });
   const fallbacks = fallbackSpecs.map((f) =>
     // With --batch a fallback is refused before any key matters.
@@ -60,6 +61,7 @@ function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeo
       model: f.model,
       requireKey: !flags.dryRun && !flags.batch,
       timeouts: flags,
+      flags,
     })
   );
   return runSettings(flags, config, [{ primary, fallbacks }], {
@@ -110,10 +112,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
         const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
         if (offer) out(offer);
       }
-      for (const t of chain) {
-        const line = deprecationLine(t);
-        if (line) out(line);
-      }
+      for (const t of chain) for (const line of targetLines(t, flags.temperature)) out(line);
       if (!isGold) out(contextLine(codeContext));
       const earlier = describeEarlierSpend(dry.budget, output);
       if (earlier) out(earlier);
@@ -141,10 +140,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     }
     if (plan) {
       if (!flags.json) {
-        for (const t of chain) {
-          const line = deprecationLine(t);
-          if (line) info(line);
-        }
+        for (const t of chain) for (const line of targetLines(t, flags.temperature)) info(line);
         info(contextLine(codeContext));
         const earlier = describeEarlierSpend(run.budget, output);
         if (earlier) info(earlier);

@@ -19,6 +19,19 @@ export function intFlag(flag: string, min = 1): (value: string) => number {
   };
 }
 
+/** Parse a date flag (`YYYY-MM-DD`, e.g. an API version). */
+export function dateFlag(flag: string): (value: string) => string {
+  return (value) => {
+    const v = value.trim();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) {
+      throw new SwebenchError("usage", `${flag} expects a date YYYY-MM-DD, got "${value}"`, {
+        hint: `Example: ${flag} 2023-06-01`,
+      });
+    }
+    return v;
+  };
+}
+
 /** Parse a non-negative number flag. */
 export function numberFlag(flag: string, max = Infinity): (value: string) => number {
   return (value) => {

@@ -19,6 +19,20 @@ import { parseProviderModel } from "./options.ts";
 import { cacheDir } from "./paths.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 
+/** The vendor settings with the run's flags over them (`--anthropic-version` for an Anthropic-wire provider). */
+function withSettingFlags(
+  kind: string,
+  settings: Readonly<Record<string, string | undefined>> | undefined,
+  flags: object | undefined,
+): { settings?: Record<string, string | undefined> } {
+  const out: Record<string, string | undefined> = { ...settings };
+  for (const s of specOf(kind)?.settings ?? []) {
+    const value = s.flag === undefined ? undefined : (flags as Record<string, unknown> | undefined)?.[s.flag];
+    if (typeof value === "string") out[s.name] = value;
+  }
+  return Object.keys(out).length > 0 ? { settings: out } : {};
+}
+
 /** A local server's parallelism from its variables (the spec's `maxConcurrent`: Ollama's OLLAMA_NUM_PARALLEL). */
 function maxConcurrentOf(kind: string): { maxConcurrent?: number } {
   const n = specOf(kind)?.maxConcurrent?.(env);
@@ -48,6 +62,8 @@ export function providerSettings(
     /** `--rpm` / `--tpm`: the run's model only (fallbacks use their config values). */
     rpm?: number;
     tpm?: number;
+    /** The run's flags: a vendor setting with a `flag` (`--anthropic-version`) takes its value from them. */
+    flags?: object;
   },
 ): ProviderSettings {
   const resolved = resolveProvider(name, {
@@ -64,7 +80,7 @@ export function providerSettings(
     model: resolved.model,
     organization: resolved.organization,
     project: resolved.project,
-    ...(resolved.settings ? { settings: resolved.settings } : {}),
+    ...withSettingFlags(resolved.kind, resolved.settings, options.flags),
     rpm: options.rpm ?? resolved.rpm,
     tpm: options.tpm ?? resolved.tpm,
     maxCost: resolved.maxCost,

@@ -71,4 +71,10 @@ export interface Provider {
   listModels?(options?: CallOptions): Promise<ModelInfo[]>;
   /** Count prompt tokens for a request (exact where the provider offers it). */
   countTokens?(request: UnifiedRequest, options?: CallOptions): Promise<TokenCount>;
+  /**
+   * Parameters a model refused with a 400 ("temperature is not supported with this model") that this provider now
+   * leaves out of that model's requests, by model id. Each was learned from one refused request, which was sent
+   * again once without it.
+   */
+  droppedParameters?(): Record<string, string[]>;
 }

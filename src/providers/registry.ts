@@ -163,6 +163,29 @@ export function sendsTemperature(kind: ProviderKind, model: string, settings: Ve
 }
 
 /**
+ * The plan's line when a run's temperature does not reach the model (none for the offline gold echo): the
+ * vendor's reason (Anthropic: API version 2026-10-21 takes no sampling parameter, `--anthropic-version 2023-06-01`
+ * sends it) or that the model takes none.
+ *
+ * @example
+ * ```ts
+ * import { samplingNote } from "./registry.ts";
+ * samplingNote("openai", "o3-mini", {}, 0); // "temperature 0 is not sent: o3-mini takes none (sampling is the model's own)"
+ * ```
+ */
+export function samplingNote(
+  kind: ProviderKind,
+  model: string,
+  settings: VendorSettings,
+  temperature: number,
+): string | undefined {
+  const spec = specOf(kind);
+  if (spec?.offline || sendsTemperature(kind, model, settings)) return undefined;
+  return spec?.samplingNote?.(model, settings, temperature) ??
+    `temperature ${temperature} is not sent: ${model} takes none (sampling is the model's own)`;
+}
+
+/**
  * Whether a provider kind is local (Ollama) or offline (gold): its calls cost nothing and reserve no budget. The
  * one place the CLI and the run layer ask.
  *

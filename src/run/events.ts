@@ -90,4 +90,9 @@ export interface RunSummary extends Tally {
   stopKind?: ErrorKind;
   /** Budget ceiling, when set. */
   maxCostUsd?: number;
+  /**
+   * Parameters a model refused with a 400 and that were left out of its requests from then on (`provider:model` ->
+   * names, e.g. `temperature`; `max_tokens` means it was sent as `max_completion_tokens`). Absent when none.
+   */
+  droppedParameters?: Record<string, string[]>;
 }

@@ -15,7 +15,7 @@ import { fileOf } from "./outputs.ts";
 import type { OpenRun } from "./prepare.ts";
 
 export type { BatchOutcome, ExecuteHooks, ModelOutcome, RunOutcome } from "./outcome.ts";
-import { modelNameOf, stopHint } from "./target.ts";
+import { labelOf, modelNameOf, stopHint, type Target } from "./target.ts";
 
 /** Exit code of a finished model run: its stop's (5 budget, 3 auth/config, 130 interrupted...), 4 when instances failed, else 0. */
 export function exitCodeOf(s: RunSummary): number {
@@ -69,6 +69,8 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
         maxCostUsd: settings.maxCostUsd,
       });
       resilience = stats();
+      const dropped = droppedParametersOf(m.chain);
+      if (dropped !== undefined) summary.droppedParameters = dropped;
     } finally {
       hooks.onModelEnd?.(m, index);
       await m.files.close();
@@ -89,4 +91,15 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     if (summary.stoppedBy === "interrupted" || summary.stoppedBy === "budget") break;
   }
   return { models: outcomes, exitCode };
+}
+
+/** What the models of a chain refused and had left out (`provider:model` -> parameters), or undefined. */
+function droppedParametersOf(chain: readonly Target[]): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  for (const t of chain) {
+    const names = new Set<string>();
+    for (const p of t.providers) for (const n of p.droppedParameters?.()[t.model] ?? []) names.add(n);
+    if (names.size > 0) out[labelOf(t)] = [...names];
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }

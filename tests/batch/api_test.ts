@@ -261,14 +261,15 @@ Deno.test("batch api (anthropic): our create sends what @anthropic-ai/sdk sends;
     baseURL: sim.url,
     apiKey: vendor.key,
     maxRetries: 0,
-    defaultHeaders: { "anthropic-version": "2023-06-01" },
   });
   const theirs = await client.messages.batches.create({ requests: items.map((i) => JSON.parse(i)) });
   const [ourCreate, theirCreate] = sim.requests.filter((r) => r.method === "POST");
   assert.equal(ourCreate.path, theirCreate.path);
   assert.deepEqual(ourCreate.body, theirCreate.body, "the same JSON body");
   assert.equal(ourCreate.headers.get("x-api-key"), vendor.key);
-  assert.equal(ourCreate.headers.get("anthropic-version"), "2023-06-01");
+  // Both send the current API version (the SDK's default).
+  assert.equal(ourCreate.headers.get("anthropic-version"), "2026-10-21");
+  assert.equal(theirCreate.headers.get("anthropic-version"), "2026-10-21");
   sim.batches.finish();
   const sdkResults = [];
   for await (const r of await client.messages.batches.results(ours.id)) sdkResults.push(r.custom_id);

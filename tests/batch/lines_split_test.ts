@@ -37,7 +37,12 @@ Deno.test("batch lines: an Anthropic request carries exactly the params of a nor
   const request = { ...REQUEST, model: "claude-sonnet-4-5", extra: { cacheControl: "5m" } };
   const item = JSON.parse(anthropicBatchRequest("x", request));
   assert.deepEqual(Object.keys(item), ["custom_id", "params"]);
-  assert.deepEqual(item.params, encodeAnthropicRequest(request, { stream: false }));
+  // Under the default API version (2026-10-21) no sampling parameter; the rest as a normal call.
+  const { temperature: _t, ...unsampled } = encodeAnthropicRequest(request, { stream: false });
+  assert.deepEqual(item.params, unsampled);
+  assert.equal("temperature" in item.params, false);
+  const legacy = JSON.parse(anthropicBatchRequest("x", request, "2023-06-01"));
+  assert.deepEqual(legacy.params, encodeAnthropicRequest(request, { stream: false }));
   assert.equal(item.params.stream, undefined);
   assert.equal(item.params.max_tokens, 2048);
   assert.equal(item.params.system[0].cache_control.type, "ephemeral");

@@ -39,7 +39,9 @@ Deno.test("with a key, the plan counts Anthropic prompts with count_tokens: its 
   assert.match(
     human.stdout,
     new RegExp(
-      `prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} \\(exact, counted with count_tokens\\)`,
+      `prompt tokens: ${
+        plan.promptTokens.toLocaleString("en-US")
+      } \\(exact, counted by the provider's API\\)`,
     ),
   );
 

@@ -164,6 +164,7 @@ function sampleValue(flag: string): string {
     "--fallback": "openai:gpt-4o-mini",
     "--temperature": "0",
     "--max-cost": "1",
+    "--anthropic-version": "2023-06-01",
     "--base-url": "http://127.0.0.1:8000/v1",
   };
   return values[flag] ?? "1";

@@ -686,7 +686,7 @@ Deno.test("transport: headers (x-api-key, version, beta, user headers); the key 
   await p.generate({ model: "claude-sonnet-4-5", prompt: "hi" });
   const h = fake.requests[0].headers;
   assert.equal(h.get("x-api-key"), KEY);
-  assert.equal(h.get("anthropic-version"), "2023-06-01");
+  assert.equal(h.get("anthropic-version"), "2026-10-21");
   assert.equal(h.get("anthropic-beta"), "extended-cache-ttl-2025-04-11");
   assert.equal(h.get("x-trace"), "t1");
   assert.equal(h.get("content-type"), "application/json");

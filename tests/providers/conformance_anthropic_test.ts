@@ -221,8 +221,17 @@ Deno.test("anthropic: prompt caching usage in a stream's usage and finish events
   });
 });
 
-Deno.test("anthropic: temperature is clamped to 0..1 and max_tokens always sent", async () => {
+Deno.test("anthropic: API version 2026-10-21 (the default) is sent with no sampling parameter, even when asked", async () => {
   await withSim({}, {}, async (p, sim) => {
+    const r = await p.generate({ model: MODEL, prompt: "hi", temperature: 0.3 });
+    assert.equal(r.finishReason, "stop");
+    assert.equal(sim.requests[0].headers.get("anthropic-version"), "2026-10-21");
+    assert.equal("temperature" in sim.requests[0].body, false);
+  });
+});
+
+Deno.test("anthropic 2023-06-01: temperature is clamped to 0..1 and max_tokens always sent", async () => {
+  await withSim({}, { version: "2023-06-01" }, async (p, sim) => {
     await p.generate({ model: MODEL, prompt: "hi", temperature: 1.8 });
     await p.generate({ model: MODEL, prompt: "hi", temperature: -1 });
     await p.generate({ model: MODEL, prompt: "hi", stop: ["\n\n"], system: "sys" });
@@ -247,7 +256,7 @@ Deno.test("anthropic: anthropic-version and anthropic-beta headers on every call
         r.headers.get("anthropic-beta"),
         "extended-cache-ttl-2025-04-11,token-counting-2024-11-01",
       );
-      assert.equal(r.headers.get("anthropic-version"), "2023-06-01");
+      assert.equal(r.headers.get("anthropic-version"), "2026-10-21");
       assert.equal(r.headers.get("x-api-key"), KEY);
       assert.equal(r.headers.get("authorization"), null);
     }

@@ -88,10 +88,10 @@ Deno.test("registry: settings and the OpenAI organization/project options reach 
   assert.equal(seen[0].get("openai-project"), "proj_1");
   assert.equal(seen[0].get("authorization"), "Bearer sk-x-1234");
   assert.equal(seen[1].get("x-api-key"), "sk-ant-1234");
-  assert.equal(seen[1].get("anthropic-version"), "2023-06-01");
+  assert.equal(seen[1].get("anthropic-version"), "2026-10-21");
   assert.equal(seen[1].get("anthropic-beta"), "b1");
   assert.equal(seen[1].get("authorization"), null);
   // Without a key (a proxy), the version header is still sent and no key header.
-  assert.equal(seen[2].get("anthropic-version"), "2023-06-01");
+  assert.equal(seen[2].get("anthropic-version"), "2026-10-21");
   assert.equal(seen[2].get("x-api-key"), null);
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { deprecationNotice } from "../../providers/catalog.ts";
+import { samplingNote } from "../../providers/registry.ts";
 import type { Budget } from "../../resilience/budget.ts";
 import type { CostPlan } from "../../run/cost_plan.ts";
 import type { Target } from "../../run/target.ts";
@@ -13,7 +14,7 @@ import { formatUsd } from "../progress.ts";
 
 /** How a plan's prompt tokens were counted, in words: `exact`, `exact, count_tokens`, `estimate, ±25%`. */
 export function countLabel(plan: CostPlan): string {
-  if (plan.countSource === "api") return "exact, counted with count_tokens";
+  if (plan.countSource === "api") return "exact, counted by the provider's API";
   if (plan.countMethod === "exact") return "exact";
   return `estimate, ±${Math.round(plan.errorBound * 100)}%`;
 }
@@ -26,6 +27,24 @@ export function deprecationLine(target: Target, now: Date = new Date()): string 
     ? n.message.replace(/\.$/, ` (-m ${n.successor}).`)
     : `${n.message} \`swebench provider models ${target.settings.name}\` lists the current models.`;
   return style.yellow(`  warning: ${text}`);
+}
+
+/**
+ * The plan's notes on one model of a chain: a deprecation warning, and that the run's temperature is not sent
+ * (with why, and how to send it where that is possible).
+ */
+export function targetLines(target: Target, temperature: number, now: Date = new Date()): string[] {
+  const lines: string[] = [];
+  const deprecated = deprecationLine(target, now);
+  if (deprecated) lines.push(deprecated);
+  const sampling = samplingNote(
+    target.settings.kind,
+    target.model,
+    target.settings.settings ?? {},
+    temperature,
+  );
+  if (sampling) lines.push(style.dim(`  ${target.settings.name}:${target.model}: ${sampling}`));
+  return lines;
 }
 
 /** Print a plan (stderr) in a few lines. */

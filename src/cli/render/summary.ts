@@ -42,6 +42,10 @@ export function printSummary(
     out(`Latency: p50 ${Math.round(s.latencyP50Ms)} ms, p95 ${Math.round(s.latencyP95Ms)} ms`);
   }
   if (s.retries) out(`Retries: ${s.retries}`);
+  for (const [label, names] of Object.entries(s.droppedParameters ?? {})) {
+    const said = names.map((n) => (n === "max_tokens" ? "max_tokens (sent as max_completion_tokens)" : n));
+    out(`Not sent to ${label} after it refused them once: ${said.join(", ")}`);
+  }
   const kinds = Object.entries(s.failuresByKind).map(([k, v]) => `${v} ${k}`).join(", ");
   if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
   const answers = Object.entries(s.answersByModel);

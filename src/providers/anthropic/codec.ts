@@ -26,6 +26,12 @@ import type { SseEvent } from "../../http/sse.ts";
 import { headerInt, headerReset } from "../../http/rate_limit_headers.ts";
 import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 import type { VendorCodec } from "../kit/codec.ts";
+import {
+  ANTHROPIC_DEFAULT_VERSION,
+  anthropicUnsupportedParameter,
+  applyAnthropicVersion,
+  dropAnthropicParameters,
+} from "./version.ts";
 
 /** `max_tokens` sent when the request gives none (the Messages API requires the field). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
@@ -615,7 +621,13 @@ export const ANTHROPIC_CODEC: VendorCodec = {
   stream: "sse",
   accept: { stream: "text/event-stream", other: "application/json" },
   path: () => "/v1/messages",
-  encode: (request, ctx) => encodeAnthropicRequest(request, { stream: ctx.stream }),
+  encode: (request, ctx) => {
+    const body = encodeAnthropicRequest(request, { stream: ctx.stream });
+    // API version 2026-10-21 (the default) takes no sampling parameter: none is sent under it.
+    applyAnthropicVersion(body, ctx.settings.version ?? ANTHROPIC_DEFAULT_VERSION);
+    return dropAnthropicParameters(body, ctx.drop);
+  },
+  unsupportedParameter: anthropicUnsupportedParameter,
   decodeWhole: (body) => decodeAnthropicResponse(body),
   eventDecoder: (emit, ctx) =>
     createAnthropicEventDecoder(emit, {

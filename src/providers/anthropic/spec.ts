@@ -7,9 +7,10 @@
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
 import { anthropicAcceptsSampling } from "./codec.ts";
+import { ANTHROPIC_DEFAULT_VERSION, anthropicSamplingNote, anthropicTakesSampling } from "./version.ts";
 
 /** The `anthropic-version` header sent by default. */
-export const ANTHROPIC_DEFAULT_VERSION: string = "2023-06-01";
+export { ANTHROPIC_DEFAULT_VERSION };
 
 const INVALID_BASE_URL =
   "Use a full URL without /v1, e.g. https://api.anthropic.com (ANTHROPIC_BASE_URL or --base-url).";
@@ -43,7 +44,7 @@ export function normalizeAnthropicBaseUrl(raw: string, name = "anthropic"): stri
  * ```ts
  * import { ANTHROPIC_SPEC } from "./spec.ts";
  * ANTHROPIC_SPEC.headers?.({ beta: "extended-cache-ttl-2025-04-11" });
- * // { "anthropic-version": "2023-06-01", "anthropic-beta": "extended-cache-ttl-2025-04-11" }
+ * // { "anthropic-version": "2026-10-21", "anthropic-beta": "extended-cache-ttl-2025-04-11" }
  * ```
  */
 export const ANTHROPIC_SPEC: ProviderSpec = {
@@ -59,10 +60,20 @@ export const ANTHROPIC_SPEC: ProviderSpec = {
   local: false,
   defaultModel: "claude-sonnet-5-5",
   settings: [
-    { name: "version", default: ANTHROPIC_DEFAULT_VERSION, description: "Sent as anthropic-version" },
+    {
+      name: "version",
+      default: ANTHROPIC_DEFAULT_VERSION,
+      flag: "anthropicVersion",
+      description: "Sent as anthropic-version (2023-06-01 still takes temperature)",
+    },
     { name: "beta", description: "Sent as anthropic-beta (comma-separated beta names)" },
   ],
-  sendsTemperature: (model) => anthropicAcceptsSampling(model),
+  sendsTemperature: (model, settings) =>
+    anthropicTakesSampling(settings.version ?? ANTHROPIC_DEFAULT_VERSION) && anthropicAcceptsSampling(model),
+  samplingNote: (model, settings, temperature) =>
+    anthropicAcceptsSampling(model)
+      ? anthropicSamplingNote(settings.version ?? ANTHROPIC_DEFAULT_VERSION, temperature)
+      : undefined,
   headers: (settings) => ({
     "anthropic-version": settings.version ?? ANTHROPIC_DEFAULT_VERSION,
     ...(settings.beta ? { "anthropic-beta": settings.beta } : {}),

@@ -111,3 +111,25 @@ export function anthropicUnsupportedParameter(error: SwebenchError): string | un
     /`?\b([a-z_]+)`? (?:is deprecated|is not supported) (?:for|with|on) this model/.exec(error.message);
   return m ? UNIFIED[m[1]] : undefined;
 }
+
+/** Unified names -> the Messages API's wire names, where they differ. */
+const WIRE: Readonly<Record<string, string>> = { stop: "stop_sequences" };
+
+/**
+ * Leave out of an encoded Messages body the parameters a model refused (`EncodeContext.drop`, unified names:
+ * `stop` is `stop_sequences`). The body is changed in place and returned.
+ *
+ * @example
+ * ```ts
+ * import { dropAnthropicParameters } from "./version.ts";
+ * dropAnthropicParameters({ model: "claude-x", temperature: 0, stop_sequences: ["END"] }, new Set(["stop"]));
+ * // { model: "claude-x", temperature: 0 }
+ * ```
+ */
+export function dropAnthropicParameters(
+  body: Record<string, unknown>,
+  names: Iterable<string> | undefined,
+): Record<string, unknown> {
+  for (const name of names ?? []) delete body[WIRE[name] ?? name];
+  return body;
+}

@@ -38,7 +38,7 @@ export interface EncodeContext {
   settings: VendorSettings;
   /** What the codec's `prepare` returned for this call. */
   prepared?: unknown;
-  /** Issue 13, reserved: parameters to leave out (the model refused them once). */
+  /** Parameters to leave out of this model's requests (it refused them once: see `unsupportedParameter`). */
   drop?: ReadonlySet<string>;
 }
 
@@ -195,7 +195,10 @@ export interface VendorCodec {
   readonly errors?: ErrorRules & { extract?: (body: unknown) => ErrorDetails };
   /** A hint for an error (Ollama: `ollama pull <model>`). */
   errorHint?(error: SwebenchError, ctx: { model?: string }): string | undefined;
-  /** Issue 13, reserved: the parameter a 400 says the model does not take. */
+  /**
+   * The parameter a 400 says the model does not take (unified names `temperature`, `stop`, `max_tokens`, or wire
+   * names), or undefined. The kit then leaves it out (`EncodeContext.drop`) and sends the call once more.
+   */
   unsupportedParameter?(error: SwebenchError): string | undefined;
   /** The live model list; absent: the provider has no `listModels`. */
   readonly models?: ModelListSpec;

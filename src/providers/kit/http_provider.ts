@@ -73,6 +73,9 @@ export interface HttpProviderOptions extends ProviderOptions {
   tokenCounter?: (model: string) => Promise<KitTokenCounter>;
 }
 
+/** Parameters one call may lose to a model's 400s before the refusal is its error (temperature, stop, max_tokens). */
+const MAX_DROPS_PER_CALL = 3;
+
 /**
  * A provider from a spec and a codec. `listModels` is present when the codec has `models`; `countTokens` always.
  *
@@ -119,6 +122,8 @@ export function httpProvider(
     }
   };
   const memo = new Map<string, unknown>();
+  /** Parameters each model refused (model -> names): left out of its later requests. */
+  const dropped = new Map<string, Set<string>>();
 
   const encodeContext = async (
     request: UnifiedRequest,
@@ -126,6 +131,8 @@ export function httpProvider(
     call: CallOptions,
   ): Promise<EncodeContext> => {
     const ctx: EncodeContext = { stream, settings };
+    const drop = dropped.get(request.model);
+    if (drop !== undefined) ctx.drop = drop;
     if (codec.prepare !== undefined) {
       ctx.prepared = await codec.prepare(request, {
         provider: name,
@@ -138,13 +145,12 @@ export function httpProvider(
     return ctx;
   };
 
-  const post = async (
+  const send = async (
     request: UnifiedRequest,
     stream: boolean,
     call: CallOptions,
     signal?: AbortSignal,
   ): Promise<TimedResponse> => {
-    requireKey();
     const ctx = await encodeContext(request, stream, call);
     const body = codec.encode(request, ctx);
     return await transport.open(
@@ -152,6 +158,34 @@ export function httpProvider(
       stream ? { method: "POST", body, accept: "stream", signal } : { method: "POST", body, whole: true },
       call,
     );
+  };
+
+  /**
+   * A model call. When the model refuses a parameter with a 400 (the codec's `unsupportedParameter`), that
+   * parameter is left out of this model's requests from then on and the call is sent once more without it (a
+   * refused request is not billed). Each parameter is dropped once: a refusal of one already dropped, or more than
+   * {@linkcode MAX_DROPS_PER_CALL} in one call, is the call's error.
+   */
+  const post = async (
+    request: UnifiedRequest,
+    stream: boolean,
+    call: CallOptions,
+    signal?: AbortSignal,
+  ): Promise<TimedResponse> => {
+    requireKey();
+    for (let drops = 0;; drops++) {
+      try {
+        return await send(request, stream, call, signal);
+      } catch (error) {
+        const parameter = codec.unsupportedParameter?.(toSwebenchError(error));
+        const known = dropped.get(request.model);
+        if (
+          parameter === undefined || known?.has(parameter) || drops >= MAX_DROPS_PER_CALL ||
+          signal?.aborted || call.signal?.aborted
+        ) throw error;
+        dropped.set(request.model, new Set([...(known ?? []), parameter]));
+      }
+    }
   };
 
   const decodeContext = (model: string, headers: Headers): DecodeContext => {
@@ -297,6 +331,9 @@ export function httpProvider(
 
     countTokens: (request: UnifiedRequest, call: CallOptions = {}): Promise<TokenCount> =>
       countTokens(request, call),
+
+    droppedParameters: (): Record<string, string[]> =>
+      Object.fromEntries([...dropped].map(([model, names]) => [model, [...names]])),
   };
 
   const models = codec.models;

@@ -62,6 +62,8 @@ export interface VendorSetting {
   readonly configKey?: string;
   /** Default value. */
   readonly default?: string;
+  /** The CLI flag that sets it for a run, as commander names its value (`anthropicVersion` for `--anthropic-version`). */
+  readonly flag?: string;
   /** One line for help texts. */
   readonly description: string;
 }
@@ -185,6 +187,8 @@ export interface ProviderSpec {
    * refuse sampling parameters; the manifest then records that none was sent.
    */
   sendsTemperature?(model: string, settings: VendorSettings): boolean;
+  /** The plan's line when `sendsTemperature` is false (why, and how to send it), e.g. an API version's rule. */
+  samplingNote?(model: string, settings: VendorSettings, temperature: number): string | undefined;
   /** Issue 14: batch API limits; absent = no batch API. */
   readonly batch?: BatchSpec;
 }

@@ -20,6 +20,7 @@ import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 import type { VendorCodec } from "../kit/codec.ts";
 import { withStartMeta } from "../kit/whole_body.ts";
+import { dropOpenAIParameters, openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
 
 /** Options of {@linkcode encodeOpenAIRequest}. */
 export interface EncodeOpenAIOptions {
@@ -574,7 +575,9 @@ export const OPENAI_CODEC: VendorCodec = {
   stream: "sse",
   accept: { stream: "text/event-stream", other: "application/json" },
   path: () => "/chat/completions",
-  encode: (request, ctx) => encodeOpenAIRequest(request, { stream: ctx.stream }),
+  encode: (request, ctx) =>
+    dropOpenAIParameters(encodeOpenAIRequest(request, { stream: ctx.stream }), ctx.drop),
+  unsupportedParameter: openAIUnsupportedParameter,
   decodeWhole: (body) => decodeOpenAIResponse(body),
   // The start event gets the request id and rate-limit snapshot of the headers.
   eventDecoder: (emit, ctx) =>

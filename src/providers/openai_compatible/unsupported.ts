@@ -85,3 +85,32 @@ export function openAIUnsupportedParameter(error: SwebenchError): string | undef
   }
   return undefined;
 }
+
+/**
+ * Leave out of an encoded Chat Completions body the parameters a model refused (`EncodeContext.drop`): a dropped
+ * `max_tokens` is sent as `max_completion_tokens` (the budget depends on it); any other name is removed, top level
+ * (`temperature`, `stop`, `top_p`, ...). The body is changed in place and returned.
+ *
+ * @example
+ * ```ts
+ * import { dropOpenAIParameters } from "./unsupported.ts";
+ * dropOpenAIParameters({ model: "o3", max_tokens: 100, temperature: 0 }, new Set(["temperature", "max_tokens"]));
+ * // { model: "o3", max_completion_tokens: 100 }
+ * ```
+ */
+export function dropOpenAIParameters(
+  body: Record<string, unknown>,
+  names: Iterable<string> | undefined,
+): Record<string, unknown> {
+  for (const name of names ?? []) {
+    if (name === "max_tokens") {
+      if (body.max_tokens !== undefined) {
+        body.max_completion_tokens = body.max_tokens;
+        delete body.max_tokens;
+      }
+      continue;
+    }
+    delete body[name];
+  }
+  return body;
+}
