@@ -16,7 +16,7 @@ import type { PushDecoder } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, type ErrorDetails, extractErrorDetails } from "../../http/status.ts";
 import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "../openai/codec.ts";
-import { openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
+import { dropOpenAIParameters, openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
 
 /**
  * The parameter an Azure 400 says the deployment's model does not take: Azure answers in OpenAI's words.
@@ -156,17 +156,7 @@ export function encodeAzureRequest(
   const model = options.underlyingModel ?? request.model;
   const body = encodeOpenAIRequest({ ...request, model }, { stream: options.stream });
   body.model = request.model;
-  for (const name of options.drop ?? []) {
-    if (name === "max_tokens") {
-      if (body.max_tokens !== undefined) {
-        body.max_completion_tokens = body.max_tokens;
-        delete body.max_tokens;
-      }
-      continue;
-    }
-    delete body[name];
-  }
-  return body;
+  return dropOpenAIParameters(body, options.drop);
 }
 
 /** Azure's error codes -> kinds, consulted before the HTTP status. */
