@@ -1,5 +1,5 @@
 /**
- * HTTP status + provider error body -> {@linkcode SwebenchError} of the right kind (DESIGN §3).
+ * HTTP status + provider error body -> {@linkcode SwebenchError} of the right kind (docs/architecture.md#errors).
  *
  * @module
  */
@@ -223,7 +223,7 @@ function hintFor(
 }
 
 /**
- * Classify an HTTP error (status + provider details) into a {@linkcode SwebenchError} (DESIGN §3):
+ * Classify an HTTP error (status + provider details) into a {@linkcode SwebenchError} (docs/architecture.md#errors):
  * 401/403 authentication; 402, or 429 whose code/type says insufficient_quota / billing / credit, quota (also a
  * 400 "credit balance is too low"); other 429 rate_limit; 400/413/422 context_length when the code or message says
  * so, else invalid_request; 404 model_not_found; 408 timeout; 503/529 or type `overloaded_error` overloaded; other

@@ -1,5 +1,5 @@
 /**
- * Circuit breaker per endpoint (DESIGN §4.3): opens after N consecutive failures that count, fails fast while
+ * Circuit breaker per endpoint (docs/architecture.md#resilience, step 3): opens after N consecutive failures that count, fails fast while
  * open, admits exactly one probe call after a cooldown (half-open), closes when the probe succeeds.
  *
  * Why not `cockatiel`'s `circuitBreaker` + `ConsecutiveBreaker` (checked against cockatiel 4.0.0's source):

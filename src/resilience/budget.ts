@@ -1,5 +1,5 @@
 /**
- * The budget (DESIGN §4.1): reserve a call's worst-case cost before it starts, settle to the billed cost after.
+ * The budget (docs/architecture.md#resilience, step 1): reserve a call's worst-case cost before it starts, settle to the billed cost after.
  * A call whose reservation would pass the ceiling is never started, so the total spend never passes `--max-cost`
  * (LiteLLM and SWE-bench's own script check after the call and overshoot by one request; this does not).
  * A reservation that does not fit while other calls are in flight waits for them to settle

@@ -1,6 +1,6 @@
 /**
  * Resilience: budget, rate limiter, retries, circuit breaker, key pool and the resilient call layer that joins
- * them (DESIGN §4).
+ * them (docs/architecture.md#resilience).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Rate limiter per provider + key (DESIGN §4.2): a request bucket and a token bucket, a FIFO queue of waiting
+ * Rate limiter per provider + key (docs/architecture.md#resilience, step 2): a request bucket and a token bucket, a FIFO queue of waiting
  * calls, limits and resets learned from the provider's rate-limit headers, one shared pause on a 429, and an
  * optional concurrency cap.
  *

@@ -1,6 +1,6 @@
 /**
  * The resilient call layer: a {@linkcode CallFn} that joins budget, rate limiter, circuit breaker, retries and
- * the fallback chain in DESIGN §4 order. For each model of the chain, every attempt goes:
+ * the fallback chain in the order of docs/architecture.md#resilience. For each model of the chain, every attempt goes:
  *
  * 1. budget: reserve the worst case (counted prompt tokens + max tokens at list price; local providers 0);
  * 2. key + rate limiter: the key with the most headroom, then wait for its request and token buckets;

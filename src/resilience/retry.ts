@@ -1,5 +1,5 @@
 /**
- * Retries (DESIGN §4.4): exponential backoff with full jitter, capped; server hints (`retry-after-ms`,
+ * Retries (docs/architecture.md#resilience, step 4): exponential backoff with full jitter, capped; server hints (`retry-after-ms`,
  * `retry-after`, rate-limit resets, carried as `SwebenchError.retryAfterMs`) are honoured — the wait is never
  * shorter than the server asked — and a requested wait longer than `maxWaitMs` is reported, not slept through.
  * Non-retryable kinds (authentication, quota, invalid_request, context_length, model_not_found, budget, config,
