@@ -1,20 +1,15 @@
 /**
- * swebench-runner: run any model on SWE-bench with one command.
+ * swebench-runner's command line: `deno run -A jsr:@swebench/runner generate ...` (or installed as `swebench`).
+ * This entry loads only the CLI definition, so that `--help` starts fast; each command loads what it needs when
+ * it runs. The library (providers, the run API, datasets, prompts, patches, predictions) is the `/lib` export:
  *
- * As a library it exposes the unified provider layer, the SWE-bench pipeline and the batch runner; run as a
- * program (`deno run -A jsr:@swebench/runner generate ...`) it is the `swebench` CLI, loaded lazily so that
- * importing the library never loads the CLI.
- *
- * @example
  * ```ts
- * import { createGoldProvider } from "@swebench/runner";
- * const gold = createGoldProvider();
- * console.log(gold.name);
+ * import { createGoldProvider } from "jsr:@swebench/runner/lib";
+ * console.log(createGoldProvider().name);
  * ```
  *
  * @module
  */
-export * from "./src/mod.ts";
 
 if (import.meta.main) {
   const { runCli } = await import("./src/cli/main.ts");

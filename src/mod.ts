@@ -1,11 +1,12 @@
 /**
  * The library API of swebench-runner: providers behind one interface, the run layer the CLI uses (a budgeted,
  * resilient run over SWE-bench instances), datasets, prompt building, patch extraction, predictions and run logs.
- * Everything else is internal (0.2.0: the API was curated; the layers are no longer re-exported whole).
+ * Everything else is internal (0.2.0: the API was curated; 0.3.0: it is the `/lib` export only, the package's
+ * main entry is the CLI).
  *
  * @example
  * ```ts
- * import { createProvider } from "@swebench/runner";
+ * import { createProvider } from "@swebench/runner/lib";
  * const p = createProvider({ kind: "ollama", baseUrl: "127.0.0.1:11434" });
  * console.log(p.kind);
  * ```

@@ -59,7 +59,7 @@ function instead(ref: DatasetRef): string {
  * @example
  * ```ts ignore
  * import { contextReport } from "./context_advice.ts";
- * import { resolveDataset, SAMPLE_INSTANCES } from "@swebench/runner";
+ * import { resolveDataset, SAMPLE_INSTANCES } from "@swebench/runner/lib";
  * const r = contextReport(resolveDataset("sample", { cacheDir: "/tmp" }), SAMPLE_INSTANCES, { gold: false });
  * console.log(r.contextWarning?.startsWith("No code context")); // true
  * ```

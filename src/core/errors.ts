@@ -224,7 +224,7 @@ export interface SwebenchErrorOverrides extends SwebenchErrorOptions {
  *
  * @example
  * ```ts
- * import { SwebenchError } from "@swebench/runner";
+ * import { SwebenchError } from "@swebench/runner/lib";
  * const e = new SwebenchError("rate_limit", "429 Too Many Requests", { retryAfterMs: 1000, status: 429 });
  * console.log(e.retryable, e.exitCode, e.hint);
  * ```
@@ -277,7 +277,7 @@ export class SwebenchError extends Error {
    *
    * @example
    * ```ts
-   * import { SwebenchError } from "@swebench/runner";
+   * import { SwebenchError } from "@swebench/runner/lib";
    * const e = new SwebenchError("server", "openai: 500", { status: 500 });
    * const counted = e.with({ attempts: 3 });
    * console.log(counted.status, counted.attempts); // 500 3
@@ -351,7 +351,7 @@ export function toSwebenchError(e: unknown, fallbackKind: ErrorKind = "unexpecte
  *
  * @example
  * ```ts
- * import { isUnreachable, SwebenchError } from "@swebench/runner";
+ * import { isUnreachable, SwebenchError } from "@swebench/runner/lib";
  * isUnreachable(new SwebenchError("connection", "openai: Connection refused (os error 111)")); // true
  * isUnreachable(new SwebenchError("connection", "stream ended early")); // false
  * ```

@@ -44,7 +44,7 @@ export interface TokenCount {
  *
  * @example
  * ```ts
- * import type { Provider } from "@swebench/runner";
+ * import type { Provider } from "@swebench/runner/lib";
  * async function ask(p: Provider) {
  *   const r = await p.generate({ model: "gpt-4o-mini", prompt: "Say hi", maxTokens: 16 });
  *   return r.content;

@@ -12,7 +12,7 @@ export type ExtraOptions = Record<string, unknown>;
  *
  * @example
  * ```ts
- * import type { UnifiedRequest } from "@swebench/runner";
+ * import type { UnifiedRequest } from "@swebench/runner/lib";
  * const req: UnifiedRequest = { model: "gpt-4o-mini", system: "You fix bugs.", prompt: "Fix it.", maxTokens: 1024 };
  * ```
  */

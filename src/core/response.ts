@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { TokenUsage } from "@swebench/runner";
+ * import type { TokenUsage } from "@swebench/runner/lib";
  * const u: TokenUsage = { promptTokens: 120, completionTokens: 30, totalTokens: 150, cacheReadTokens: 100, cacheWriteTokens: 0 };
  * ```
  */
@@ -66,7 +66,7 @@ export interface RateLimitSnapshot {
  *
  * @example
  * ```ts
- * import type { UnifiedResponse } from "@swebench/runner";
+ * import type { UnifiedResponse } from "@swebench/runner/lib";
  * function show(r: UnifiedResponse) {
  *   console.log(r.provider, r.model, r.usage.totalTokens, r.finishReason);
  * }

@@ -57,7 +57,7 @@ export interface StreamErrorEvent {
  *
  * @example
  * ```ts
- * import type { StreamEvent } from "@swebench/runner";
+ * import type { StreamEvent } from "@swebench/runner/lib";
  * function onEvent(e: StreamEvent) {
  *   if (e.type === "text-delta") console.log(e.text);
  * }

@@ -29,7 +29,7 @@ const ANY = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
  *
  * @example
  * ```ts
- * import { stripControl } from "@swebench/runner";
+ * import { stripControl } from "@swebench/runner/lib";
  * stripControl("bad \x1b]0;TITLE\x07\x1b[2Jrequest\r"); // "bad request"
  * ```
  */

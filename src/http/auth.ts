@@ -11,7 +11,7 @@ import { SwebenchError } from "../core/mod.ts";
  *
  * @example
  * ```ts
- * import { bearerAuth } from "@swebench/runner";
+ * import { bearerAuth } from "@swebench/runner/lib";
  * const auth = bearerAuth("sk-test-1234567890");
  * const headers = { "content-type": "application/json", ...auth.headers() };
  * ```
@@ -49,7 +49,7 @@ function checkKey(apiKey: string, scheme: string): string {
  *
  * @example
  * ```ts
- * import { bearerAuth } from "@swebench/runner";
+ * import { bearerAuth } from "@swebench/runner/lib";
  * bearerAuth("sk-test-1234567890").headers(); // { Authorization: "Bearer sk-test-1234567890" }
  * ```
  */
@@ -81,7 +81,7 @@ export function headerKeyAuth(header: string, apiKey: string): AuthStrategy {
  *
  * @example
  * ```ts
- * import { noAuth } from "@swebench/runner";
+ * import { noAuth } from "@swebench/runner/lib";
  * noAuth().headers(); // {}
  * ```
  */
@@ -94,7 +94,7 @@ export function noAuth(): AuthStrategy {
  *
  * @example
  * ```ts
- * import { createRedactor, type Redactor } from "@swebench/runner";
+ * import { createRedactor, type Redactor } from "@swebench/runner/lib";
  * const redactKey: Redactor = createRedactor(["sk-abcdef"]);
  * redactKey("key=sk-abcdef rejected"); // "key=*** rejected"
  * ```
@@ -113,7 +113,7 @@ const REGEXP_SYNTAX = /[.*+?^${}()|[\]\\/-]/g;
  *
  * @example
  * ```ts
- * import { createRedactor } from "@swebench/runner";
+ * import { createRedactor } from "@swebench/runner/lib";
  * const redactKeys = createRedactor(["sk-abcdef", "ab/cd=="]);
  * redactKeys("key=sk-abcdef, url ?k=ab%2Fcd%3D%3D"); // "key=***, url ?k=***"
  * ```
@@ -145,7 +145,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
  *
  * @example
  * ```ts
- * import { redact } from "@swebench/runner";
+ * import { redact } from "@swebench/runner/lib";
  * redact("key=sk-abcdef rejected", ["sk-abcdef"]); // "key=*** rejected"
  * ```
  */
@@ -159,7 +159,7 @@ export function redact(text: string, secrets: readonly string[]): string {
  *
  * @example
  * ```ts
- * import { maskKey } from "@swebench/runner";
+ * import { maskKey } from "@swebench/runner/lib";
  * maskKey("sk-proj-1234567890abcd"); // "sk-...abcd"
  * ```
  */
@@ -173,7 +173,7 @@ export function maskKey(key: string): string {
  *
  * @example
  * ```ts
- * import { redactUrl } from "@swebench/runner";
+ * import { redactUrl } from "@swebench/runner/lib";
  * redactUrl("https://me:secret@ollama.example:11434"); // "https://***@ollama.example:11434"
  * ```
  */

@@ -16,7 +16,7 @@ import { decodeUtf8Chunks } from "./utf8.ts";
  *
  * @example
  * ```ts
- * import type { FetchOptions } from "@swebench/runner";
+ * import type { FetchOptions } from "@swebench/runner/lib";
  * const options: FetchOptions = { provider: "ollama", connectTimeoutMs: 10_000, idleTimeoutMs: 60_000,
  *   connectionHint: "Start it with `ollama serve`." };
  * ```
@@ -165,7 +165,7 @@ async function followRedirects(
  *
  * @example
  * ```ts
- * import { fetchTimed } from "@swebench/runner";
+ * import { fetchTimed } from "@swebench/runner/lib";
  * const timed = await fetchTimed("http://127.0.0.1:11434/api/tags", { method: "GET" }, { totalTimeoutMs: 30_000 });
  * console.log(timed.response.status, await timed.text());
  * ```
@@ -224,7 +224,7 @@ export interface TimedResponse {
  *
  * @example
  * ```ts
- * import { fetchWithTimeout } from "@swebench/runner";
+ * import { fetchWithTimeout } from "@swebench/runner/lib";
  * const res = await fetchWithTimeout("http://127.0.0.1:11434/api/tags", { method: "GET" }, {
  *   provider: "ollama",
  *   connectTimeoutMs: 5_000,
@@ -251,7 +251,7 @@ export async function fetchWithTimeout(
  *
  * @example
  * ```ts
- * import { fetchTimed } from "@swebench/runner";
+ * import { fetchTimed } from "@swebench/runner/lib";
  * const timed = await fetchTimed("http://127.0.0.1:8000/v1/models", { method: "GET" }, {
  *   signal: AbortSignal.timeout(60_000),
  *   idleTimeoutMs: 10_000,
@@ -679,7 +679,7 @@ export async function fetchTimed(
  *
  * @example
  * ```ts
- * import { responseTooLargeError } from "@swebench/runner";
+ * import { responseTooLargeError } from "@swebench/runner/lib";
  * responseTooLargeError({ label: "openai", origin: "https://api.openai.com", maxBytes: 16 * 2 ** 20, status: 200 }).kind; // "server"
  * ```
  */

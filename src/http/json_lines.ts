@@ -12,7 +12,7 @@ import { createUtf8Decoder } from "./utf8.ts";
  *
  * @example
  * ```ts
- * import { jsonLinesDecoder } from "@swebench/runner";
+ * import { jsonLinesDecoder } from "@swebench/runner/lib";
  * const decoder = jsonLinesDecoder({ provider: "ollama" });
  * ```
  */
@@ -39,7 +39,7 @@ function excerpt(line: string): string {
  *
  * @example
  * ```ts
- * import { createJsonLinesParser } from "@swebench/runner";
+ * import { createJsonLinesParser } from "@swebench/runner/lib";
  * const values: unknown[] = [];
  * const parser = createJsonLinesParser((v) => values.push(v), { provider: "ollama" });
  * parser.push(new TextEncoder().encode('{"done":false}\n{"done":'));
@@ -145,7 +145,7 @@ export function createJsonLinesParser(
  *
  * @example
  * ```ts
- * import { jsonLinesDecoder } from "@swebench/runner";
+ * import { jsonLinesDecoder } from "@swebench/runner/lib";
  * const res = await fetch("http://127.0.0.1:11434/api/chat", { method: "POST", body: "{}" });
  * for await (const line of res.body!.pipeThrough(jsonLinesDecoder({ provider: "ollama" }))) {
  *   console.log(line);

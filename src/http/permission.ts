@@ -29,7 +29,7 @@ function isNamed(error: unknown, name: "NotCapable" | "PermissionDenied"): boole
  *
  * @example
  * ```ts
- * import { permissionError } from "@swebench/runner";
+ * import { permissionError } from "@swebench/runner/lib";
  * try {
  *   await fetch("https://api.openai.com/v1/models");
  * } catch (e) {
@@ -86,7 +86,7 @@ export function permissionError(error: unknown): SwebenchError | undefined {
  *
  * @example
  * ```ts
- * import { fileAccessError } from "@swebench/runner";
+ * import { fileAccessError } from "@swebench/runner/lib";
  * try {
  *   await Deno.writeTextFile("/sys/p.jsonl", "");
  * } catch (e) {

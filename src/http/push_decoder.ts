@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { createJsonLinesParser, type PushDecoder } from "@swebench/runner";
+ * import { createJsonLinesParser, type PushDecoder } from "@swebench/runner/lib";
  * const values: unknown[] = [];
  * const lines: PushDecoder<Uint8Array> = createJsonLinesParser((v) => values.push(v));
  * lines.push(new TextEncoder().encode('{"a":1}\n{"a"'));
@@ -34,7 +34,7 @@ export interface PushDecoder<I> {
  *
  * @example
  * ```ts
- * import type { PushDecoderStreamOptions } from "@swebench/runner";
+ * import type { PushDecoderStreamOptions } from "@swebench/runner/lib";
  * const options: PushDecoderStreamOptions = { terminate: true };
  * ```
  */
@@ -52,7 +52,7 @@ export interface PushDecoderStreamOptions {
  *
  * @example
  * ```ts
- * import { createJsonLinesParser, pushDecoderStream } from "@swebench/runner";
+ * import { createJsonLinesParser, pushDecoderStream } from "@swebench/runner/lib";
  * const body = ReadableStream.from([new TextEncoder().encode('{"a":1}\n{"a":2}\n')]);
  * for await (const v of body.pipeThrough(pushDecoderStream((emit) => createJsonLinesParser(emit)))) {
  *   console.log(v);
@@ -86,7 +86,7 @@ export function pushDecoderStream<I, O>(
  *
  * @example
  * ```ts
- * import { chainPushDecoders, createSseParser } from "@swebench/runner";
+ * import { chainPushDecoders, createSseParser } from "@swebench/runner/lib";
  * const datas: string[] = [];
  * const events = chainPushDecoders((emit) => createSseParser(emit), {
  *   push: (e) => void datas.push(e.data),

@@ -26,7 +26,7 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
  *
  * @example
  * ```ts
- * import { parseDuration } from "@swebench/runner";
+ * import { parseDuration } from "@swebench/runner/lib";
  * parseDuration("6m0s"); // 360000
  * parseDuration("1.5s"); // 1500
  * parseDuration("soon"); // undefined
@@ -100,7 +100,7 @@ export function headerReset(value: string | null, now: number): number | undefin
  *
  * @example
  * ```ts
- * import { parseRateLimitHeaders } from "@swebench/runner";
+ * import { parseRateLimitHeaders } from "@swebench/runner/lib";
  * const h = new Headers({ "x-ratelimit-remaining-requests": "59", "x-ratelimit-reset-requests": "1s" });
  * parseRateLimitHeaders(h); // { remainingRequests: 59, resetRequestsMs: 1000 }
  * ```

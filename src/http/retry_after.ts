@@ -25,7 +25,7 @@ export function parseTimestamp(text: string): number | undefined {
  *
  * @example
  * ```ts
- * import { parseRetryAfter } from "@swebench/runner";
+ * import { parseRetryAfter } from "@swebench/runner/lib";
  * parseRetryAfter(new Headers({ "retry-after": "2" })); // 2000
  * parseRetryAfter(new Headers({ "retry-after-ms": "150" })); // 150
  * ```

@@ -25,7 +25,7 @@ const DEFAULT_MAX_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
- * import { type BodySniffer, createBodySniffer } from "@swebench/runner";
+ * import { type BodySniffer, createBodySniffer } from "@swebench/runner/lib";
  * const sniff: BodySniffer = createBodySniffer();
  * sniff(new TextEncoder().encode("  ")); // undefined
  * sniff(new TextEncoder().encode("\n{}")); // "{"
@@ -42,7 +42,7 @@ export type BodySniffer = (chunk: Uint8Array) => string | undefined;
  *
  * @example
  * ```ts
- * import { createBodySniffer } from "@swebench/runner";
+ * import { createBodySniffer } from "@swebench/runner/lib";
  * const sniff = createBodySniffer();
  * const first = sniff(new TextEncoder().encode('\uFEFF data: {"a":1}\n\n')); // "d": an event stream
  * ```
@@ -73,7 +73,7 @@ export function createBodySniffer(maxBytes: number = DEFAULT_MAX_BYTES): BodySni
  *
  * @example
  * ```ts
- * import { sniffBody } from "@swebench/runner";
+ * import { sniffBody } from "@swebench/runner/lib";
  * const res = await fetch("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body: "{}" });
  * const { first, body } = await sniffBody(res.body!);
  * console.log(first === "{" ? "JSON" : first === "<" ? "HTML" : "stream", await new Response(body).text());

@@ -13,7 +13,7 @@ import { createUtf8Decoder } from "./utf8.ts";
  *
  * @example
  * ```ts
- * import type { SseEvent } from "@swebench/runner";
+ * import type { SseEvent } from "@swebench/runner/lib";
  * const e: SseEvent = { event: "message_stop", data: '{"type":"message_stop"}' };
  * ```
  */
@@ -31,7 +31,7 @@ export interface SseEvent {
  *
  * @example
  * ```ts
- * import { sseDecoder } from "@swebench/runner";
+ * import { sseDecoder } from "@swebench/runner/lib";
  * const decoder = sseDecoder({ maxBufferSize: 1 << 20 });
  * ```
  */
@@ -50,7 +50,7 @@ const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { createSseParser, type SseEvent } from "@swebench/runner";
+ * import { createSseParser, type SseEvent } from "@swebench/runner/lib";
  * const events: SseEvent[] = [];
  * const parser = createSseParser((e) => events.push(e));
  * parser.push(new TextEncoder().encode("event: ping\ndata: {}\n\ndata: [DO"));
@@ -132,7 +132,7 @@ export function createSseParser(
  *
  * @example
  * ```ts
- * import { sseDecoder } from "@swebench/runner";
+ * import { sseDecoder } from "@swebench/runner/lib";
  * const res = await fetch("http://127.0.0.1:8080/v1/chat/completions", { method: "POST", body: "{}" });
  * for await (const event of res.body!.pipeThrough(sseDecoder())) {
  *   if (event.data === "[DONE]") break;
@@ -152,7 +152,7 @@ export function sseDecoder(options: SseDecoderOptions = {}): ReadableWritablePai
  *
  * @example
  * ```ts
- * import { looksLikeEventStream } from "@swebench/runner";
+ * import { looksLikeEventStream } from "@swebench/runner/lib";
  * looksLikeEventStream('data: {"a":1}\n\n'); // true
  * looksLikeEventStream('{"a":1}'); // false
  * ```

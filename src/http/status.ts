@@ -15,7 +15,7 @@ export { parseRetryAfter } from "./retry_after.ts";
  *
  * @example
  * ```ts
- * import type { ErrorDetails } from "@swebench/runner";
+ * import type { ErrorDetails } from "@swebench/runner/lib";
  * const d: ErrorDetails = { type: "invalid_request_error", code: "context_length_exceeded", message: "..." };
  * ```
  */
@@ -40,7 +40,7 @@ export interface ErrorDetails {
  *
  * @example
  * ```ts
- * import type { ErrorRules } from "@swebench/runner";
+ * import type { ErrorRules } from "@swebench/runner/lib";
  * const rules: ErrorRules = { kinds: { overloaded_error: "overloaded" }, requestIdHeaders: ["request-id"] };
  * ```
  */
@@ -65,7 +65,7 @@ export interface ErrorRules {
  *
  * @example
  * ```ts
- * import type { ClassifyInput } from "@swebench/runner";
+ * import type { ClassifyInput } from "@swebench/runner/lib";
  * const input: ClassifyInput = { status: 429, headers: new Headers({ "retry-after": "1" }), provider: "openai" };
  * ```
  */
@@ -235,7 +235,7 @@ function hintFor(
  *
  * @example
  * ```ts
- * import { classifyHttpError } from "@swebench/runner";
+ * import { classifyHttpError } from "@swebench/runner/lib";
  * const e = classifyHttpError({
  *   status: 429,
  *   provider: "openai",
@@ -333,7 +333,7 @@ function textDetails(text: string): ErrorDetails {
  *
  * @example
  * ```ts
- * import { extractErrorDetails } from "@swebench/runner";
+ * import { extractErrorDetails } from "@swebench/runner/lib";
  * extractErrorDetails({ error: "model 'x' not found" }); // { message: "model 'x' not found" }
  * ```
  */
@@ -405,7 +405,7 @@ async function readBounded(res: Response, limit: number): Promise<string> {
  *
  * @example
  * ```ts
- * import { errorFromResponse } from "@swebench/runner";
+ * import { errorFromResponse } from "@swebench/runner/lib";
  * const res = new Response('{"error":"model \'x\' not found"}', { status: 404 });
  * const e = await errorFromResponse(res, { provider: "ollama" });
  * console.log(e.kind, e.message, e.hint); // model_not_found, "ollama: 404 model 'x' not found", "Pull it ..."

@@ -32,7 +32,7 @@ export type PriceVerification = "vendor-page" | "vendor-page-partial" | "unverif
  *
  * @example
  * ```ts
- * import type { ModelEntry } from "@swebench/runner";
+ * import type { ModelEntry } from "@swebench/runner/lib";
  * const local: ModelEntry = { id: "my-finetune", provider: "vllm", contextWindow: 32768, inputPerMTok: 0, outputPerMTok: 0 };
  * ```
  */
@@ -107,7 +107,7 @@ export const MODEL_ENTRY_FIELDS: readonly (keyof ModelEntry)[] = [
  *
  * @example
  * ```ts
- * import { defaultCatalog } from "@swebench/runner";
+ * import { defaultCatalog } from "@swebench/runner/lib";
  * defaultCatalog().lookup("gpt-4o-mini-2024-07-18")?.id; // "gpt-4o-mini"
  * ```
  */
@@ -194,7 +194,7 @@ let defaultInstance: Catalog | undefined;
  *
  * @example
  * ```ts
- * import { defaultCatalog } from "@swebench/runner";
+ * import { defaultCatalog } from "@swebench/runner/lib";
  * const entry = defaultCatalog().lookup("claude-sonnet-4-5");
  * entry?.contextWindow; // 200000
  * ```
@@ -210,7 +210,7 @@ export function defaultCatalog(): Catalog {
  *
  * @example
  * ```ts
- * import { catalogWithOverrides, defaultCatalog } from "@swebench/runner";
+ * import { catalogWithOverrides, defaultCatalog } from "@swebench/runner/lib";
  * const catalog = catalogWithOverrides(defaultCatalog(), [{ id: "gpt-4o-mini", provider: "openai", inputPerMTok: 0.1 }]);
  * catalog.lookup("gpt-4o-mini")?.inputPerMTok; // 0.1
  * ```
@@ -296,7 +296,7 @@ const count = (
  *
  * @example
  * ```ts
- * import { costOf, defaultCatalog } from "@swebench/runner";
+ * import { costOf, defaultCatalog } from "@swebench/runner/lib";
  * const usage = { promptTokens: 1000, completionTokens: 100, totalTokens: 1100, cacheReadTokens: 0, cacheWriteTokens: 0 };
  * costOf(defaultCatalog().lookup("gpt-4o-mini"), usage); // 0.00021
  * ```
@@ -336,7 +336,7 @@ export function costOf(
  *
  * @example
  * ```ts
- * import { defaultCatalog, worstCaseCost } from "@swebench/runner";
+ * import { defaultCatalog, worstCaseCost } from "@swebench/runner/lib";
  * worstCaseCost(defaultCatalog().lookup("gpt-4o-mini"), 1000, 1000); // 0.00075
  * ```
  */
@@ -377,7 +377,7 @@ export interface DeprecationNotice {
  *
  * @example
  * ```ts
- * import { defaultCatalog, deprecationNotice } from "@swebench/runner";
+ * import { defaultCatalog, deprecationNotice } from "@swebench/runner/lib";
  * const n = deprecationNotice(defaultCatalog().lookup("claude-sonnet-4-5"), "claude-sonnet-4-5", new Date("2026-12-02"));
  * console.log(n?.message); // claude-sonnet-4-5 was retired on 2026-11-30: requests to it fail. Its successor is claude-sonnet-5-5.
  * ```

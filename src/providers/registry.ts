@@ -121,7 +121,7 @@ export interface CreateProviderOptions extends ProviderOptions {
  *
  * @example
  * ```ts
- * import { createProvider } from "@swebench/runner";
+ * import { createProvider } from "@swebench/runner/lib";
  * const local = createProvider({ kind: "openai", name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" });
  * console.log(local.name);
  * ```
@@ -152,7 +152,7 @@ export function createProvider(input: CreateProviderOptions): Provider {
  *
  * @example
  * ```ts
- * import { sendsTemperature } from "@swebench/runner";
+ * import { sendsTemperature } from "@swebench/runner/lib";
  * sendsTemperature("openai", "gpt-4o-mini"); // true
  * sendsTemperature("anthropic", "claude-sonnet-5-5"); // false
  * ```

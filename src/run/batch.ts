@@ -36,7 +36,7 @@ export type { CallContext, CallFn, CallResult, ModelOutput };
  *
  * @example
  * ```ts
- * import { createGoldProvider, directCall } from "@swebench/runner";
+ * import { createGoldProvider, directCall } from "@swebench/runner/lib";
  * const call = directCall(createGoldProvider());
  * ```
  */
@@ -154,7 +154,7 @@ interface Pending {
  *
  * @example
  * ```ts ignore
- * import { createGoldProvider, directCall, openPredictions, runBatch, loadInstances, resolveDataset } from "@swebench/runner";
+ * import { createGoldProvider, directCall, openPredictions, runBatch, loadInstances, resolveDataset } from "@swebench/runner/lib";
  * const instances = await loadInstances(resolveDataset("sample", { cacheDir: ".cache" }));
  * const writer = await openPredictions("predictions/gold.jsonl", {});
  * const summary = await runBatch({

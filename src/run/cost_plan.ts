@@ -50,7 +50,7 @@ export const EXPECTED_OUTPUT_TOKENS = 1024;
  *
  * @example
  * ```ts
- * import { planCost } from "@swebench/runner";
+ * import { planCost } from "@swebench/runner/lib";
  * const plan = planCost([], { maxTokens: 4096, countTokens: (t: string) => t.length / 4, prices: {} });
  * console.log(plan.instances); // 0
  * ```

@@ -78,7 +78,7 @@ export interface PreparedRun {
  *
  * @example
  * ```ts ignore
- * import { executeRun, openRun, prepareRun } from "@swebench/runner";
+ * import { executeRun, openRun, prepareRun } from "@swebench/runner/lib";
  * const prepared = await prepareRun(settings);
  * await using run = await openRun(prepared);
  * const outcome = await executeRun(run);

@@ -29,7 +29,7 @@ export interface ModelReport extends Tally {
  *
  * @example
  * ```ts
- * import { summarizeRunLog } from "@swebench/runner";
+ * import { summarizeRunLog } from "@swebench/runner/lib";
  * const r = summarizeRunLog([{ instance_id: "a", status: "ok", provider: "gold", model: "gold", patchStatus: "valid" }]);
  * console.log(r[0].ok); // 1
  * ```

@@ -65,7 +65,7 @@ export interface ScoredModel {
  *
  * @example
  * ```ts
- * import { repoOf } from "@swebench/runner";
+ * import { repoOf } from "@swebench/runner/lib";
  * repoOf("scikit-learn__scikit-learn-10297"); // "scikit-learn/scikit-learn"
  * ```
  */
@@ -82,7 +82,7 @@ const perResolved = (v: number, resolved: number): number | null => resolved > 0
  *
  * @example
  * ```ts ignore
- * import { loadHarnessResults, scoreModel, summarizeRunLog } from "@swebench/runner";
+ * import { loadHarnessResults, scoreModel, summarizeRunLog } from "@swebench/runner/lib";
  * const [model] = summarizeRunLog(records);
  * const scored = scoreModel(model, await loadHarnessResults("predictions/gold.r1.json", { model: "gold" }));
  * console.log(scored.resolvedRate, scored.costPerResolved);
@@ -138,7 +138,7 @@ export function scoreModel(model: ModelReport, results: HarnessResults): ScoredM
  *
  * @example
  * ```ts ignore
- * import { markUniqueResolves } from "@swebench/runner";
+ * import { markUniqueResolves } from "@swebench/runner/lib";
  * markUniqueResolves(scoredModels);
  * ```
  */

@@ -43,7 +43,7 @@ export interface ResolveDatasetOptions {
  *
  * @example
  * ```ts
- * import { resolveDataset } from "@swebench/runner";
+ * import { resolveDataset } from "@swebench/runner/lib";
  * const ref = resolveDataset("lite", { cacheDir: "/tmp/cache", context: "oracle" });
  * console.log(ref.id, ref.label); // princeton-nlp/SWE-bench_Lite_oracle SWE-bench_Lite_oracle
  * ```
@@ -138,7 +138,7 @@ const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
  *
  * @example
  * ```ts
- * import { resolveDataset } from "@swebench/runner";
+ * import { resolveDataset } from "@swebench/runner/lib";
  * resolveDataset("full", { cacheDir: ".cache", context: "bm25-13k" }).id; // "princeton-nlp/SWE-bench_bm25_13K"
  * resolveDataset("./my.jsonl", { cacheDir: ".cache" }).kind; // "local"
  * ```
@@ -259,7 +259,7 @@ export interface FetchedDataset {
  *
  * @example
  * ```ts ignore
- * import { fetchDataset, resolveDataset } from "@swebench/runner";
+ * import { fetchDataset, resolveDataset } from "@swebench/runner/lib";
  * const f = await fetchDataset(resolveDataset("lite", { cacheDir: "/tmp/cache" }));
  * console.log(f.cachedPath, f.sizeBytes, f.fromCache);
  * ```
@@ -316,7 +316,7 @@ function displayName(ref: DatasetRef): string {
  *
  * @example
  * ```ts
- * import { loadInstances, resolveDataset } from "@swebench/runner";
+ * import { loadInstances, resolveDataset } from "@swebench/runner/lib";
  * const instances = await loadInstances(resolveDataset("sample", { cacheDir: "/tmp/cache" }));
  * console.log(instances.length); // 5
  * ```
@@ -375,7 +375,7 @@ export interface DatasetInfo {
  *
  * @example
  * ```ts
- * import { datasetInfo, resolveDataset } from "@swebench/runner";
+ * import { datasetInfo, resolveDataset } from "@swebench/runner/lib";
  * const info = await datasetInfo(resolveDataset("sample", { cacheDir: "/tmp/cache" }));
  * console.log(info.rows, info.repos);
  * ```
@@ -403,7 +403,7 @@ export async function datasetInfo(ref: DatasetRef, options: LoadOptions = {}): P
  *
  * @example
  * ```ts
- * import { datasetCacheDir, resolveDataset } from "@swebench/runner";
+ * import { datasetCacheDir, resolveDataset } from "@swebench/runner/lib";
  * datasetCacheDir(resolveDataset("lite", { cacheDir: "/c" })); // "/c/datasets/princeton-nlp__SWE-bench_Lite/test"
  * ```
  */
@@ -416,7 +416,7 @@ export function datasetCacheDir(ref: DatasetRef): string | undefined {
  *
  * @example
  * ```ts ignore
- * import { isDatasetCached, resolveDataset } from "@swebench/runner";
+ * import { isDatasetCached, resolveDataset } from "@swebench/runner/lib";
  * console.log(await isDatasetCached(resolveDataset("lite", { cacheDir: "/tmp/cache" })));
  * ```
  */

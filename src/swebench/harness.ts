@@ -94,7 +94,7 @@ export type CommandRunner = (
  *
  * @example
  * ```ts ignore
- * import { spawnCollect } from "@swebench/runner";
+ * import { spawnCollect } from "@swebench/runner/lib";
  * const r = await spawnCollect("python3", ["--version"]);
  * ```
  */
@@ -153,7 +153,7 @@ function pythonNotFound(python: string, fromEnv: boolean): SwebenchError {
  *
  * @example
  * ```ts ignore
- * import { probeHarness } from "@swebench/runner";
+ * import { probeHarness } from "@swebench/runner/lib";
  * const p = await probeHarness("python3");
  * console.log(p.swebenchVersion, p.dockerVersion);
  * ```
@@ -232,7 +232,7 @@ export async function probeHarness(
  *
  * @example
  * ```ts
- * import { parseHarnessHelp } from "@swebench/runner";
+ * import { parseHarnessHelp } from "@swebench/runner/lib";
  * parseHarnessHelp("usage: run_evaluation.py [-h] -id RUN_ID [--report_dir REPORT_DIR]").has("--report_dir"); // true
  * ```
  */
@@ -249,7 +249,7 @@ const REQUIRED_FLAGS = ["--dataset_name", "--split", "--predictions_path", "--ru
  *
  * @example
  * ```ts ignore
- * import { detectHarness } from "@swebench/runner";
+ * import { detectHarness } from "@swebench/runner/lib";
  * const h = await detectHarness("python3");
  * console.log(h.version, h.flags.has("--namespace"));
  * ```
@@ -309,7 +309,7 @@ export const HARNESS5_COLUMNS: readonly string[] = ["image", "eval_script", "log
  *
  * @example
  * ```ts
- * import { harnessDatasetName, resolveDataset } from "@swebench/runner";
+ * import { harnessDatasetName, resolveDataset } from "@swebench/runner/lib";
  * harnessDatasetName(resolveDataset("lite", { cacheDir: "/c", context: "oracle" })); // "SWE-bench/SWE-bench_Lite"
  * ```
  */
@@ -345,7 +345,7 @@ export interface HarnessRunOptions {
  *
  * @example
  * ```ts
- * import { harnessArgs } from "@swebench/runner";
+ * import { harnessArgs } from "@swebench/runner/lib";
  * const flags = new Set(["--dataset_name", "--split", "--predictions_path", "--run_id", "--max_workers"]);
  * harnessArgs({ datasetName: "SWE-bench/SWE-bench_Lite", split: "test", predictionsPath: "/p.jsonl", runId: "r" }, flags);
  * // ["-m", "swebench.harness.run_evaluation", "--dataset_name", "SWE-bench/SWE-bench_Lite", ...]
@@ -380,7 +380,7 @@ export function harnessArgs(o: HarnessRunOptions, flags: ReadonlySet<string>): s
  *
  * @example
  * ```ts
- * import { defaultRunId } from "@swebench/runner";
+ * import { defaultRunId } from "@swebench/runner/lib";
  * await defaultRunId("predictions/gpt-4o-mini__SWE-bench_Lite__test.jsonl", "{}\n"); // "gpt-4o-mini__SWE-bench_Lite__test-ca3d163b"
  * ```
  */
@@ -436,7 +436,7 @@ export interface HarnessRun {
  *
  * @example
  * ```ts ignore
- * import { harnessArgs, runHarness } from "@swebench/runner";
+ * import { harnessArgs, runHarness } from "@swebench/runner/lib";
  * const exit = await runHarness({ python: "python3", args, cwd: "predictions", onOutput: (b) => Deno.stderr.writeSync(b) });
  * ```
  */

@@ -115,7 +115,7 @@ const ID_KEYS = [
  *
  * @example
  * ```ts
- * import { parseHarnessReport } from "@swebench/runner";
+ * import { parseHarnessReport } from "@swebench/runner/lib";
  * const r = parseHarnessReport({ total_instances: 1, submitted_instances: 1, completed_instances: 1,
  *   resolved_instances: 1, unresolved_instances: 0, empty_patch_instances: 0, error_instances: 0,
  *   completed_ids: ["a"], incomplete_ids: [], empty_patch_ids: [], submitted_ids: ["a"], resolved_ids: ["a"],
@@ -145,7 +145,7 @@ export function parseHarnessReport(value: unknown, where: string): HarnessRunRep
  *
  * @example
  * ```ts ignore
- * import { readHarnessReport } from "@swebench/runner";
+ * import { readHarnessReport } from "@swebench/runner/lib";
  * const r = await readHarnessReport("predictions/gpt-4o-mini.my-run.json");
  * ```
  */
@@ -182,7 +182,7 @@ export function harnessModelDir(model: string): string {
  *
  * @example
  * ```ts
- * import { harnessReportName } from "@swebench/runner";
+ * import { harnessReportName } from "@swebench/runner/lib";
  * harnessReportName("openai/gpt-4o", "r1"); // "openai__gpt-4o.r1.json"
  * ```
  */
@@ -195,7 +195,7 @@ export function harnessReportName(model: string, runId: string): string {
  *
  * @example
  * ```ts
- * import { instanceLogDir } from "@swebench/runner";
+ * import { instanceLogDir } from "@swebench/runner/lib";
  * instanceLogDir("/w", "r1", "openai/gpt-4o", "a__b-1"); // "/w/logs/run_evaluation/r1/openai__gpt-4o/a__b-1"
  * ```
  */
@@ -216,7 +216,7 @@ function counts(v: unknown): TestCounts | undefined {
  *
  * @example
  * ```ts
- * import { parseInstanceReport } from "@swebench/runner";
+ * import { parseInstanceReport } from "@swebench/runner/lib";
  * const r = parseInstanceReport({ "a": { resolved: true, tests_status: { FAIL_TO_PASS: { success: ["t"], failure: [] } } } }, "a");
  * console.log(r?.failToPass); // { passed: 1, total: 1 }
  * ```
@@ -278,7 +278,7 @@ export interface LoadResultsOptions {
  *
  * @example
  * ```ts ignore
- * import { loadHarnessResults } from "@swebench/runner";
+ * import { loadHarnessResults } from "@swebench/runner/lib";
  * const r = await loadHarnessResults("predictions/gold.gold-1a2b3c4d.json", { model: "gold" });
  * console.log(r.instances.get("django__django-16046")?.outcome);
  * ```
@@ -367,7 +367,7 @@ export interface EvaluationRecord {
  *
  * @example
  * ```ts
- * import { evaluationRecordPath } from "@swebench/runner";
+ * import { evaluationRecordPath } from "@swebench/runner/lib";
  * evaluationRecordPath("predictions/a.jsonl"); // "predictions/a.jsonl.evaluation.json"
  * ```
  */
@@ -382,7 +382,7 @@ export function evaluationRecordPath(predictionsPath: string): string {
  *
  * @example
  * ```ts ignore
- * import { findHarnessResults } from "@swebench/runner";
+ * import { findHarnessResults } from "@swebench/runner/lib";
  * const found = await findHarnessResults("predictions/gold.jsonl", "gold", new Set(["django__django-16046"]));
  * ```
  */

@@ -97,7 +97,7 @@ const MAX_TREE_PAGES = 100;
  *
  * @example
  * ```ts
- * import { hfSplitDir } from "@swebench/runner";
+ * import { hfSplitDir } from "@swebench/runner/lib";
  * hfSplitDir("/tmp/c", "princeton-nlp/SWE-bench_Lite", "test"); // "/tmp/c/datasets/princeton-nlp__SWE-bench_Lite/test"
  * ```
  */
@@ -126,7 +126,7 @@ function offlineHint(options: HfOptions): string {
  *
  * @example
  * ```ts ignore
- * import { readCachedSplit } from "@swebench/runner";
+ * import { readCachedSplit } from "@swebench/runner/lib";
  * const cached = await readCachedSplit("/tmp/cache", "princeton-nlp/SWE-bench_Lite", "test");
  * console.log(cached?.files);
  * ```
@@ -172,7 +172,7 @@ export async function readCachedSplit(
  *
  * @example
  * ```ts ignore
- * import { downloadSplit } from "@swebench/runner";
+ * import { downloadSplit } from "@swebench/runner/lib";
  * const split = await downloadSplit("princeton-nlp/SWE-bench_Lite", "test", { cacheDir: "/tmp/cache", token: Deno.env.get("HF_TOKEN") });
  * console.log(split.files, split.sizeBytes);
  * ```
@@ -225,7 +225,7 @@ export async function downloadSplit(
  *
  * @example
  * ```ts ignore
- * import { listParquetFiles } from "@swebench/runner";
+ * import { listParquetFiles } from "@swebench/runner/lib";
  * console.log(await listParquetFiles("princeton-nlp/SWE-bench_Lite", "dev", {}));
  * ```
  */

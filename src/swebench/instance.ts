@@ -11,7 +11,7 @@ import { SwebenchError } from "../core/errors.ts";
  *
  * @example
  * ```ts
- * import type { SwebenchInstance } from "@swebench/runner";
+ * import type { SwebenchInstance } from "@swebench/runner/lib";
  * const inst: SwebenchInstance = {
  *   instance_id: "psf__requests-2317",
  *   repo: "psf/requests",
@@ -163,7 +163,7 @@ function testList(row: Record<string, unknown>, field: string, where: string): s
  *
  * @example
  * ```ts
- * import { parseInstance } from "@swebench/runner";
+ * import { parseInstance } from "@swebench/runner/lib";
  * const inst = parseInstance(
  *   { instance_id: "a__b-1", repo: "a/b", base_commit: "abc", problem_statement: "Bug", FAIL_TO_PASS: '["t1"]' },
  *   "data.jsonl:1",

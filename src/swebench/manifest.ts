@@ -23,7 +23,7 @@ export const MANIFEST_VERSION = 1;
  *
  * @example
  * ```ts
- * import type { GenerationSettings } from "@swebench/runner";
+ * import type { GenerationSettings } from "@swebench/runner/lib";
  * const g: GenerationSettings = {
  *   provider: "openai", model: "gpt-4o-mini", temperature: 0, maxTokens: 4096, stop: null,
  *   promptTemplate: { version: "1", sha256: "ab12..." }, context: "none", dataset: "princeton-nlp/SWE-bench_Lite",
@@ -57,7 +57,7 @@ export interface GenerationSettings {
  *
  * @example
  * ```ts ignore
- * import { readManifest } from "@swebench/runner";
+ * import { readManifest } from "@swebench/runner/lib";
  * const m = await readManifest("predictions/gpt-4o-mini__SWE-bench_Lite__test.jsonl");
  * console.log(m?.generation.temperature, m?.reportedModels);
  * ```
@@ -112,7 +112,7 @@ export interface SettingDifference {
  *
  * @example
  * ```ts
- * import { manifestPathFor } from "@swebench/runner";
+ * import { manifestPathFor } from "@swebench/runner/lib";
  * manifestPathFor("predictions/a.jsonl"); // "predictions/a.jsonl.manifest.json"
  * ```
  */
@@ -132,7 +132,7 @@ export async function sha256Hex(text: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { rowHash, SAMPLE_INSTANCES } from "@swebench/runner";
+ * import { rowHash, SAMPLE_INSTANCES } from "@swebench/runner/lib";
  * const h = await rowHash(SAMPLE_INSTANCES[0]);
  * console.log(h.length); // 16
  * ```
@@ -222,7 +222,7 @@ const show = (v: unknown): string => v === null || v === undefined ? "none" : JS
  *
  * @example
  * ```ts
- * import { generationDifferences, type GenerationSettings } from "@swebench/runner";
+ * import { generationDifferences, type GenerationSettings } from "@swebench/runner/lib";
  * const a: GenerationSettings = {
  *   provider: "openai", model: "gpt-4o-mini", temperature: 0, maxTokens: 4096, stop: null,
  *   promptTemplate: { version: "1", sha256: "x" }, context: "none", dataset: "sample", split: "test",

@@ -42,7 +42,7 @@ export type PatchStatus = "valid" | "repaired" | "empty" | "invalid";
  *
  * @example
  * ```ts
- * import { extractPatch, type PatchResult } from "@swebench/runner";
+ * import { extractPatch, type PatchResult } from "@swebench/runner/lib";
  * const r: PatchResult = extractPatch("<patch>\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n</patch>");
  * r.status; // "valid"
  * ```
@@ -66,7 +66,7 @@ export interface PatchResult {
  *
  * @example
  * ```ts
- * import type { ExtractOptions } from "@swebench/runner";
+ * import type { ExtractOptions } from "@swebench/runner/lib";
  * const opts: ExtractOptions = { truncated: true }; // the model stopped at max tokens
  * ```
  */
@@ -340,7 +340,7 @@ function capped(reasons: string[], max = 40): string[] {
  *
  * @example
  * ```ts
- * import { extractPatch } from "@swebench/runner";
+ * import { extractPatch } from "@swebench/runner/lib";
  * const fence = "`".repeat(3);
  * const out = `Fix:\n${fence}diff\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a = 1\n+a = 2\n${fence}\nDone.`;
  * const r = extractPatch(out);
@@ -403,7 +403,7 @@ export function extractPatch(output: string, options: ExtractOptions = {}): Patc
  *
  * @example
  * ```ts
- * import type { PatchProblem } from "@swebench/runner";
+ * import type { PatchProblem } from "@swebench/runner/lib";
  * const p: PatchProblem = { code: "hunk-counts", severity: "error", message: "line 3: ..." };
  * ```
  */
@@ -428,7 +428,7 @@ export interface PatchProblem {
  *
  * @example
  * ```ts
- * import { checkPatch } from "@swebench/runner";
+ * import { checkPatch } from "@swebench/runner/lib";
  * checkPatch("--- a/x\n+++ b/x\n@@ -1,3 +1 @@\n-a\n+b\n")[0].code; // "hunk-counts"
  * checkPatch("Fix:\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n")[0].severity; // "warning"
  * ```
@@ -508,7 +508,7 @@ export function checkPatch(patch: string): PatchProblem[] {
  *
  * @example
  * ```ts
- * import { validatePatch } from "@swebench/runner";
+ * import { validatePatch } from "@swebench/runner/lib";
  * validatePatch("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n"); // []
  * validatePatch("--- a/x\n+++ b/x\n@@ -1,3 +1 @@\n-a\n+b\n").length; // 1 (counts do not match)
  * ```
@@ -524,7 +524,7 @@ export function validatePatch(patch: string): string[] {
  *
  * @example
  * ```ts
- * import { recomputeHunkCounts } from "@swebench/runner";
+ * import { recomputeHunkCounts } from "@swebench/runner/lib";
  * recomputeHunkCounts("--- a/x\n+++ b/x\n@@ -1,5 +1,7 @@\n-a\n+b\n");
  * // "--- a/x\n+++ b/x\n@@ -1,1 +1,1 @@\n-a\n+b\n"
  * ```

@@ -78,7 +78,7 @@ export interface OpenPredictionsOptions {
  *
  * @example
  * ```ts ignore
- * import { openPredictions } from "@swebench/runner";
+ * import { openPredictions } from "@swebench/runner/lib";
  * await using w = await openPredictions("predictions/m__sample__test.jsonl", {});
  * if (!w.done.has("psf__requests-2317")) {
  *   await w.writePrediction({ instance_id: "psf__requests-2317", model_name_or_path: "m", model_patch: "" });
@@ -128,7 +128,7 @@ export interface PredictionsWriter extends AsyncDisposable {
  *
  * @example
  * ```ts
- * import { defaultPredictionsPath } from "@swebench/runner";
+ * import { defaultPredictionsPath } from "@swebench/runner/lib";
  * defaultPredictionsPath("openai/gpt-4o", "SWE-bench_Lite", "test"); // "predictions/openai__gpt-4o__SWE-bench_Lite__test.jsonl"
  * ```
  */
@@ -348,7 +348,7 @@ async function checkRegularFile(path: string): Promise<void> {
  *
  * @example
  * ```ts ignore
- * import { checkPredictionsPath } from "@swebench/runner";
+ * import { checkPredictionsPath } from "@swebench/runner/lib";
  * await checkPredictionsPath("d.jsonl", { protect: [{ path: "d.jsonl", what: "dataset" }] }); // throws: usage
  * ```
  */
@@ -502,7 +502,7 @@ class JsonLinesWriter implements PredictionsWriter {
  *
  * @example
  * ```ts ignore
- * import { openPredictions } from "@swebench/runner";
+ * import { openPredictions } from "@swebench/runner/lib";
  * const w = await openPredictions("predictions/gpt-4o__SWE-bench_Lite__test.jsonl", { retryFailed: true });
  * console.log(w.done.size, "instances already done");
  * await w.close();
@@ -629,7 +629,7 @@ export async function openPredictions(
  *
  * @example
  * ```ts ignore
- * import { readPredictions } from "@swebench/runner";
+ * import { readPredictions } from "@swebench/runner/lib";
  * const preds = await readPredictions("predictions/gold__sample.jsonl");
  * ```
  */

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { mulberry32 } from "@swebench/runner";
+ * import { mulberry32 } from "@swebench/runner/lib";
  * const next = mulberry32(42);
  * console.log(next(), next()); // two numbers in [0, 1)
  * ```

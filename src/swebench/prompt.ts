@@ -106,7 +106,7 @@ export const PROMPT_TEMPLATE_VERSION = "1";
  *
  * @example
  * ```ts
- * import { promptTemplateText } from "@swebench/runner";
+ * import { promptTemplateText } from "@swebench/runner/lib";
  * promptTemplateText().includes("{problem_statement}"); // true
  * ```
  */
@@ -225,7 +225,7 @@ function largestFitting(n: number, fits: (k: number) => boolean): number {
  *
  * @example
  * ```ts
- * import { buildPrompt, SAMPLE_INSTANCES } from "@swebench/runner";
+ * import { buildPrompt, SAMPLE_INSTANCES } from "@swebench/runner/lib";
  * const p = buildPrompt(SAMPLE_INSTANCES[0], { contextWindow: 8192, maxTokens: 1024, countTokens: (t) => Math.ceil(t.length / 4) });
  * if ("skipped" in p) console.log(p.skipped);
  * else console.log(p.promptTokens, p.truncated);

@@ -40,7 +40,7 @@ export const MAX_LOGGED_OUTPUT = 1_048_576;
  *
  * @example
  * ```ts
- * import { loggedOutput } from "@swebench/runner";
+ * import { loggedOutput } from "@swebench/runner/lib";
  * loggedOutput("diff --git ..."); // { output: "diff --git ..." }
  * ```
  */
@@ -55,7 +55,7 @@ export function loggedOutput(content: string): { output: string; outputChars?: n
  *
  * @example
  * ```ts
- * import { isInstanceFailure } from "@swebench/runner";
+ * import { isInstanceFailure } from "@swebench/runner/lib";
  * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" } }); // true
  * isInstanceFailure({ instance_id: "a", status: "failed", error: { kind: "server", message: "500" }, requeued: true }); // false
  * ```
@@ -75,7 +75,7 @@ export type RunStatus = "ok" | "failed" | "skipped";
  *
  * @example
  * ```ts
- * import type { RunLogRecord } from "@swebench/runner";
+ * import type { RunLogRecord } from "@swebench/runner/lib";
  * const rec: RunLogRecord = {
  *   instance_id: "psf__requests-2317", status: "failed", error: { kind: "timeout", message: "no answer" },
  *   provider: "openai", model: "gpt-4o-mini", attempts: 3,
@@ -155,7 +155,7 @@ export type RunLogEntry = Partial<RunLogRecord> & Pick<RunLogRecord, "instance_i
  *
  * @example
  * ```ts
- * import type { Spend } from "@swebench/runner";
+ * import type { Spend } from "@swebench/runner/lib";
  * const s: Spend = { usd: 0.0042, byProvider: { openai: 0.0042 }, keptUsd: 0.001, unpriced: 0 };
  * ```
  */
@@ -176,7 +176,7 @@ export interface Spend {
  *
  * @example
  * ```ts
- * import { spendOf } from "@swebench/runner";
+ * import { spendOf } from "@swebench/runner/lib";
  * spendOf([
  *   { instance_id: "a", status: "ok", provider: "openai", costUsd: 0.002, startedAt: "", finishedAt: "" },
  *   { instance_id: "b", status: "failed", provider: "openai", keptUsd: 0.003, startedAt: "", finishedAt: "" },
@@ -204,7 +204,7 @@ export function spendOf(records: Iterable<RunLogEntry>): Spend {
  *
  * @example
  * ```ts
- * import { runLogPathFor } from "@swebench/runner";
+ * import { runLogPathFor } from "@swebench/runner/lib";
  * runLogPathFor("predictions/a.jsonl"); // "predictions/a.jsonl.runlog.jsonl"
  * ```
  */
@@ -239,7 +239,7 @@ export interface RunLogContents {
  *
  * @example
  * ```ts ignore
- * import { readRunLog } from "@swebench/runner";
+ * import { readRunLog } from "@swebench/runner/lib";
  * const { records, badLines } = await readRunLog("predictions/gold__sample.jsonl.runlog.jsonl");
  * ```
  */

@@ -14,7 +14,7 @@ import type { SwebenchInstance } from "./instance.ts";
  *
  * @example
  * ```ts
- * import { SAMPLE_INSTANCES } from "@swebench/runner";
+ * import { SAMPLE_INSTANCES } from "@swebench/runner/lib";
  * console.log(SAMPLE_INSTANCES.map((i) => i.instance_id));
  * ```
  */

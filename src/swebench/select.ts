@@ -42,7 +42,7 @@ export interface SelectOptions {
  *
  * @example
  * ```ts
- * import { selectInstances, SAMPLE_INSTANCES } from "@swebench/runner";
+ * import { selectInstances, SAMPLE_INSTANCES } from "@swebench/runner/lib";
  * const picked = selectInstances([...SAMPLE_INSTANCES], { filter: "django__*,sympy__*", shard: { index: 1, total: 2 } });
  * console.log(picked.map((i) => i.instance_id));
  * ```
@@ -154,7 +154,7 @@ function validShard(shard: Shard): Shard {
  *
  * @example
  * ```ts
- * import { parseShard } from "@swebench/runner";
+ * import { parseShard } from "@swebench/runner/lib";
  * parseShard("2/3"); // { index: 2, total: 3 }
  * ```
  */

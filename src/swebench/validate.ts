@@ -31,7 +31,7 @@ import { checkPatch } from "./patch.ts";
  *
  * @example
  * ```ts
- * import type { Problem } from "@swebench/runner";
+ * import type { Problem } from "@swebench/runner/lib";
  * const p: Problem = { line: 3, instanceId: "django__django-11099", code: "duplicate-id", message: "..." };
  * ```
  */
@@ -51,7 +51,7 @@ export interface Problem {
  *
  * @example
  * ```ts ignore
- * import { validatePredictions } from "@swebench/runner";
+ * import { validatePredictions } from "@swebench/runner/lib";
  * const r = await validatePredictions("predictions.jsonl");
  * if (r.errors.length) Deno.exit(2);
  * console.log(`${r.predictions} predictions, ${r.emptyPatches} empty`);
@@ -83,7 +83,7 @@ export interface ValidationReport {
  *
  * @example
  * ```ts
- * import type { ValidateOptions } from "@swebench/runner";
+ * import type { ValidateOptions } from "@swebench/runner/lib";
  * const opts: ValidateOptions = { instanceIds: new Set(["astropy__astropy-12907"]) };
  * ```
  */
@@ -184,7 +184,7 @@ function firstBadUtf8Line(bytes: Uint8Array): number {
  *
  * @example
  * ```ts ignore
- * import { validatePredictions } from "@swebench/runner";
+ * import { validatePredictions } from "@swebench/runner/lib";
  * const r = await validatePredictions("preds.jsonl", { instanceIds: new Set(["astropy__astropy-12907"]) });
  * for (const p of r.errors) console.log(`preds.jsonl:${p.line}: ${p.message}`);
  * ```

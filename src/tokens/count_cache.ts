@@ -184,7 +184,7 @@ let unloadHooked = false;
  *
  * @example
  * ```ts
- * import { useTokenCountCache } from "@swebench/runner";
+ * import { useTokenCountCache } from "@swebench/runner/lib";
  * useTokenCountCache(`${Deno.env.get("HOME")}/.cache/swebench-runner/token-counts`);
  * ```
  */
@@ -204,7 +204,7 @@ export function useTokenCountCache(dir: string | undefined): TokenCountCache | u
  *
  * @example
  * ```ts
- * import { flushTokenCountCache } from "@swebench/runner";
+ * import { flushTokenCountCache } from "@swebench/runner/lib";
  * flushTokenCountCache();
  * ```
  */

@@ -22,7 +22,7 @@ export interface ChatMessageInput {
  *
  * @example
  * ```ts
- * import { getTokenCounter } from "@swebench/runner";
+ * import { getTokenCounter } from "@swebench/runner/lib";
  * const counter = await getTokenCounter("gpt-4o-mini");
  * counter.countChat([{ role: "user", content: "hello" }]); // 8, as the API reports
  * ```
@@ -68,7 +68,7 @@ function openAIChatCounter(model: string, count: (text: string) => number) {
  *
  * @example
  * ```ts
- * import { getTokenCounter } from "@swebench/runner";
+ * import { getTokenCounter } from "@swebench/runner/lib";
  * const claude = await getTokenCounter("claude-sonnet-4-5");
  * claude.exact; // false
  * claude.errorBound; // 0.25

@@ -26,7 +26,7 @@ export interface Encoding {
  *
  * @example
  * ```ts
- * import { baseModelId } from "@swebench/runner";
+ * import { baseModelId } from "@swebench/runner/lib";
  * baseModelId("openai/GPT-4o"); // "gpt-4o"
  * ```
  */
@@ -45,7 +45,7 @@ const CL100K = /^(gpt-4(?![o.\d])|gpt-3\.5|gpt-35|text-embedding-(ada|3)|davinci
  *
  * @example
  * ```ts
- * import { encodingForModel } from "@swebench/runner";
+ * import { encodingForModel } from "@swebench/runner/lib";
  * encodingForModel("gpt-4o-mini"); // "o200k_base"
  * encodingForModel("gpt-4-turbo"); // "cl100k_base"
  * ```
@@ -182,7 +182,7 @@ async function importEncoding(name: EncodingName): Promise<Encoding> {
  *
  * @example
  * ```ts
- * import { loadEncoding } from "@swebench/runner";
+ * import { loadEncoding } from "@swebench/runner/lib";
  * const enc = await loadEncoding("o200k_base");
  * enc.count("hello world"); // 2
  * ```

@@ -83,7 +83,7 @@ const CLAUDE_V2 =
  *
  * @example
  * ```ts
- * import { isOpenAIModel } from "@swebench/runner";
+ * import { isOpenAIModel } from "@swebench/runner/lib";
  * isOpenAIModel("o4-mini"); // true
  * isOpenAIModel("gpt-oss:20b"); // false (open weights, served with another chat template)
  * ```
@@ -99,7 +99,7 @@ export function isOpenAIModel(model: string): boolean {
  *
  * @example
  * ```ts
- * import { estimateProfile } from "@swebench/runner";
+ * import { estimateProfile } from "@swebench/runner/lib";
  * estimateProfile("claude-sonnet-4-5").factor; // 1.1
  * estimateProfile("qwen2.5-coder:7b").family; // "open-model"
  * ```

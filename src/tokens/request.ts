@@ -11,7 +11,7 @@ import { type ChatMessageInput, getTokenCounter } from "./counter.ts";
  *
  * @example
  * ```ts
- * import { requestMessages } from "@swebench/runner";
+ * import { requestMessages } from "@swebench/runner/lib";
  * requestMessages({ model: "m", system: "Be brief.", prompt: "hi" }).length; // 2
  * ```
  */
@@ -28,7 +28,7 @@ export function requestMessages(req: UnifiedRequest): ChatMessageInput[] {
  *
  * @example
  * ```ts
- * import { countRequestTokens } from "@swebench/runner";
+ * import { countRequestTokens } from "@swebench/runner/lib";
  * const n = await countRequestTokens({ model: "gpt-4o-mini", prompt: "hello" });
  * // { tokens: 8, method: "exact", errorBound: 0 }
  * ```

@@ -46,6 +46,16 @@ Deno.test("--help loads only the CLI definition: no provider, tokenizer, dataset
   assert.deepEqual(heavy, [], "modules a command loads when it runs, not before");
 });
 
+Deno.test("the package's main entry loads nothing before it knows it runs: the library is the /lib export", async () => {
+  // `export * from "./src/mod.ts"` in main.ts made `--help` load every provider, the tokenizer and the run layer.
+  const { files, npm } = await staticGraph("../../main.ts");
+  assert.deepEqual(files, ["main.ts"]);
+  assert.deepEqual(npm, []);
+  const denoJson = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.equal(denoJson.exports["."], "./main.ts");
+  assert.equal(denoJson.exports["./lib"], "./src/mod.ts");
+});
+
 Deno.test("the library entry does not load the parquet reader until a parquet file is read", async () => {
   const { npm } = await staticGraph("../../src/mod.ts");
   assert.equal(npm.some((p) => p.startsWith("hyparquet")), false, npm.join(", "));

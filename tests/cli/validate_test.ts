@@ -2,7 +2,7 @@
  * `swebench validate` through the CLI, on real predictions (CodeR on SWE-bench Lite) and on damaged copies of them.
  */
 import assert from "node:assert/strict";
-import { validatePredictions } from "../../main.ts";
+import { validatePredictions } from "../../src/mod.ts";
 import { runCli, SHARED } from "./helpers.ts";
 
 const PREDS = `${SHARED}predictions/coder-lite.jsonl`;

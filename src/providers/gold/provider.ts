@@ -30,7 +30,7 @@ function answer(request: UnifiedRequest): string {
  *
  * @example
  * ```ts
- * import { createGoldProvider } from "@swebench/runner";
+ * import { createGoldProvider } from "@swebench/runner/lib";
  * const gold = createGoldProvider();
  * const r = await gold.generate({ model: "gold", prompt: "", extra: { goldPatch: "diff --git a/x b/x\n" } });
  * console.log(r.content.startsWith("<patch>"));
