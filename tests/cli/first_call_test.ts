@@ -93,7 +93,12 @@ for (const c of ["8", "32"]) {
     await using sim = await startOpenAISim({
       respond,
       apiKey: KEY,
-      faults: () => ({ type: "status", status: 400, message: "Unsupported parameter: 'temperature'" }),
+      // Not a parameter the model refuses (that one would be dropped and sent once more): the request itself.
+      faults: () => ({
+        type: "status",
+        status: 400,
+        message: "Invalid 'messages[1].content': string too long",
+      }),
     });
     const { dir, data } = await tempDataset(rows);
     const out = `${dir}/p.jsonl`;
@@ -102,7 +107,10 @@ for (const c of ["8", "32"]) {
     });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(calls(sim), 1);
-    assert.match(r.stdout, /the run's first request was rejected: openai: 400 Unsupported parameter/);
+    assert.match(
+      r.stdout,
+      /the run's first request was rejected: openai: 400 Invalid 'messages\[1\].content'/,
+    );
     const log = await readJsonl(`${out}.runlog.jsonl`);
     assert.equal(log.length, 1);
     assert.equal(

@@ -18,7 +18,7 @@ Deno.test("auth: the key alone in a vendor header (x-api-key); Anthropic's versi
   assert.equal(auth.name, "header");
   assert.deepEqual(auth.headers(), { "x-api-key": "sk-ant-api03-abcdefgh" });
   assert.deepEqual(auth.secrets(), ["sk-ant-api03-abcdefgh"]);
-  assert.deepEqual(ANTHROPIC_SPEC.headers?.({}), { "anthropic-version": "2023-06-01" });
+  assert.deepEqual(ANTHROPIC_SPEC.headers?.({}), { "anthropic-version": "2026-10-21" });
   assert.deepEqual(ANTHROPIC_SPEC.headers?.({ version: "2024-01-01", beta: "b1,b2" }), {
     "anthropic-version": "2024-01-01",
     "anthropic-beta": "b1,b2",
