@@ -153,6 +153,7 @@ export async function openModelBatch(
     organization: t.organization,
     project: t.project,
     timeouts: t.timeouts,
+    settings: t.settings,
   });
   const path = journalPathFor(file);
   if (settings.output.overwrite) await Deno.remove(path).catch(() => {});

@@ -368,3 +368,38 @@ Deno.test("generate --batch: ids that do not fit Anthropic's custom_id pattern (
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("generate --batch (anthropic): the batch follows the API version: no temperature under 2026-10-21, sent under 2023-06-01", async () => {
+  const v = VENDORS[1];
+  await using sim = await v.start();
+  const { dir, data } = await tempDataset(rows);
+  const creates = () =>
+    sim.requests.filter((r) => r.method === "POST" && /\/v1\/messages\/batches$/.test(r.path));
+  const params = (
+    i: number,
+  ) => ((creates()[i].body as { requests: { params: Record<string, unknown> }[] }).requests);
+  const fresh = await runCli(gen(v, data, `${dir}/a.jsonl`, "--batch", "--temperature", "0.3", ...POLL), {
+    env: v.env(sim),
+  });
+  assertPiped(fresh, 0, /Done: 4 ok/);
+  assert.equal(creates()[0].headers.get("anthropic-version"), "2026-10-21");
+  assert.ok(params(0).every((r) => !("temperature" in r.params)));
+  const legacy = await runCli(
+    gen(
+      v,
+      data,
+      `${dir}/b.jsonl`,
+      "--batch",
+      "--temperature",
+      "0.3",
+      "--anthropic-version",
+      "2023-06-01",
+      ...POLL,
+    ),
+    { env: v.env(sim) },
+  );
+  assertPiped(legacy, 0, /Done: 4 ok/);
+  assert.equal(creates()[1].headers.get("anthropic-version"), "2023-06-01");
+  assert.ok(params(1).every((r) => r.params.temperature === 0.3));
+  await Deno.remove(dir, { recursive: true });
+});
