@@ -51,8 +51,9 @@ const TOP_FIELDS = new Set([
 const MODEL_NUMBERS = MODEL_ENTRY_FIELDS.filter((f) => /Window|Tokens|PerMTok$/.test(f));
 const MODEL_FIELDS = new Set<string>(MODEL_ENTRY_FIELDS);
 
-/** What a value is, in words, without the value itself. */
-function what(value: unknown): string {
+/** What a value is, in words, without the value itself (a value may be a key), unless it is a known word. */
+function what(value: unknown, showWord = false): string {
+  if (showWord && typeof value === "string" && /^[\w.-]{1,40}$/.test(value)) return `"${value}"`;
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
@@ -76,10 +77,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  */
 export function checkConfig(parsed: Record<string, unknown>, path: string): string[] {
   const warnings: string[] = [];
-  const fail = (field: string, must: string, got: unknown, fix: string): never => {
+  const fail = (field: string, must: string, got: unknown, fix: string, showWord = false): never => {
     throw new SwebenchError(
       "config",
-      `config file ${path}: "${field}" must be ${must}, got ${what(got)}`,
+      `config file ${path}: "${field}" must be ${must}, got ${what(got, showWord)}`,
       { hint: `${fix} (edit ${path}, or delete the field).` },
     );
   };
@@ -170,6 +171,7 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
           `one of ${kinds.map((k) => `"${k}"`).join(", ")}`,
           e.kind,
           `Write it as "kind": "openai"`,
+          true,
         );
       }
       str(`${at}.apiKey`, e.apiKey, `"sk-..." (or run \`swebench provider init ${name}\`)`);

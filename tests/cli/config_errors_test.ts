@@ -34,7 +34,11 @@ Deno.test("config fields of the wrong type: exit 3 naming the field and the fix,
     ],
     [{ maxCost: -1 }, /"maxCost" is not a top-level field/, /--max-cost/],
     [{ providers: [] }, /"providers" must be an object of provider entries, got a list/, /"providers": \{/],
-    [{ providers: { vllm: { kind: "vllm" } } }, /"providers\.vllm\.kind" must be one of/, /"kind": "openai"/],
+    [
+      { providers: { vllm: { kind: "vllm" } } },
+      /"providers\.vllm\.kind" must be one of "openai", .*, got "vllm"/,
+      /"kind": "openai"/,
+    ],
     [
       { providers: { openai: { apiKeys: SECRET } } },
       /"providers\.openai\.apiKeys" must be a list/,
