@@ -27,6 +27,11 @@ export interface ProviderConfig {
   /** OpenAI organization / project. */
   organization?: string;
   project?: string;
+  /**
+   * The catalog model to price this provider's models as: one id for every model of the entry, or model -> catalog
+   * id (`{"prod-4o": "gpt-4o"}`: the model an Azure deployment or a served alias runs).
+   */
+  priceAs?: string | Record<string, string>;
   /** Known limits when the server sends no headers. */
   rpm?: number;
   tpm?: number;
@@ -306,22 +311,25 @@ export function resolveProvider(
   );
   const keys = [...new Set([apiKey, ...(file?.apiKeys ?? [])].filter((k): k is string => !!k))];
   const settings = vendorSettings(vendor, spec !== undefined, file);
+  const priceAs = typeof file?.priceAs === "string" ? file.priceAs : file?.priceAs?.[model!];
   return {
     name,
     kind,
     apiKey,
     apiKeys: keys,
-    baseUrl: baseUrl!,
+    // No default endpoint (Azure): empty, and the provider's check names the variable.
+    baseUrl: baseUrl ?? "",
     model: model!,
     organization: settings?.organization,
     project: settings?.project,
     ...(settings ? { settings } : {}),
+    ...(priceAs ? { priceAs } : {}),
     rpm: file?.rpm,
     tpm: file?.tpm,
     maxCost: file?.maxCost,
     keyEnv: spec ? keyVar : undefined,
-    needsKey: needsKey(vendor, baseUrl!),
-    sources: { apiKey: keySource, baseUrl: baseSource!, model: modelSource! },
+    needsKey: needsKey(vendor, baseUrl ?? ""),
+    sources: { apiKey: keySource, baseUrl: baseSource ?? "default", model: modelSource! },
   };
 }
 

@@ -35,6 +35,7 @@ const PROVIDER_FIELDS = new Set([
   "maxCost",
   ...TIMEOUT_FIELDS,
   ...VENDOR_SETTING_KEYS,
+  "priceAs",
 ]);
 
 /** Top-level fields. */
@@ -181,6 +182,20 @@ export function checkConfig(parsed: Record<string, unknown>, path: string): stri
       str(`${at}.organization`, e.organization, `"org-..."`);
       str(`${at}.project`, e.project, `"proj_..."`);
       for (const key of VENDOR_SETTING_KEYS) str(`${at}.${key}`, e[key], `"..." (a string)`);
+      if (typeof e.priceAs !== "string") {
+        const map = e.priceAs;
+        if (map !== undefined && !isObject(map)) {
+          fail(
+            `${at}.priceAs`,
+            "a catalog model id or an object of them",
+            map,
+            `Write it as "priceAs": {"my-deployment": "gpt-4o"}`,
+          );
+        }
+        for (const [model, id] of Object.entries((map ?? {}) as Record<string, unknown>)) {
+          str(`${at}.priceAs.${model}`, id, `"gpt-4o" (the catalog model it runs)`);
+        }
+      } else str(`${at}.priceAs`, e.priceAs, `"gpt-4o"`);
       num(`${at}.rpm`, e.rpm, 1, "500 (requests per minute)");
       num(`${at}.tpm`, e.tpm, 1, "200000 (tokens per minute)");
       num(`${at}.maxCost`, e.maxCost, 0, "5 (USD for this provider)");

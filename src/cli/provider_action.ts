@@ -13,7 +13,7 @@ import {
 } from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
-import { createProvider, isLocalKind, wireKinds } from "../providers/registry.ts";
+import { BUILTIN_PROVIDERS, createProvider, isLocalKind, specOf, wireKinds } from "../providers/registry.ts";
 import {
   type ConfigFile,
   configPath,
@@ -43,7 +43,8 @@ function providerFor(r: ResolvedProvider, config: ConfigFile, timeouts: TimeoutF
       baseUrl: r.baseUrl,
       organization: r.organization,
       project: r.project,
-      cost: (model, usage) => costOf(catalog.lookup(model, r.kind), usage, r.kind),
+      settings: r.priceAs === undefined ? r.settings : { ...r.settings, priceAs: r.priceAs },
+      cost: (model, usage) => costOf(catalog.lookup(r.priceAs ?? model, r.kind), usage, r.kind),
       timeouts: resolveTimeouts(timeouts, config, r.name),
     }),
   };
@@ -84,7 +85,9 @@ export async function providerList(flags: { json?: true }, globals: GlobalFlags)
         : r.needsKey
         ? style.yellow(`missing: set ${r.keyEnv ?? "a key"}`)
         : "-",
-      `${r.baseUrl} (${r.baseUrlSource})`,
+      r.baseUrl === ""
+        ? style.yellow(`missing: set ${BUILTIN_PROVIDERS[r.kind]?.baseUrlEnv ?? "a base URL"}`)
+        : `${r.baseUrl} (${r.baseUrlSource})`,
       `${r.model} (${r.modelSource})`,
     ]),
   ));
@@ -400,7 +403,12 @@ export async function providerModels(
     out(JSON.stringify({ provider: name, models: rows }, null, 2));
     return 0;
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && provider.listModels === undefined) {
+    out(`${name} has no model list.`);
+    const hint = specOf(r.kind)?.hints.noModelList;
+    if (hint) info(style.dim(hint));
+    return 0;
+  } else if (rows.length === 0) {
     out(`${name} lists no models.`);
     if (r.kind === "ollama") {
       info(style.dim("Download one with `swebench provider pull <model>` (or `ollama pull`)."));

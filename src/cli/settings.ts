@@ -81,6 +81,7 @@ export function providerSettings(
     organization: resolved.organization,
     project: resolved.project,
     ...withSettingFlags(resolved.kind, resolved.settings, options.flags),
+    ...(resolved.priceAs !== undefined ? { priceAs: resolved.priceAs } : {}),
     rpm: options.rpm ?? resolved.rpm,
     tpm: options.tpm ?? resolved.tpm,
     maxCost: resolved.maxCost,

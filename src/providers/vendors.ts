@@ -6,6 +6,8 @@
  * @module
  */
 import type { Provider } from "../core/mod.ts";
+import { AZURE_CODEC } from "./azure/codec.ts";
+import { AZURE_SPEC } from "./azure/spec.ts";
 import { ANTHROPIC_CODEC } from "./anthropic/codec.ts";
 import { ANTHROPIC_SPEC } from "./anthropic/spec.ts";
 import { GEMINI_CODEC } from "./gemini/codec.ts";
@@ -45,7 +47,7 @@ export type Vendor =
  * @example
  * ```ts
  * import { VENDORS } from "./vendors.ts";
- * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gemini", "gold"]
+ * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gemini", "azure", "gold"]
  * ```
  */
 export const VENDORS: readonly Vendor[] = [
@@ -53,5 +55,6 @@ export const VENDORS: readonly Vendor[] = [
   { spec: ANTHROPIC_SPEC, codec: ANTHROPIC_CODEC },
   { spec: OLLAMA_SPEC, codec: OLLAMA_CODEC },
   { spec: GEMINI_SPEC, codec: GEMINI_CODEC },
+  { spec: AZURE_SPEC, codec: AZURE_CODEC },
   { spec: GOLD_SPEC, create: () => createGoldProvider() },
 ];

@@ -106,7 +106,7 @@ export async function generationOf(target: Target, s: GenerationContext): Promis
     provider: target.settings.name,
     model: target.model,
     // What reaches the model: none for the gold echo and for models that refuse sampling parameters.
-    temperature: sendsTemperature(target.settings.kind, target.model, target.settings.settings)
+    temperature: sendsTemperature(target.settings.kind, pricedModel(target), target.settings.settings)
       ? s.temperature
       : null,
     maxTokens: s.maxTokens,
@@ -118,10 +118,17 @@ export async function generationOf(target: Target, s: GenerationContext): Promis
   };
 }
 
+/** The model whose rules apply to a target: its `priceAs` model (an Azure deployment's), else the model itself. */
+function pricedModel(target: Target): string {
+  return target.settings.priceAs ?? target.model;
+}
+
 /** Notes on how the settings were applied to a target (for its manifest). */
 function notesOf(target: Target, s: GenerationContext): { notes?: string[] } {
   const kind = target.settings.kind;
-  if (specOf(kind)?.offline === true || sendsTemperature(kind, target.model, target.settings.settings)) {
+  if (
+    specOf(kind)?.offline === true || sendsTemperature(kind, pricedModel(target), target.settings.settings)
+  ) {
     return {};
   }
   return {

@@ -32,6 +32,12 @@ export interface ProviderSettings {
   project?: string;
   /** Vendor settings (the spec's `settings`, by name: Anthropic `version`/`beta`, ...), resolved. */
   settings?: VendorSettings;
+  /**
+   * The catalog model this model is priced as (an Azure deployment's underlying model, a server's alias): prices,
+   * limits and, for Azure, the reasoning-model rules come from it. Absent: the model itself, then the model the
+   * API reports.
+   */
+  priceAs?: string;
   /** Requests per minute this account allows. */
   rpm?: number;
   /** Tokens per minute this account allows. */

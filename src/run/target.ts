@@ -12,6 +12,7 @@ import {
   deprecationNotice,
   type ModelEntry,
 } from "../providers/catalog.ts";
+import type { VendorSettings } from "../providers/kit/spec.ts";
 import { createProvider, isLocalKind, specOf } from "../providers/registry.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
 import type { ProviderSettings } from "./settings.ts";
@@ -49,7 +50,8 @@ export interface Target {
 export async function createTarget(settings: ProviderSettings, catalog: Catalog): Promise<Target> {
   const spec = specOf(settings.kind);
   const free = isLocalKind(settings.kind);
-  const entry = spec?.offline ? undefined : catalog.lookup(settings.model, settings.kind);
+  const priced = settings.priceAs ?? settings.model;
+  const entry = spec?.offline ? undefined : catalog.lookup(priced, settings.kind);
   const keys = settings.apiKeys.length > 0 ? settings.apiKeys : [undefined];
   const providers = keys.map((apiKey) =>
     createProvider({
@@ -59,12 +61,12 @@ export async function createTarget(settings: ProviderSettings, catalog: Catalog)
       baseUrl: settings.baseUrl,
       organization: settings.organization,
       project: settings.project,
-      settings: settings.settings,
-      cost: (model, usage) => costOf(catalog.lookup(model, settings.kind) ?? entry, usage, settings.kind),
+      settings: settingsOf(settings),
+      cost: (model, usage) => costOf(pricedEntry(catalog, settings, model) ?? entry, usage, settings.kind),
       timeouts: settings.timeouts ?? {},
     })
   );
-  const counter = spec?.offline ? undefined : await getTokenCounter(settings.model);
+  const counter = spec?.offline ? undefined : await getTokenCounter(priced);
   return {
     settings,
     providers,
@@ -75,6 +77,21 @@ export async function createTarget(settings: ProviderSettings, catalog: Catalog)
     countTokens: counter ? (t) => counter.count(t) : (t) => Math.ceil(t.length / 4),
     free,
   };
+}
+
+/** The vendor settings a target's providers get: the spec's settings and `priceAs`. */
+function settingsOf(settings: ProviderSettings): VendorSettings | undefined {
+  return settings.priceAs === undefined
+    ? settings.settings
+    : { ...settings.settings, priceAs: settings.priceAs };
+}
+
+/**
+ * The catalog entry that prices an answer: the `priceAs` model when the settings name one (the user's word over
+ * the API's), else the model the API reported.
+ */
+function pricedEntry(catalog: Catalog, settings: ProviderSettings, reported: string): ModelEntry | undefined {
+  return catalog.lookup(settings.priceAs ?? reported, settings.kind);
 }
 
 /** `provider:model` of a target, as the call layer reports who answered. */

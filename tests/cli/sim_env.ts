@@ -1,8 +1,14 @@
 /**
- * Every simulator at once (OpenAI, Anthropic, Ollama, Hugging Face) and the environment that points the CLI at
+ * Every simulator at once (OpenAI, Anthropic, Ollama, Azure OpenAI, Hugging Face) and the environment that points the CLI at
  * them, with temp XDG directories: the offline world in which README examples and human-output tests run.
  */
-import { startAnthropicSim, startHfSim, startOllamaSim, startOpenAISim } from "../simulator/mod.ts";
+import {
+  startAnthropicSim,
+  startAzureSim,
+  startHfSim,
+  startOllamaSim,
+  startOpenAISim,
+} from "../simulator/mod.ts";
 import type { Simulator } from "../simulator/mod.ts";
 import { retrievalText } from "../../src/swebench/retrieval_text.ts";
 import { FIELDS, parquetBytes, rawRows } from "../swebench/_fixtures.ts";
@@ -20,6 +26,8 @@ export interface SimWorld extends AsyncDisposable {
   openai: Simulator;
   anthropic: Simulator;
   ollama: Simulator;
+  /** Azure OpenAI: the deployment `my-gpt-4o-mini` runs gpt-4o-mini (the v1 route: no OPENAI_API_VERSION). */
+  azure: Simulator;
   hf: Simulator;
   /** An OpenAI-compatible server that needs no key (as vLLM or llama.cpp on your own machine). */
   local: Simulator;
@@ -70,6 +78,11 @@ export async function startSimWorld(): Promise<SimWorld> {
   const openai = await startOpenAISim({ respond, apiKey: SIM_KEY });
   const anthropic = await startAnthropicSim({ respond, apiKey: SIM_KEY });
   const ollama = await startOllamaSim({ respond });
+  const azure = await startAzureSim({
+    respond,
+    apiKey: SIM_KEY,
+    deployments: { "my-gpt-4o-mini": "gpt-4o-mini" },
+  });
   const local = await startOpenAISim({ respond });
   const hf = await startHfSim({
     datasets: {
@@ -90,6 +103,8 @@ export async function startSimWorld(): Promise<SimWorld> {
     ANTHROPIC_API_KEY: SIM_KEY,
     ANTHROPIC_BASE_URL: anthropic.url,
     OLLAMA_HOST: ollama.url,
+    AZURE_OPENAI_API_KEY: SIM_KEY,
+    AZURE_OPENAI_ENDPOINT: azure.url,
     HF_ENDPOINT: hf.url,
   };
   return {
@@ -98,10 +113,11 @@ export async function startSimWorld(): Promise<SimWorld> {
     openai,
     anthropic,
     ollama,
+    azure,
     hf,
     local,
     async [Symbol.asyncDispose]() {
-      for (const s of [openai, anthropic, ollama, hf, local]) await s[Symbol.asyncDispose]();
+      for (const s of [openai, anthropic, ollama, azure, hf, local]) await s[Symbol.asyncDispose]();
       await Deno.remove(home, { recursive: true }).catch(() => {});
     },
   };

@@ -303,6 +303,99 @@ export function geminiResponse(text = TEXT): Record<string, unknown> {
   };
 }
 
+// ---------------------------------------------------------------- Azure OpenAI
+
+/** Azure's verdict on one piece of text: every category checked, none filtered (`filtered` names the exception). */
+export function azureFilterResults(filtered?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of ["hate", "self_harm", "sexual", "violence"]) {
+    out[c] = { filtered: c === filtered, severity: c === filtered ? "medium" : "safe" };
+  }
+  return out;
+}
+
+/**
+ * An Azure OpenAI stream as `tests/fixtures/captures/azure/stream-gpt-4o-mini.sse` has it: a first chunk with
+ * `choices: []`, `model: ""` and `prompt_filter_results`, content chunks with `content_filter_results`, the finish
+ * chunk, the usage chunk, [DONE]. `filtered`: the answer is stopped by the content filter halfway (that category
+ * marked filtered, `finish_reason: content_filter`).
+ */
+export function azureEvents(options: { ascii?: boolean; text?: string; filtered?: string } = {}): RawEvent[] {
+  const base = {
+    id: "chatcmpl-az",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "gpt-4o-mini-2024-07-18",
+    system_fingerprint: "fp_efad92c60b",
+  };
+  const events: RawEvent[] = [
+    jsonEvent({
+      choices: [],
+      created: 0,
+      id: "",
+      model: "",
+      object: "",
+      prompt_filter_results: [{ prompt_index: 0, content_filter_results: azureFilterResults() }],
+    }),
+    jsonEvent({
+      ...base,
+      choices: [{
+        content_filter_results: {},
+        delta: { content: "", refusal: null, role: "assistant" },
+        finish_reason: null,
+        index: 0,
+        logprobs: null,
+      }],
+    }),
+  ];
+  const parts = pieces(options.text ?? TEXT);
+  const shown = options.filtered === undefined ? parts : parts.slice(0, Math.ceil(parts.length / 2));
+  shown.forEach((p, i) => {
+    const last = options.filtered !== undefined && i === shown.length - 1;
+    events.push(jsonEvent(
+      {
+        ...base,
+        choices: [{
+          content_filter_results: azureFilterResults(last ? options.filtered : undefined),
+          delta: { content: p },
+          finish_reason: null,
+          index: 0,
+          logprobs: null,
+        }],
+      },
+      undefined,
+      options.ascii,
+    ));
+  });
+  events.push(jsonEvent({
+    ...base,
+    choices: [{
+      content_filter_results: {},
+      delta: {},
+      finish_reason: options.filtered === undefined ? "stop" : "content_filter",
+      index: 0,
+      logprobs: null,
+    }],
+  }));
+  events.push(jsonEvent({ ...base, choices: [], usage: OPENAI_USAGE }));
+  events.push({ data: "[DONE]" });
+  return events;
+}
+
+/** A plain Azure chat.completion body (the capture's shape: filter results on the prompt and the choice). */
+export function azureCompletion(text = TEXT, filtered?: string): Record<string, unknown> {
+  return {
+    ...openAICompletion(text),
+    prompt_filter_results: [{ prompt_index: 0, content_filter_results: azureFilterResults() }],
+    choices: [{
+      content_filter_results: azureFilterResults(filtered),
+      index: 0,
+      message: { role: "assistant", content: text, refusal: null },
+      finish_reason: filtered === undefined ? "stop" : "content_filter",
+    }],
+  };
+}
+
 // ---------------------------------------------------------------- Ollama
 
 /** NDJSON framing freedoms. */

@@ -10,6 +10,8 @@ import {
 import { createAnthropicProvider } from "../../src/providers/anthropic/provider.ts";
 import { GEMINI_CODEC } from "../../src/providers/gemini/codec.ts";
 import { GEMINI_SPEC } from "../../src/providers/gemini/spec.ts";
+import { AZURE_CODEC } from "../../src/providers/azure/codec.ts";
+import { AZURE_SPEC } from "../../src/providers/azure/spec.ts";
 import { httpProvider } from "../../src/providers/kit/http_provider.ts";
 import { createOllamaProvider } from "../../src/providers/ollama/provider.ts";
 import { createOpenAIProvider } from "../../src/providers/openai/provider.ts";
@@ -18,7 +20,7 @@ import { assertNoKey, KEY } from "./_bodies.ts";
 import { bounded, type RawRequest, rawServer, readAll, type Reply, reply, type Wire } from "./_server.ts";
 
 /** Which wire protocol. */
-export type Kind = "openai" | "anthropic" | "ollama" | "gemini";
+export type Kind = "openai" | "anthropic" | "ollama" | "gemini" | "azure";
 
 /** Timeouts that bound every hostile call (a hang becomes a timeout, never a stuck test). */
 export const BOUNDED: NonNullable<ProviderOptions["timeouts"]> = {
@@ -51,6 +53,13 @@ export function providerFor(
         codec: GEMINI_CODEC,
         options: { baseUrl: url, apiKey: KEY, timeouts },
       });
+    case "azure":
+      // The v1 route (no API version): the deployment travels in the body.
+      return httpProvider({
+        spec: AZURE_SPEC,
+        codec: AZURE_CODEC,
+        options: { baseUrl: url, apiKey: KEY, timeouts },
+      });
   }
 }
 
@@ -60,6 +69,7 @@ export const MODEL: Record<Kind, string> = {
   anthropic: "claude-sonnet-4-5",
   ollama: "qwen2.5-coder:7b",
   gemini: "gemini-2.5-flash",
+  azure: "prod-mini",
 };
 
 /** The model path of each kind (Gemini: of a plain call; a stream's is {@linkcode pathOf}). */
@@ -68,6 +78,7 @@ export const PATH: Record<Kind, string> = {
   anthropic: "/v1/messages",
   ollama: "/api/chat",
   gemini: "/v1beta/models/gemini-2.5-flash:generateContent",
+  azure: "/openai/v1/chat/completions",
 };
 
 /** Whether a model call asked for a stream: a `stream` field, or (Gemini) the stream method in the path. */
@@ -103,6 +114,7 @@ export const STREAM_TYPE: Record<Kind, string> = {
   anthropic: "text/event-stream; charset=utf-8",
   ollama: "application/x-ndjson",
   gemini: "text/event-stream",
+  azure: "text/event-stream; charset=utf-8",
 };
 
 /** How one hostile exchange is served. */

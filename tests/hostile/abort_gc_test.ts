@@ -11,6 +11,7 @@ import { SwebenchError } from "../../src/core/mod.ts";
 import { fetchWithTimeout } from "../../src/http/fetch.ts";
 import {
   anthropicEvents,
+  azureEvents,
   geminiEvents,
   ndjson,
   ollamaLines,
@@ -30,6 +31,7 @@ const BODY: Record<Kind, () => string> = {
   anthropic: () => sse(anthropicEvents(), PLAIN_STYLE),
   ollama: () => ndjson(ollamaLines(), { eol: "lf", blanks: false, pad: false, finalNewline: true }),
   gemini: () => sse(geminiEvents(), PLAIN_STYLE),
+  azure: () => sse(azureEvents(), PLAIN_STYLE),
 };
 
 function slowServer(kind: Kind) {
@@ -69,7 +71,7 @@ Deno.test("abort after GC: fetchWithTimeout's body ends at once, with and withou
 });
 
 Deno.test("abort after GC: every provider's stream ends in one interrupted error at once", async () => {
-  for (const kind of ["openai", "anthropic", "ollama", "gemini"] as const) {
+  for (const kind of ["openai", "anthropic", "ollama", "gemini", "azure"] as const) {
     await using server = slowServer(kind);
     for (const timeouts of [undefined, {}]) {
       const controller = new AbortController();

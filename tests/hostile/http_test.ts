@@ -9,6 +9,8 @@ import { SwebenchError, type UnifiedResponse } from "../../src/core/mod.ts";
 import {
   anthropicEvents,
   anthropicMessage,
+  azureCompletion,
+  azureEvents,
   geminiEvents,
   geminiResponse,
   KEY,
@@ -39,7 +41,7 @@ import {
 } from "./_providers.ts";
 import { bounded, bytewise, randomPieces, rawServer, readAll, reply, rng } from "./_server.ts";
 
-const KINDS: Kind[] = ["openai", "anthropic", "ollama", "gemini"];
+const KINDS: Kind[] = ["openai", "anthropic", "ollama", "gemini", "azure"];
 
 function streamBody(kind: Kind, text = TEXT): string {
   switch (kind) {
@@ -51,6 +53,8 @@ function streamBody(kind: Kind, text = TEXT): string {
       return ndjson(ollamaLines({ text }), { eol: "lf", blanks: false, pad: false, finalNewline: true });
     case "gemini":
       return sse(geminiEvents({ text }), PLAIN_STYLE);
+    case "azure":
+      return sse(azureEvents({ text }), PLAIN_STYLE);
   }
 }
 
@@ -64,6 +68,8 @@ function plainBody(kind: Kind, text = TEXT): string {
       return JSON.stringify({ ...ollamaLines().at(-1), message: { role: "assistant", content: text } });
     case "gemini":
       return JSON.stringify(geminiResponse(text));
+    case "azure":
+      return JSON.stringify(azureCompletion(text));
   }
 }
 
@@ -337,7 +343,7 @@ Deno.test("http: 307/308 redirects to another path on the same server are follow
         if (kind === "gemini") assert.equal(JSON.stringify(q.json?.contents).includes('"hi"'), true);
         else assert.equal(q.json?.model, MODEL[kind]);
         const auth = q.headers.get("authorization") ?? q.headers.get("x-api-key") ??
-          q.headers.get("x-goog-api-key") ?? "";
+          q.headers.get("x-goog-api-key") ?? q.headers.get("api-key") ?? "";
         assert.ok(auth.includes(KEY), `${kind} ${status}: the key header survives a same-origin redirect`);
       }
     }

@@ -8,6 +8,8 @@ import {
   anthropicEvents,
   anthropicMessage,
   assertNoKey,
+  azureCompletion,
+  azureEvents,
   geminiEvents,
   geminiResponse,
   ndjson,
@@ -42,7 +44,7 @@ import {
   rng,
 } from "./_server.ts";
 
-const TOTAL: Record<Kind, number> = { openai: 60, anthropic: 65, ollama: 42, gemini: 55 };
+const TOTAL: Record<Kind, number> = { openai: 60, anthropic: 65, ollama: 42, gemini: 55, azure: 60 };
 
 function streamBody(kind: Kind, wild: boolean, seed: number): string {
   const random = rng(seed);
@@ -51,6 +53,8 @@ function streamBody(kind: Kind, wild: boolean, seed: number): string {
       return sse(openAIEvents({ ascii: seed % 3 === 0 }), wild ? WILD_STYLE : PLAIN_STYLE, random);
     case "anthropic":
       return sse(anthropicEvents(), wild ? WILD_STYLE : PLAIN_STYLE, random);
+    case "azure":
+      return sse(azureEvents({ ascii: seed % 3 === 0 }), wild ? WILD_STYLE : PLAIN_STYLE, random);
     case "ollama":
       return ndjson(
         ollamaLines({ thinking: wild }),
@@ -70,6 +74,8 @@ function plainBody(kind: Kind): string {
       return JSON.stringify(openAICompletion());
     case "anthropic":
       return JSON.stringify(anthropicMessage());
+    case "azure":
+      return JSON.stringify(azureCompletion());
     case "ollama":
       return JSON.stringify(ollamaLines().at(-1)).replace(
         '"content":""',
@@ -149,3 +155,5 @@ Deno.test("transport matrix: Anthropic plain and streamed in every framing and s
   matrix("anthropic"));
 Deno.test("transport matrix: Ollama plain and streamed in every framing and split", () => matrix("ollama"));
 Deno.test("transport matrix: Gemini plain and streamed in every framing and split", () => matrix("gemini"));
+Deno.test("transport matrix: Azure OpenAI plain and streamed in every framing and split", () =>
+  matrix("azure"));

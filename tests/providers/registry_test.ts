@@ -5,7 +5,7 @@ import { SwebenchError } from "../../src/core/mod.ts";
 import { BUILTIN_PROVIDERS, createProvider, providerIds, specOf } from "../../src/providers/registry.ts";
 
 Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI read before the kit", () => {
-  assert.deepEqual(providerIds(), ["openai", "anthropic", "ollama", "gemini", "gold"]);
+  assert.deepEqual(providerIds(), ["openai", "anthropic", "ollama", "gemini", "azure", "gold"]);
   assert.deepEqual(BUILTIN_PROVIDERS, {
     openai: {
       kind: "openai",
@@ -42,6 +42,15 @@ Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI
       needsKey: true,
       description: "Google Gemini API (generateContent)",
     },
+    azure: {
+      kind: "azure",
+      keyEnv: "AZURE_OPENAI_API_KEY",
+      baseUrlEnv: "AZURE_OPENAI_ENDPOINT",
+      defaultBaseUrl: "",
+      defaultModel: "gpt-4o-mini",
+      needsKey: true,
+      description: "Azure OpenAI (-m is the deployment name)",
+    },
     gold: {
       kind: "gold",
       defaultBaseUrl: "offline",
@@ -61,7 +70,7 @@ Deno.test("registry: an unknown kind is a usage error naming every known kind", 
     (e: unknown) => {
       assert.ok(e instanceof SwebenchError);
       assert.equal(e.kind, "usage");
-      assert.equal(e.hint, "Known kinds: openai, anthropic, ollama, gemini, gold.");
+      assert.equal(e.hint, "Known kinds: openai, anthropic, ollama, gemini, azure, gold.");
       return true;
     },
   );

@@ -59,7 +59,8 @@ export function describePlan(label: string, plan: CostPlan, alreadyDone: number)
       ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
       : `  cost: ${
         style.yellow("unknown")
-      } (the model has no price: add it under "models" in the config file)`,
+      } (the model has no price: add it under "models" in the config file, or name the catalog model it runs ` +
+        `with "priceAs" in its provider's entry)`,
   ];
 }
 

@@ -48,6 +48,13 @@ export function printSummary(
   }
   const kinds = Object.entries(s.failuresByKind).map(([k, v]) => `${v} ${k}`).join(", ");
   if (kinds) out(`Failures: ${kinds} (details in ${runLog})`);
+  const filtered = s.failuresByKind.content_filter ?? 0;
+  if (filtered > 0) {
+    out(style.yellow(
+      `Content filter: the provider refused ${plural(filtered, "prompt or answer", "prompts or answers")}; ` +
+        "not retried (the same input is filtered again).",
+    ));
+  }
   const answers = Object.entries(s.answersByModel);
   if (
     answers.length > 1 || answers.some(([label]) => files[label] !== undefined && files[label] !== output)

@@ -15,8 +15,16 @@ import { type ErrorKind, type StreamEvent, SwebenchError, type UnifiedRequest } 
 import type { PushDecoder } from "../../http/push_decoder.ts";
 import type { SseEvent } from "../../http/sse.ts";
 import { classifyHttpError, type ErrorDetails, extractErrorDetails } from "../../http/status.ts";
-import { createOpenAIEventDecoder, decodeOpenAIResponse, encodeOpenAIRequest } from "../openai/codec.ts";
 import { dropOpenAIParameters, openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
+import type { VendorCodec } from "../kit/codec.ts";
+import type { VendorSettings } from "../kit/spec.ts";
+import { withStartMeta } from "../kit/whole_body.ts";
+import {
+  createOpenAIEventDecoder,
+  decodeOpenAIResponse,
+  encodeOpenAIRequest,
+  OPENAI_CODEC,
+} from "../openai/codec.ts";
 
 /**
  * The parameter an Azure 400 says the deployment's model does not take: Azure answers in OpenAI's words.
@@ -283,6 +291,9 @@ export function decodeAzureResponse(
   throw filteredAnswer(options.provider ?? PROVIDER, categories, isRecord(body) ? body.usage : undefined);
 }
 
+/** A chunk that marks some category filtered (JSON spacing free: a data line may be pretty-printed). */
+const FILTERED_TRUE = /"filtered"\s*:\s*true/;
+
 /**
  * The OpenAI stream decoder for Azure: the same events, except that a stream ending in
  * `finish_reason: content_filter` ends in one `content_filter` error (naming the categories the chunks marked
@@ -317,7 +328,7 @@ export function createAzureEventDecoder(
     },
     push(sse) {
       // Only chunks that mark a category filtered are read twice.
-      if (sse.data.includes('"filtered":true')) {
+      if (FILTERED_TRUE.test(sse.data)) {
         try {
           const chunk = JSON.parse(sse.data);
           for (const choice of Array.isArray(chunk?.choices) ? chunk.choices : []) {
@@ -334,3 +345,85 @@ export function createAzureEventDecoder(
     },
   };
 }
+
+/** A dated API version (`2024-10-21`, `2025-04-01-preview`): the deployments route. */
+const DATED_VERSION = /^\d{4}-\d{2}-\d{2}(?:-preview)?$/;
+
+/**
+ * The route of a call from the API version setting (`OPENAI_API_VERSION`): a dated version the deployments route
+ * with that version; unset (or `v1`) the v1 route; another word (`preview`, `latest`) the v1 route with
+ * `?api-version=<word>`.
+ *
+ * @example
+ * ```ts
+ * import { azureRoutePath } from "./codec.ts";
+ * azureRoutePath("prod-4o", "2024-10-21"); // "/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21"
+ * azureRoutePath("prod-4o", undefined); // "/openai/v1/chat/completions"
+ * ```
+ */
+export function azureRoutePath(deployment: string, apiVersion: string | undefined): string {
+  const version = apiVersion?.trim() ?? "";
+  if (DATED_VERSION.test(version)) {
+    return azurePath(deployment, { route: "deployments", apiVersion: version });
+  }
+  const path = azurePath(deployment, { route: "v1" });
+  return version === "" || version === "v1" ? path : `${path}?api-version=${encodeURIComponent(version)}`;
+}
+
+/** Error details of an Azure body: a filtered prompt names its filtered categories on a second line. */
+function azureErrorDetails(body: unknown): ErrorDetails {
+  const details = extractErrorDetails(body);
+  if (azureErrorKind(details) !== "content_filter") return details;
+  const inner = isRecord(body) && isRecord(body.error) && isRecord(body.error.innererror)
+    ? body.error.innererror
+    : {};
+  const categories = filteredCategories(inner.content_filter_result);
+  return categories.length > 0 ? { ...details, detail: `filtered: ${categories.join(", ")}` } : details;
+}
+
+/** The catalog model a deployment runs (`priceAs` of the config file), when the caller said. */
+function underlyingModel(settings: VendorSettings): string | undefined {
+  return settings.priceAs?.trim() || undefined;
+}
+
+/**
+ * Azure OpenAI as a kit codec: OpenAI's, with the route's path (from the `apiVersion` setting), the request for a
+ * deployment (the underlying model, the `priceAs` setting, decides the reasoning-model rules), content filtering
+ * as its own failure kind (prompt and answer, never retried), Azure's error codes, `apim-request-id`. No model
+ * list: the API lists the resource's base models, not its deployments (what `-m` takes).
+ *
+ * @example
+ * ```ts
+ * import { AZURE_CODEC } from "./codec.ts";
+ * AZURE_CODEC.path({ model: "prod-4o", prompt: "hi" }, { stream: false, settings: {} }); // "/openai/v1/chat/completions"
+ * ```
+ */
+export const AZURE_CODEC: VendorCodec = {
+  ...OPENAI_CODEC,
+  path: (request, ctx) => azureRoutePath(request.model, ctx.settings.apiVersion),
+  encode: (request, ctx) =>
+    encodeAzureRequest(request, {
+      stream: ctx.stream,
+      underlyingModel: underlyingModel(ctx.settings),
+      drop: ctx.drop === undefined ? undefined : [...ctx.drop],
+    }),
+  decodeWhole: (body, ctx) => decodeAzureResponse(body, { provider: ctx.provider }),
+  eventDecoder: (emit, ctx) =>
+    createAzureEventDecoder(withStartMeta(emit, ctx.requestId, ctx.rateLimit), { provider: ctx.provider }),
+  errors: {
+    kinds: AZURE_ERROR_KINDS,
+    kindOf: (_status, details) => azureErrorKind(details),
+    requestIdHeaders: ["apim-request-id", "x-request-id", "x-ms-request-id"],
+    hint: (kind) => kind === "content_filter" ? FILTER_HINT : undefined,
+    extract: azureErrorDetails,
+  },
+  errorHint: (error, ctx) =>
+    error.kind === "model_not_found"
+      ? `No deployment named ${
+        JSON.stringify(ctx.model ?? "")
+      } on this resource: -m takes a deployment's name ` +
+        "(Azure AI Foundry portal, Deployments), not a model's."
+      : undefined,
+  unsupportedParameter: azureUnsupportedParameter,
+  models: undefined,
+};

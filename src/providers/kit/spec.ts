@@ -78,6 +78,8 @@ export interface SpecHints {
   connection?(baseUrl: string): string;
   /** What to check when a web page answers instead of the API, lower case ("check the base URL (it ends in /v1)"). */
   readonly htmlPage?: string;
+  /** For a codec without a model list: what `-m` takes and where to find it (Azure: the deployment names). */
+  readonly noModelList?: string;
 }
 
 /**
