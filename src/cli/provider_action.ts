@@ -13,7 +13,14 @@ import {
 } from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
-import { BUILTIN_PROVIDERS, createProvider, isLocalKind, specOf, wireKinds } from "../providers/registry.ts";
+import {
+  BUILTIN_PROVIDERS,
+  catalogEntry,
+  createProvider,
+  isLocalKind,
+  specOf,
+  wireKinds,
+} from "../providers/registry.ts";
 import {
   type ConfigFile,
   configPath,
@@ -44,7 +51,7 @@ function providerFor(r: ResolvedProvider, config: ConfigFile, timeouts: TimeoutF
       organization: r.organization,
       project: r.project,
       settings: r.priceAs === undefined ? r.settings : { ...r.settings, priceAs: r.priceAs },
-      cost: (model, usage) => costOf(catalog.lookup(r.priceAs ?? model, r.kind), usage, r.kind),
+      cost: (model, usage) => costOf(catalogEntry(catalog, r.kind, r.priceAs ?? model), usage, r.kind),
       timeouts: resolveTimeouts(timeouts, config, r.name),
     }),
   };
@@ -388,7 +395,7 @@ export async function providerModels(
   const { provider, catalog } = providerFor(r, config, flags);
   const models = await reaching(r, async () => (await provider.listModels?.()) ?? []);
   const rows = models.map((m) => {
-    const e = catalog.lookup(m.id, r.kind);
+    const e = catalogEntry(catalog, r.kind, m.id);
     return {
       id: m.id,
       contextWindow: m.contextWindow ?? e?.contextWindow,

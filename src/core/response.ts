@@ -33,6 +33,8 @@ export interface TokenUsage {
   cacheWrite1hTokens?: number;
   /** Reasoning tokens, where reported (part of completionTokens). */
   reasoningTokens?: number;
+  /** The cost the provider billed for the call, in USD, where its answer says (OpenRouter `usage.cost`): it is the call's cost. */
+  billedUsd?: number;
 }
 
 /** A zero usage record. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
+import type { Catalog, ModelEntry } from "./catalog.ts";
 import { httpProvider, type HttpProviderOptions } from "./kit/http_provider.ts";
 import type { ProviderOptions } from "./kit/options.ts";
 import type { ProviderSpec, VendorSettings } from "./kit/spec.ts";
@@ -67,6 +68,24 @@ export function specOf(id: string): ProviderSpec | undefined {
  */
 export function providerSpecs(): ProviderSpec[] {
   return VENDORS.map((v) => v.spec);
+}
+
+/**
+ * The catalog entry that prices `model` on a vendor: the vendor's own entries first, then (unless its spec says
+ * `ownPricesOnly`) any entry of that id; the user's own entries (`models` of the config file) always count.
+ *
+ * @example
+ * ```ts
+ * import { defaultCatalog } from "./catalog.ts";
+ * import { catalogEntry } from "./registry.ts";
+ * catalogEntry(defaultCatalog(), "deepseek", "deepseek-chat")?.provider; // "deepseek"
+ * catalogEntry(defaultCatalog(), "groq", "gpt-4o"); // undefined: Groq does not sell gpt-4o at OpenAI's price
+ * ```
+ */
+export function catalogEntry(catalog: Catalog, kind: string, model: string): ModelEntry | undefined {
+  const entry = catalog.lookup(model, kind);
+  if (entry === undefined || !specOf(kind)?.ownPricesOnly) return entry;
+  return entry.provider === kind || entry.verification === "user" ? entry : undefined;
 }
 
 /** The built-in providers (one per vendor), as the CLI reads them. */

@@ -21,6 +21,9 @@ import { OLLAMA_CODEC } from "./ollama/codec.ts";
 import { OLLAMA_SPEC } from "./ollama/spec.ts";
 import { OPENAI_CODEC } from "./openai/codec.ts";
 import { OPENAI_SPEC } from "./openai/spec.ts";
+import { presetCodec } from "./openai_compatible/codec.ts";
+import { OPENAI_COMPATIBLE_PRESETS } from "./openai_compatible/presets.ts";
+import { presetSpec } from "./openai_compatible/spec.ts";
 
 /**
  * One vendor: its spec, and either its codec (HTTP, through the kit) or its own factory.
@@ -47,7 +50,7 @@ export type Vendor =
  * @example
  * ```ts
  * import { VENDORS } from "./vendors.ts";
- * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gemini", "azure", "gold"]
+ * VENDORS.map((v) => v.spec.id); // ["openai", "anthropic", "ollama", "gemini", "azure", "deepseek", ..., "gold"]
  * ```
  */
 export const VENDORS: readonly Vendor[] = [
@@ -56,5 +59,10 @@ export const VENDORS: readonly Vendor[] = [
   { spec: OLLAMA_SPEC, codec: OLLAMA_CODEC },
   { spec: GEMINI_SPEC, codec: GEMINI_CODEC },
   { spec: AZURE_SPEC, codec: AZURE_CODEC },
+  // The named OpenAI-compatible hosts: one vendor per preset (data in openai_compatible/presets.ts).
+  ...OPENAI_COMPATIBLE_PRESETS.map((preset): Vendor => ({
+    spec: presetSpec(preset),
+    codec: presetCodec(preset),
+  })),
   { spec: GOLD_SPEC, create: () => createGoldProvider() },
 ];

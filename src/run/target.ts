@@ -13,7 +13,7 @@ import {
   type ModelEntry,
 } from "../providers/catalog.ts";
 import type { VendorSettings } from "../providers/kit/spec.ts";
-import { createProvider, isLocalKind, specOf } from "../providers/registry.ts";
+import { catalogEntry, createProvider, isLocalKind, specOf } from "../providers/registry.ts";
 import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
 import type { ProviderSettings } from "./settings.ts";
 
@@ -51,7 +51,7 @@ export async function createTarget(settings: ProviderSettings, catalog: Catalog)
   const spec = specOf(settings.kind);
   const free = isLocalKind(settings.kind);
   const priced = settings.priceAs ?? settings.model;
-  const entry = spec?.offline ? undefined : catalog.lookup(priced, settings.kind);
+  const entry = spec?.offline ? undefined : catalogEntry(catalog, settings.kind, priced);
   const keys = settings.apiKeys.length > 0 ? settings.apiKeys : [undefined];
   const providers = keys.map((apiKey) =>
     createProvider({
@@ -91,7 +91,7 @@ function settingsOf(settings: ProviderSettings): VendorSettings | undefined {
  * the API's), else the model the API reported.
  */
 function pricedEntry(catalog: Catalog, settings: ProviderSettings, reported: string): ModelEntry | undefined {
-  return catalog.lookup(settings.priceAs ?? reported, settings.kind);
+  return catalogEntry(catalog, settings.kind, settings.priceAs ?? reported);
 }
 
 /** `provider:model` of a target, as the call layer reports who answered. */

@@ -70,7 +70,7 @@ Deno.test("unknown provider names the known ones (usage, exit 2)", () => {
     () => resolveProvider("nosuch", { config: { providers: { vllm: {} } } }),
     (err: unknown) =>
       err instanceof SwebenchError && err.exitCode === 2 &&
-      /openai, anthropic, ollama, gemini, azure, gold, vllm/.test(err.hint),
+      /openai, anthropic, ollama, gemini, azure, deepseek, .*, gold, vllm/.test(err.hint),
   );
 });
 

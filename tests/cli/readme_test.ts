@@ -26,6 +26,8 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** README examples that cannot run offline, with the reason; each must still parse. */
 const CANNOT_RUN: Record<string, string> = {
+  "swebench generate -p openrouter -m qwen/qwen3-coder -d lite --context bm25-13k -n 10 --max-cost 2":
+    "calls openrouter.ai, which needs the network and a key",
   "deno install -g -A --v8-flags=--max-semi-space-size=4 -n swebench jsr:@swebench/runner":
     "installs from JSR, which needs the network",
   "swebench generate -p openai -m gpt-4.1-mini -d lite-oracle.jsonl --dry-run":

@@ -2,11 +2,23 @@
 // before the kit), unknown kinds named with the list, settings reaching headers.
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../src/core/mod.ts";
+import { OPENAI_COMPATIBLE_PRESETS } from "../../src/providers/openai_compatible/presets.ts";
 import { BUILTIN_PROVIDERS, createProvider, providerIds, specOf } from "../../src/providers/registry.ts";
 
 Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI read before the kit", () => {
-  assert.deepEqual(providerIds(), ["openai", "anthropic", "ollama", "gemini", "azure", "gold"]);
-  assert.deepEqual(BUILTIN_PROVIDERS, {
+  assert.deepEqual(providerIds(), [
+    "openai",
+    "anthropic",
+    "ollama",
+    "gemini",
+    "azure",
+    ...OPENAI_COMPATIBLE_PRESETS.map((p) => p.id),
+    "gold",
+  ]);
+  // The presets' entries come from their data (tests/providers/openai_compatible/codec_test.ts).
+  const presets = new Set(OPENAI_COMPATIBLE_PRESETS.map((p) => p.id));
+  const builtins = Object.fromEntries(Object.entries(BUILTIN_PROVIDERS).filter(([id]) => !presets.has(id)));
+  assert.deepEqual(builtins, {
     openai: {
       kind: "openai",
       keyEnv: "OPENAI_API_KEY",
@@ -70,7 +82,12 @@ Deno.test("registry: an unknown kind is a usage error naming every known kind", 
     (e: unknown) => {
       assert.ok(e instanceof SwebenchError);
       assert.equal(e.kind, "usage");
-      assert.equal(e.hint, "Known kinds: openai, anthropic, ollama, gemini, azure, gold.");
+      assert.equal(
+        e.hint,
+        `Known kinds: openai, anthropic, ollama, gemini, azure, ${
+          OPENAI_COMPATIBLE_PRESETS.map((p) => p.id).join(", ")
+        }, gold.`,
+      );
       return true;
     },
   );

@@ -186,6 +186,8 @@ export interface Ctx {
   started: number;
   requestId: string;
   azure?: AzureRender;
+  /** OpenRouter's `usage.cost` rate (USD per token) when the request asked for it. */
+  billedUsdPerToken?: number;
 }
 
 /** A rendering context for one request. */
@@ -512,6 +514,11 @@ export async function chatCompletions(
       : vendorError(c, prep.status, prep.code, prep.message);
   }
   const { reply, body, stream, maxTokens } = prep;
+  const asked = body.usage;
+  if (
+    core.options.billedUsdPerToken !== undefined && typeof asked === "object" && asked !== null &&
+    (asked as { include?: unknown }).include === true
+  ) c.billedUsdPerToken = core.options.billedUsdPerToken;
   if (core.window) {
     const decision = core.window.acquire(reply.promptTokens + (maxTokens ?? 0));
     if (!decision.ok) {
@@ -564,8 +571,15 @@ function usageOf(c: Ctx, r: Reply): Record<string, unknown> {
     total_tokens: r.promptTokens + r.completionTokens,
   };
   if (c.hooks.flavor === "ollama") return base;
+  const rate = c.billedUsdPerToken;
+  const billed = rate === undefined ? {} : {
+    cost: (r.promptTokens + r.completionTokens) * rate,
+    is_byok: false,
+    cost_details: { upstream_inference_cost: null },
+  };
   return {
     ...base,
+    ...billed,
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,

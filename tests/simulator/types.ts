@@ -136,6 +136,11 @@ export interface SimOptions {
   rateLimit?: { requests: number; windowMs: number; tokens?: number };
   /** Listed and accepted models (unknown -> vendor 404). When unset every model is accepted and a default list is listed. */
   models?: string[];
+  /**
+   * OpenAI flavour, OpenRouter's billing: a request with `usage: {include: true}` gets `usage.cost` (this many USD
+   * per token, prompt and completion alike), `is_byok: false` and `cost_details`, as OpenRouter answers.
+   */
+  billedUsdPerToken?: number;
   /** When set, any other key gets the vendor's 401. */
   apiKey?: string;
   /** Prompt tokens beyond this -> the vendor's context-length error (Ollama: the model's context length, caps num_ctx). */

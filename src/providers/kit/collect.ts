@@ -122,8 +122,9 @@ export async function collectStream(
 }
 
 /**
- * Apply a cost function defensively: a throwing or non-finite result counts as unpriced (`undefined`), so a
- * pricing bug never loses a paid-for response.
+ * The cost of a call: the usage's `billedUsd` when the provider reported what it billed, else the cost function
+ * applied defensively: a throwing or non-finite result counts as unpriced (`undefined`), so a pricing bug never
+ * loses a paid-for response.
  *
  * @example
  * ```ts
@@ -132,6 +133,10 @@ export async function collectStream(
  * ```
  */
 export function priceOf(cost: CostFn | undefined, model: string, usage: TokenUsage): number | undefined {
+  // What the provider billed is the cost (OpenRouter's usage.cost), whatever the catalog says.
+  if (typeof usage.billedUsd === "number" && Number.isFinite(usage.billedUsd) && usage.billedUsd >= 0) {
+    return usage.billedUsd;
+  }
   if (cost === undefined) return undefined;
   try {
     const value = cost(model, usage);

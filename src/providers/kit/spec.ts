@@ -178,6 +178,11 @@ export interface ProviderSpec {
   headers?(settings: VendorSettings): Record<string, string>;
   /** Texts for messages. */
   readonly hints: SpecHints;
+  /**
+   * Only the catalog entries of this vendor's id price its models (an OpenAI-compatible host: another host's
+   * price for the same open model is not its price); default: its own entries first, then any entry of the id.
+   */
+  readonly ownPricesOnly?: boolean;
   /** Model families whose tokenizer this vendor documents (estimate profiles by id pattern). */
   readonly modelFamilies?: readonly ModelFamily[];
   /** Concurrency cap from the environment (Ollama: OLLAMA_NUM_PARALLEL, named in `extraEnv`). */
