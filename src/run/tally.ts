@@ -23,6 +23,13 @@ export interface Tally {
   patches: Record<string, number>;
   /** Failure counts by error kind. */
   failuresByKind: Record<string, number>;
+  /** Ok instances whose answer was cut at the max tokens (finish reason `length`); absent when none. */
+  truncated?: number;
+  /**
+   * Of {@linkcode Tally.truncated}, the answers without any text: a reasoning model spent the whole budget
+   * thinking (Gemini's thoughts, OpenAI's reasoning tokens). Absent when none.
+   */
+  truncatedNoText?: number;
   /** Prompt tokens of every answer. */
   promptTokens: number;
   /** Completion tokens of every answer. */
@@ -80,6 +87,10 @@ export class Tallier<T extends Tally = Tally> {
       t.ok++;
       const ps = r.patchStatus ?? "unknown";
       t.patches[ps] = (t.patches[ps] ?? 0) + 1;
+      if (r.finishReason === "length") {
+        t.truncated = (t.truncated ?? 0) + 1;
+        if ((r.output ?? "").trim() === "") t.truncatedNoText = (t.truncatedNoText ?? 0) + 1;
+      }
     } else if (r.status === "failed") {
       t.failed++;
       const k = r.error?.kind ?? "unknown";

@@ -1,10 +1,11 @@
 /**
- * Every simulator at once (OpenAI, Anthropic, Ollama, Azure OpenAI, Hugging Face) and the environment that points the CLI at
+ * Every simulator at once (OpenAI, Anthropic, Gemini, Ollama, Azure OpenAI, Hugging Face) and the environment that points the CLI at
  * them, with temp XDG directories: the offline world in which README examples and human-output tests run.
  */
 import {
   startAnthropicSim,
   startAzureSim,
+  startGeminiSim,
   startHfSim,
   startOllamaSim,
   startOpenAISim,
@@ -25,6 +26,7 @@ export interface SimWorld extends AsyncDisposable {
   home: string;
   openai: Simulator;
   anthropic: Simulator;
+  gemini: Simulator;
   ollama: Simulator;
   /** Azure OpenAI: the deployment `my-gpt-4o-mini` runs gpt-4o-mini (the v1 route: no OPENAI_API_VERSION). */
   azure: Simulator;
@@ -77,6 +79,7 @@ export async function startSimWorld(): Promise<SimWorld> {
   const respond = goldAnswers([...LITE_TEST, ...LITE_DEV]);
   const openai = await startOpenAISim({ respond, apiKey: SIM_KEY });
   const anthropic = await startAnthropicSim({ respond, apiKey: SIM_KEY });
+  const gemini = await startGeminiSim({ respond, apiKey: SIM_KEY });
   const ollama = await startOllamaSim({ respond });
   const azure = await startAzureSim({
     respond,
@@ -102,6 +105,8 @@ export async function startSimWorld(): Promise<SimWorld> {
     OPENAI_BASE_URL: `${openai.url}/v1`,
     ANTHROPIC_API_KEY: SIM_KEY,
     ANTHROPIC_BASE_URL: anthropic.url,
+    GEMINI_API_KEY: SIM_KEY,
+    GOOGLE_GEMINI_BASE_URL: gemini.url,
     OLLAMA_HOST: ollama.url,
     AZURE_OPENAI_API_KEY: SIM_KEY,
     AZURE_OPENAI_ENDPOINT: azure.url,
@@ -112,12 +117,13 @@ export async function startSimWorld(): Promise<SimWorld> {
     home,
     openai,
     anthropic,
+    gemini,
     ollama,
     azure,
     hf,
     local,
     async [Symbol.asyncDispose]() {
-      for (const s of [openai, anthropic, ollama, azure, hf, local]) await s[Symbol.asyncDispose]();
+      for (const s of [openai, anthropic, gemini, ollama, azure, hf, local]) await s[Symbol.asyncDispose]();
       await Deno.remove(home, { recursive: true }).catch(() => {});
     },
   };

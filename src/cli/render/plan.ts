@@ -12,7 +12,7 @@ import type { Target } from "../../run/target.ts";
 import { plural, style } from "../output.ts";
 import { formatUsd } from "../progress.ts";
 
-/** How a plan's prompt tokens were counted, in words: `exact`, `exact, count_tokens`, `estimate, ±25%`. */
+/** How a plan's prompt tokens were counted, in words: `exact`, `exact, counted by the provider's API`, `estimate, ±25%`. */
 export function countLabel(plan: CostPlan): string {
   if (plan.countSource === "api") return "exact, counted by the provider's API";
   if (plan.countMethod === "exact") return "exact";

@@ -28,6 +28,12 @@ export function printSummary(
   const patches = Object.entries(s.patches).map(([k, v]) => `${v} ${k}`).join(", ") || "none";
   out(done);
   out(`Patches: ${patches}`);
+  if (s.truncated) {
+    const noText = s.truncatedNoText
+      ? `; ${s.truncatedNoText} with no text at all: the model spent the whole budget thinking`
+      : "";
+    out(`Cut at --max-tokens (finish: length): ${s.truncated}${noText}. Raise --max-tokens.`);
+  }
   out(
     `Tokens: ${s.promptTokens.toLocaleString("en-US")} prompt + ${
       s.completionTokens.toLocaleString("en-US")

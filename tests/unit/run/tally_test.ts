@@ -8,10 +8,10 @@ import { emptyUsage } from "../../../src/core/response.ts";
 import type { CallFn } from "../../../src/resilience/call.ts";
 import { summarizeRunLog } from "../../../src/run/report.ts";
 import { runBatch } from "../../../src/run/batch.ts";
-import { emptyTally, type Tally } from "../../../src/run/tally.ts";
+import { emptyTally, Tallier, type Tally } from "../../../src/run/tally.ts";
 import type { SwebenchInstance } from "../../../src/swebench/instance.ts";
 import { openPredictions } from "../../../src/swebench/predictions.ts";
-import { readRunLog } from "../../../src/swebench/run_log.ts";
+import { readRunLog, type RunLogEntry } from "../../../src/swebench/run_log.ts";
 
 const inst = (id: string, statement = `Fix ${id}.`): SwebenchInstance => ({
   instance_id: id,
@@ -99,4 +99,26 @@ Deno.test("the summary a run returns equals the tally of the run log it wrote", 
   // An unpriced answer: a flag in the summary, a count in the report.
   assert.equal(summary.costUnknown, true);
   assert.equal(report.costUnknown, 1);
+});
+
+Deno.test("answers cut at the max tokens are counted, and those without any text (all thinking) apart", () => {
+  const records = [
+    { instance_id: "a", status: "ok", patchStatus: "valid", finishReason: "stop", output: "diff" },
+    {
+      instance_id: "b",
+      status: "ok",
+      patchStatus: "invalid",
+      finishReason: "length",
+      output: "diff --git a",
+    },
+    { instance_id: "c", status: "ok", patchStatus: "empty", finishReason: "length", output: "" },
+    { instance_id: "d", status: "failed", finishReason: "length", error: { kind: "server", message: "x" } },
+  ] as RunLogEntry[];
+  const t = new Tallier(emptyTally());
+  for (const r of records) t.outcome(r);
+  const tally = t.finish();
+  assert.deepEqual([tally.truncated, tally.truncatedNoText], [2, 1]);
+  const none = new Tallier(emptyTally());
+  none.outcome(records[0]);
+  assert.deepEqual([none.finish().truncated, none.finish().truncatedNoText], [undefined, undefined]);
 });
