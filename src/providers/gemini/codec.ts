@@ -273,7 +273,8 @@ export type DecodedGeminiResponse = Omit<UnifiedResponse, "latencyMs" | "provide
  * A whole `generateContent` answer -> unified fields. An `{"error":...}` body throws its classified error; a
  * blocked prompt (`promptFeedback.blockReason`, no candidates) and a filtered answer (`SAFETY`, `RECITATION`,
  * `PROHIBITED_CONTENT`...) throw `content_filter`; `MAX_TOKENS` is a `length` finish even when the thoughts took
- * the whole budget and there is no text. A body without candidates otherwise is a `server` error.
+ * the whole budget and there is no text. A body without candidates otherwise is a `server` error. A JSON array of
+ * responses (Google's stream without `alt=sse`) is merged into one answer.
  *
  * @example
  * ```ts
@@ -291,6 +292,9 @@ export function decodeGeminiResponse(
   options: { provider?: string; requestId?: string } = {},
 ): DecodedGeminiResponse {
   const provider = options.provider ?? PROVIDER;
+  // Google's stream without `alt=sse` is one JSON array of responses (a proxy that drops the query, or that
+  // collects the stream): the same answer, merged, rather than a failure that would send the paid call again.
+  if (Array.isArray(body) && body.length > 0 && body.every(isRecord)) body = mergeGeminiChunks(body);
   if (!isRecord(body)) {
     throw new SwebenchError("server", `${provider}: malformed response: the body is not a JSON object`, {
       provider,
@@ -334,6 +338,23 @@ export function decodeGeminiResponse(
   };
   if (raw !== undefined) result.rawFinishReason = raw;
   return result;
+}
+
+/**
+ * Streamed responses (the elements of Google's JSON-array stream) -> one response: the first error if any, else the
+ * last chunk with the text of every chunk's first candidate joined (its finish reason and usage are the final ones).
+ */
+function mergeGeminiChunks(chunks: Record<string, unknown>[]): Record<string, unknown> {
+  const error = chunks.find((c) => c.error !== undefined && c.error !== null);
+  if (error !== undefined) return error;
+  const last = chunks[chunks.length - 1];
+  const candidate = firstCandidate(last);
+  if (candidate === undefined) return last;
+  const text = chunks.map((c) => {
+    const first = firstCandidate(c);
+    return first === undefined ? "" : candidateText(first);
+  }).join("");
+  return { ...last, candidates: [{ ...candidate, content: { role: "model", parts: [{ text }] } }] };
 }
 
 /**
