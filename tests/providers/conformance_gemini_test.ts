@@ -400,3 +400,19 @@ Deno.test("gemini: a stream's events: start with the model version, cumulative u
     assert.deepEqual(last.usage, (usages.at(-1) as { usage: unknown }).usage);
   });
 });
+
+Deno.test("gemini: a parameter the model refuses (400 Unknown name at 'generation_config') is dropped and the call sent once more", async () => {
+  const refusal =
+    "Invalid JSON payload received. Unknown name \"seed\" at 'generation_config': Cannot find field.";
+  await withSim({ faults: [{ type: "status", status: 400, message: refusal }] }, {}, async (p, sim) => {
+    const r = await p.generate({ model: MODEL, prompt: "hi", temperature: 0.3, extra: { seed: 7 } });
+    assert.ok(r.content.length > 0);
+    const [first, second] = sim.requests;
+    assert.equal(first.body.generationConfig.seed, 7);
+    assert.equal(second.body.generationConfig.seed, undefined, "seed dropped on the second call");
+    assert.equal(second.body.generationConfig.temperature, 0.3, "only the refused parameter");
+    await p.generate({ model: MODEL, prompt: "again", extra: { seed: 7 } });
+    assert.equal(sim.requests[2].body.generationConfig?.seed, undefined, "remembered for the model");
+    assert.equal(sim.requests.length, 3);
+  });
+});
