@@ -30,6 +30,11 @@ export const BENCHES: readonly BenchScript[] = [
   { name: "stream", file: "stream_bench.ts", title: "4. Streaming throughput (SSE, NDJSON)" },
   { name: "rate-limit", file: "rate_limit_pace.ts", title: "5. Rate-limit pace" },
   { name: "scale", file: "scale_bench.ts", title: "6. Scale: the full test split through the simulator" },
+  {
+    name: "batch",
+    file: "batch_bench.ts",
+    title: "7. Batch mode vs a normal run (cost, requests, time to submit)",
+  },
 ];
 
 /** What one script run gave. */

@@ -1,5 +1,5 @@
 /**
- * Smoke test of `bench/cli_bench.ts` and `bench/scale_bench.ts`: with `--tiny` (a few dozen instances, one round)
+ * Smoke test of `bench/cli_bench.ts`, `bench/scale_bench.ts` and `bench/batch_bench.ts`: with `--tiny` (a few dozen instances, one round)
  * each must exit 0 and print its table; `--json` must print parseable results. No timing is asserted.
  */
 import assert from "node:assert/strict";
@@ -53,4 +53,15 @@ Deno.test("bench/scale_bench.ts --tiny --json prints one JSON document", async (
   assert.deepEqual(parsed.points.map((p) => `${p.n}/${p.contender}`), ["8/cli", "8/raw", "24/cli", "24/raw"]);
   for (const p of parsed.points) assert.ok(p.wallMs > 0);
   assert.ok("cli" in parsed.rssSlopeMbPer1000);
+});
+
+Deno.test("bench/batch_bench.ts --tiny prints the normal vs batch table and the submission table", async () => {
+  const { code, stdout, stderr } = await run("batch_bench.ts", ["--tiny"]);
+  assert.equal(code, 0, `exit ${code}\n${stderr.slice(-2000)}`);
+  assert.match(stdout, /\| run\s+\| cost\s+\| batch\/normal \| HTTP requests/);
+  for (const row of ["openai:gpt-4o-mini --batch", "anthropic:claude-haiku-4-5 normal (-c 32)"]) {
+    assert.ok(stdout.includes(row), row);
+  }
+  // Every instance of the submission part came back.
+  assert.equal(stdout.match(/^\| (openai|anthropic)\S+ +\| +60 \|/gm)?.length, 2, stdout);
 });

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { batchVendors, type Vendor } from "./batch_vendors.ts";
-import { readJsonl, realRows, runCli, spawnCli, tempDataset } from "./helpers.ts";
+import { generateArgs, readJsonl, realRows, runCli, spawnCli, tempDataset } from "./helpers.ts";
 import { assertPiped } from "./human.ts";
 
 const { lines: rows, instances } = await realRows("lite-dev.jsonl", 4);
@@ -19,21 +19,8 @@ const KEY = "sk-test-batch-crash-0123456789";
 
 const VENDORS = batchVendors(instances, KEY);
 
-const args = (v: Vendor, data: string, out: string) => [
-  "generate",
-  "-p",
-  v.name,
-  "-m",
-  v.model,
-  "-d",
-  data,
-  "-o",
-  out,
-  "-y",
-  "--batch",
-  "--poll-interval",
-  "0.05",
-];
+const args = (v: Vendor, data: string, out: string) =>
+  generateArgs(v.name, v.model, data, out, "-y", "--batch", "--poll-interval", "0.05");
 
 /** Poll (bounded: 60 s) until `check` returns a value. */
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
