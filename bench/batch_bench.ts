@@ -25,7 +25,7 @@ import {
   startAnthropicSim,
   startOpenAISim,
 } from "../tests/simulator/mod.ts";
-import { DATA_DIR, flag, fmt, markdownTable, median, option, progress } from "./common.ts";
+import { childEnv, DATA_DIR, flag, fmt, markdownTable, median, option, progress } from "./common.ts";
 import { LITE_URL, loadGold, machineInfo, ROOT, writeDataset } from "./cli_bench.ts";
 
 const MAIN = new URL("main.ts", ROOT).pathname;
@@ -114,15 +114,7 @@ async function runCli(
   const child = new Deno.Command(Deno.execPath(), {
     args,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: home,
-      XDG_CONFIG_HOME: `${home}/config`,
-      SWEBENCH_CACHE_DIR: `${home}/cache`,
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-      NO_COLOR: "1",
-      ...v.env(sim),
-    },
+    env: childEnv(home, v.env(sim)),
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -182,3 +182,24 @@ export function runtimeInfo(): { deno: string; v8: string; os: string; arch: str
 export function progress(message: string): void {
   console.error(message);
 }
+
+/**
+ * The environment of a CLI child of a benchmark: PATH, a home of its own (config and cache under it), this Deno
+ * cache, no colour, then `extra` (keys, base URLs).
+ *
+ * @example
+ * ```ts
+ * const env = childEnv(await Deno.makeTempDir(), { OPENAI_API_KEY: "sk-bench" });
+ * ```
+ */
+export function childEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "",
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/config`,
+    SWEBENCH_CACHE_DIR: `${home}/cache`,
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+    NO_COLOR: "1",
+    ...extra,
+  };
+}

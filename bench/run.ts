@@ -35,6 +35,7 @@ export const BENCHES: readonly BenchScript[] = [
     file: "batch_bench.ts",
     title: "7. Batch mode vs a normal run (cost, requests, time to submit)",
   },
+  { name: "first-request", file: "first_request_bench.ts", title: "Issue 15 §1: time to the first request" },
 ];
 
 /** What one script run gave. */

@@ -82,6 +82,7 @@ export {
   type DryRunModel,
   type DryRunPlan,
   type OpenModel,
+  type OpenOptions,
   type OpenRun,
   openRun,
   planDryRun,

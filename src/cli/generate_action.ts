@@ -28,7 +28,13 @@ import {
   createBatchProgress,
   printBatchLines,
 } from "./render/batch.ts";
-import { describeEarlierSpend, describePlan, targetLines } from "./render/plan.ts";
+import {
+  describeCountedPlan,
+  describeEarlierSpend,
+  describePlan,
+  describeStartedPlan,
+  targetLines,
+} from "./render/plan.ts";
 import { resilienceLines } from "./render/resilience.ts";
 import { printSummary } from "./render/summary.ts";
 import { parseFallbacks, providerSettings, runSettings } from "./settings.ts";
@@ -69,6 +75,11 @@ function generateSettings(flags: GenerateFlags, config: Awaited<ReturnType<typeo
     overwrite: !!flags.overwrite,
     retryFailed: !!flags.retryFailed,
   });
+}
+
+/** Every model of the run (and its fallbacks) costs nothing (gold, a local server): no confirmation is needed. */
+function isFree(prepared: Awaited<ReturnType<typeof prepareRun>>): boolean {
+  return prepared.models.every((m) => m.chain.every((t) => t.free));
 }
 
 /** Run `generate`; returns the exit code. */
@@ -127,9 +138,22 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const { controller, stopController, listen } = interruptHandlers(flags.batch ? { batch: true } : {});
   const stopListening = listen();
   try {
-    await using run = await openRun(prepared, { onNotice: printNotice });
+    // Without a confirmation to show (-y, --max-cost, a free model) the calls start at once and the prompts are
+    // counted alongside them (issue 15 §1); a confirmation shows the exact plan first.
+    const why = flags.yes
+      ? "-y"
+      : flags.maxCost !== undefined
+      ? "--max-cost"
+      : isFree(prepared)
+      ? "free"
+      : undefined;
+    await using run = await openRun(prepared, {
+      onNotice: printNotice,
+      plan: why !== undefined && !flags.batch ? "alongside" : "first",
+    });
     const [opened] = run.models;
     const { plan } = opened;
+    const startsAtOnce = run.planAlongside && opened.todo.length > 0 && !isGold;
     if (flags.batch) {
       // Batch mode: the plan with both prices (or the batches of an earlier run being waited for).
       if (!flags.json) { for (const l of batchPlanLines(opened)) info(l); }
@@ -137,14 +161,16 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       for (const l of describePlan(labelOf(target), plan, opened.alreadyDone)) info(l);
       const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
       if (offer) info(offer);
+    } else if (startsAtOnce && !flags.json) {
+      info(describeStartedPlan(labelOf(target), opened.todo.length, opened.alreadyDone, why!));
+    }
+    if ((plan || startsAtOnce) && !flags.json) {
+      for (const t of chain) for (const line of targetLines(t, flags.temperature)) info(line);
+      info(contextLine(codeContext));
+      const earlier = describeEarlierSpend(run.budget, output);
+      if (earlier) info(earlier);
     }
     if (plan) {
-      if (!flags.json) {
-        for (const t of chain) for (const line of targetLines(t, flags.temperature)) info(line);
-        info(contextLine(codeContext));
-        const earlier = describeEarlierSpend(run.budget, output);
-        if (earlier) info(earlier);
-      }
       const go = await confirmSpend(run.worstUsd, {
         yes: flags.yes,
         maxCost: flags.maxCost,
@@ -161,7 +187,13 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       signal: controller.signal,
       stopSignal: stopController.signal,
       onModelStart: () => progress ??= createProgress(),
-      onEvent: (e) => progress?.onEvent(e),
+      onEvent: (e) =>
+        e.type === "plan"
+          ? progress?.onEvent({
+            type: "notice",
+            message: describeCountedPlan(labelOf(target), e.plan).join("\n"),
+          })
+          : progress?.onEvent(e),
       onModelEnd: () => progress?.close(),
     });
     const [result] = outcome.models;

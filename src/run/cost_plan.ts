@@ -45,6 +45,87 @@ export interface CostPlan {
 /** Output tokens per call assumed for the *expected* cost (typical SWE-bench patch answers are a few hundred). */
 export const EXPECTED_OUTPUT_TOKENS = 1024;
 
+/** Options of {@linkcode planCost} and {@linkcode planCostAlongside}. */
+export interface PlanCostOptions {
+  maxTokens: number;
+  contextWindow?: number;
+  countTokens: (text: string) => number;
+  prices: PlanPrices;
+  exact?: boolean;
+  /** Relative error bound of the counter when not exact (default 0.25). */
+  errorBound?: number;
+  /**
+   * Whole-request prompt counts from the provider's API (instance id -> tokens, framing included), e.g.
+   * Anthropic's `count_tokens`: used instead of the local count where given, and the plan says "exact".
+   */
+  apiCounts?: ReadonlyMap<string, number>;
+  /** Tokens the chat format adds per call (system + user message framing), counted into promptTokens. */
+  framingTokens?: number;
+  /**
+   * The budget's reservation for one call (prompt text tokens, max tokens): when given, the worst case is the sum
+   * of what the budget will reserve, so a `--max-cost` equal to the printed worst case never stops the run.
+   */
+  reserve?: (promptTokens: number, maxTokens: number) => number | undefined;
+  /** Receives each instance's whole-prompt count, so the run can reuse it instead of counting again. */
+  onCount?: (instanceId: string, fullTokens: number) => void;
+}
+
+/** A plan being made one instance at a time: {@linkcode planCost} all at once, {@linkcode planCostAlongside} in slices. */
+function planAccumulator(options: PlanCostOptions): {
+  add(inst: SwebenchInstance): void;
+  result(): CostPlan;
+} {
+  let promptTokens = 0, sent = 0, skipped = 0, fromApi = 0;
+  let reserved: number | undefined = 0;
+  return {
+    add(inst) {
+      const p = buildPrompt(inst, {
+        contextWindow: options.contextWindow,
+        maxTokens: options.maxTokens,
+        countTokens: options.countTokens,
+      });
+      if ("skipped" in p) {
+        skipped++;
+        return;
+      }
+      options.onCount?.(inst.instance_id, p.fullTokens);
+      sent++;
+      const counted = options.apiCounts?.get(inst.instance_id);
+      if (counted !== undefined) fromApi++;
+      promptTokens += counted ?? p.promptTokens + (options.framingTokens ?? 0);
+      if (options.reserve && reserved !== undefined) {
+        const r = options.reserve(p.promptTokens, options.maxTokens);
+        reserved = r === undefined ? undefined : reserved + r;
+      }
+    },
+    result() {
+      // Counted by the API for every prompt sent: exact whatever the local tokenizer.
+      const api = sent > 0 && fromApi === sent;
+      const exact = api || options.exact !== false;
+      const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
+      const worstOutputTokens = sent * options.maxTokens;
+      const { inputPerMTok: inP, outputPerMTok: outP } = options.prices;
+      const priced = inP !== undefined && outP !== undefined;
+      return {
+        instances: sent,
+        skipped,
+        promptTokens,
+        expectedOutputTokens,
+        worstOutputTokens,
+        expectedUsd: priced ? (promptTokens * inP + expectedOutputTokens * outP) / 1e6 : undefined,
+        worstUsd: options.reserve
+          ? reserved
+          : priced
+          ? (promptTokens * inP + worstOutputTokens * outP) / 1e6
+          : undefined,
+        countMethod: exact ? "exact" : "estimate",
+        countSource: api ? "api" : "tokenizer",
+        errorBound: exact ? 0 : options.errorBound ?? 0.25,
+      };
+    },
+  };
+}
+
 /**
  * Count the prompts of a selection and price them. Prompts are built and dropped one at a time (memory stays flat).
  *
@@ -55,76 +136,41 @@ export const EXPECTED_OUTPUT_TOKENS = 1024;
  * console.log(plan.instances); // 0
  * ```
  */
-export function planCost(
+export function planCost(instances: readonly SwebenchInstance[], options: PlanCostOptions): CostPlan {
+  const plan = planAccumulator(options);
+  for (const inst of instances) plan.add(inst);
+  return plan.result();
+}
+
+/**
+ * {@linkcode planCost} alongside a run: the same plan, counted in slices of at most `sliceMs` of CPU with a
+ * macrotask between them, so that calls, answers and timers of the run go on while it counts (each count is handed
+ * to `onCount` as it is made: a call whose prompt was counted ahead does not count it again). Stops early, with the
+ * plan of what it counted, when `signal` aborts.
+ *
+ * @example
+ * ```ts
+ * import { planCostAlongside } from "./cost_plan.ts";
+ * const plan = await planCostAlongside([], { maxTokens: 4096, countTokens: (t) => t.length / 4, prices: {} });
+ * plan.instances; // 0
+ * ```
+ */
+export async function planCostAlongside(
   instances: readonly SwebenchInstance[],
-  options: {
-    maxTokens: number;
-    contextWindow?: number;
-    countTokens: (text: string) => number;
-    prices: PlanPrices;
-    exact?: boolean;
-    /** Relative error bound of the counter when not exact (default 0.25). */
-    errorBound?: number;
-    /**
-     * Whole-request prompt counts from the provider's API (instance id -> tokens, framing included), e.g.
-     * Anthropic's `count_tokens`: used instead of the local count where given, and the plan says "exact".
-     */
-    apiCounts?: ReadonlyMap<string, number>;
-    /** Tokens the chat format adds per call (system + user message framing), counted into promptTokens. */
-    framingTokens?: number;
-    /**
-     * The budget's reservation for one call (prompt text tokens, max tokens): when given, the worst case is the sum
-     * of what the budget will reserve, so a `--max-cost` equal to the printed worst case never stops the run.
-     */
-    reserve?: (promptTokens: number, maxTokens: number) => number | undefined;
-    /** Receives each instance's whole-prompt count, so the run can reuse it instead of counting again. */
-    onCount?: (instanceId: string, fullTokens: number) => void;
-  },
-): CostPlan {
-  let promptTokens = 0, sent = 0, skipped = 0, fromApi = 0;
-  let reserved: number | undefined = 0;
+  options: PlanCostOptions & { sliceMs?: number; signal?: AbortSignal },
+): Promise<CostPlan> {
+  const plan = planAccumulator(options);
+  const sliceMs = options.sliceMs ?? 8;
+  let sliceStart = performance.now();
   for (const inst of instances) {
-    const p = buildPrompt(inst, {
-      contextWindow: options.contextWindow,
-      maxTokens: options.maxTokens,
-      countTokens: options.countTokens,
-    });
-    if ("skipped" in p) skipped++;
-    else {
-      options.onCount?.(inst.instance_id, p.fullTokens);
-      sent++;
-      const counted = options.apiCounts?.get(inst.instance_id);
-      if (counted !== undefined) fromApi++;
-      promptTokens += counted ?? p.promptTokens + (options.framingTokens ?? 0);
-      if (options.reserve && reserved !== undefined) {
-        const r = options.reserve(p.promptTokens, options.maxTokens);
-        reserved = r === undefined ? undefined : reserved + r;
-      }
+    if (options.signal?.aborted) break;
+    plan.add(inst);
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      sliceStart = performance.now();
     }
   }
-  // Counted by the API for every prompt sent: exact whatever the local tokenizer.
-  const api = sent > 0 && fromApi === sent;
-  const exact = api || options.exact !== false;
-  const expectedOutputTokens = sent * Math.min(options.maxTokens, EXPECTED_OUTPUT_TOKENS);
-  const worstOutputTokens = sent * options.maxTokens;
-  const { inputPerMTok: inP, outputPerMTok: outP } = options.prices;
-  const priced = inP !== undefined && outP !== undefined;
-  return {
-    instances: sent,
-    skipped,
-    promptTokens,
-    expectedOutputTokens,
-    worstOutputTokens,
-    expectedUsd: priced ? (promptTokens * inP + expectedOutputTokens * outP) / 1e6 : undefined,
-    worstUsd: options.reserve
-      ? reserved
-      : priced
-      ? (promptTokens * inP + worstOutputTokens * outP) / 1e6
-      : undefined,
-    countMethod: exact ? "exact" : "estimate",
-    countSource: api ? "api" : "tokenizer",
-    errorBound: exact ? 0 : options.errorBound ?? 0.25,
-  };
+  return plan.result();
 }
 
 /**
@@ -140,13 +186,12 @@ export function reservationFor(
     worstCaseCost(target.entry, Math.ceil(promptTokens * (1 + bound) + 64), maxTokens);
 }
 
-/** The cost plan of a target for these instances. */
-export function planFor(
+/** The {@linkcode PlanCostOptions} of a target. */
+function planOptions(
   target: Target,
-  instances: readonly SwebenchInstance[],
   options: { maxTokens: number; counts?: Map<string, number>; apiCounts?: ReadonlyMap<string, number> },
-): CostPlan {
-  return planCost(instances, {
+): PlanCostOptions {
+  return {
     maxTokens: options.maxTokens,
     contextWindow: target.entry?.contextWindow,
     countTokens: target.countTokens,
@@ -162,7 +207,28 @@ export function planFor(
       : 0,
     reserve: reservationFor(target),
     onCount: options.counts ? (id, n) => options.counts!.set(id, n) : undefined,
-  });
+  };
+}
+
+/** The cost plan of a target for these instances. */
+export function planFor(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number; counts?: Map<string, number>; apiCounts?: ReadonlyMap<string, number> },
+): CostPlan {
+  return planCost(instances, planOptions(target, options));
+}
+
+/**
+ * {@linkcode planFor} counted alongside the run ({@linkcode planCostAlongside}): the counts go into `counts` as they
+ * are made, in the order of `instances` (the order the run starts them), so the run's calls find theirs counted.
+ */
+export async function planForAlongside(
+  target: Target,
+  instances: readonly SwebenchInstance[],
+  options: { maxTokens: number; counts: Map<string, number>; signal?: AbortSignal },
+): Promise<CostPlan> {
+  return await planCostAlongside(instances, { ...planOptions(target, options), signal: options.signal });
 }
 
 /**

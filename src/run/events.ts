@@ -5,6 +5,7 @@
  */
 import type { ErrorKind, TokenUsage } from "../core/mod.ts";
 import type { BatchInfo } from "../batch/types.ts";
+import type { CostPlan } from "./cost_plan.ts";
 import type { Tally } from "./tally.ts";
 
 /** Outcome of one instance. */
@@ -49,6 +50,8 @@ export type ProgressEvent =
   }
   | { type: "instance-cancelled"; instanceId: string; reason: "interrupted" | "budget" }
   | { type: "run-end"; summary: RunSummary }
+  /** The model's plan, when it was made alongside the calls (`openRun` with `plan: "alongside"`). */
+  | { type: "plan"; plan: CostPlan }
   /** Batch mode: a batch was created (`index` of `of` batches of the model's requests). */
   | { type: "batch-submitted"; batch: BatchInfo; requests: number; bytes: number; index: number; of: number }
   /** Batch mode: every open batch of the model as last polled; `elapsedMs` since the run started. */

@@ -10,6 +10,7 @@ import { manifestPathFor } from "../swebench/manifest.ts";
 import { runBatch } from "./batch.ts";
 import { executeBatchRun } from "./batch_mode.ts";
 import { buildCall } from "./chain.ts";
+import { planForAlongside } from "./cost_plan.ts";
 import type { RunSummary } from "./events.ts";
 import { fileOf } from "./outputs.ts";
 import type { OpenRun } from "./prepare.ts";
@@ -38,6 +39,20 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     hooks.onModelStart?.(m, index);
     let summary: RunSummary;
     let resilience: ResilienceStats;
+    // No confirmation was needed: the calls start at once and the prompts are counted alongside them, in the order
+    // the run starts them (each call reserves its budget on its own prompt's count, counted ahead or by itself).
+    const stopPlanning = new AbortController();
+    const planning = run.planAlongside && m.target.settings.kind !== "gold" && m.todo.length > 0
+      ? planForAlongside(m.target, m.todo, {
+        maxTokens: settings.request.maxTokens,
+        counts: m.knownTokens,
+        signal: stopPlanning.signal,
+      }).then((plan) => {
+        if (stopPlanning.signal.aborted) return;
+        m.plan = plan;
+        hooks.onEvent?.({ type: "plan", plan }, m);
+      })
+      : undefined;
     try {
       const { call, stats } = buildCall({
         primary: m.target,
@@ -72,6 +87,9 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
       const dropped = droppedParametersOf(m.chain);
       if (dropped !== undefined) summary.droppedParameters = dropped;
     } finally {
+      // A plan not finished when the calls are (a fast server) is dropped: the summary has the real figures.
+      stopPlanning.abort();
+      await planning?.catch(() => {});
       hooks.onModelEnd?.(m, index);
       await m.files.close();
     }

@@ -42,6 +42,18 @@ export interface PrepareHooks {
   onNotice?: (notice: Notice) => void;
 }
 
+/** Options of {@linkcode openRun}. */
+export interface OpenOptions extends PrepareHooks {
+  /**
+   * When the plan is made. `first` (default): every prompt is counted (and Anthropic's counted by its API) before
+   * `openRun` returns, so that a confirmation can show the exact cost first. `alongside`, for a run that needs no
+   * confirmation: `openRun` counts nothing; `executeRun` starts the calls at once and counts the rest of the prompts
+   * alongside them (each call reserves its budget on its own prompt's count; the plan, from the local tokenizer, is
+   * handed over as a `plan` event when it is complete). Batch mode always plans first (a batch is paid whole).
+   */
+  plan?: "first" | "alongside";
+}
+
 /** One model of a prepared run. */
 export interface PreparedModel {
   /** `provider:model`. */
@@ -232,21 +244,28 @@ export interface OpenRun extends AsyncDisposable {
   spentBefore: Spend;
   /** The run's budget (`maxCostUsd`), shared by every model, counting earlier runs; undefined without one. */
   budget?: Budget;
-  /** Worst-case USD of every plan together (batch mode: at batch prices); undefined when a paid model has no price. */
+  /**
+   * Worst-case USD of every plan together (batch mode: at batch prices); undefined when a paid model has no price,
+   * and when the plans are made alongside the calls.
+   */
   worstUsd?: number;
   /** Every model costs nothing (gold, a local server). */
   free: boolean;
+  /** The plans are made alongside the calls (`executeRun`), not before: see {@linkcode OpenOptions.plan}. */
+  planAlongside: boolean;
   /** Close every file (waits for manifest writes; releases the locks). Safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
  * Open the files of a prepared run (one lock per file; a torn last line left by a crash is repaired and said),
- * book what earlier runs spent, and plan the cost of what is left to do. The files stay open until
+ * book what earlier runs spent, and plan the cost of what is left to do (or leave the plan to `executeRun`:
+ * {@linkcode OpenOptions.plan}). The files stay open until
  * {@linkcode OpenRun.close}; on an error here they are closed again.
  */
-export async function openRun(prepared: PreparedRun, hooks: PrepareHooks = {}): Promise<OpenRun> {
+export async function openRun(prepared: PreparedRun, hooks: OpenOptions = {}): Promise<OpenRun> {
   const { settings, instances } = prepared;
+  const alongside = hooks.plan === "alongside" && settings.batch === undefined;
   const opened: OpenOutputs[] = [];
   const close = async () => {
     for (const f of opened.splice(0)) await f.close();
@@ -279,7 +298,7 @@ export async function openRun(prepared: PreparedRun, hooks: PrepareHooks = {}): 
         for (const id of waiting) if (writers.some((w) => w.predicted.has(id))) waiting.delete(id);
         m.todo = m.todo.filter((i) => !waiting.has(i.instance_id));
       }
-      if (m.target.settings.kind !== "gold" && m.todo.length > 0) {
+      if (m.target.settings.kind !== "gold" && m.todo.length > 0 && !alongside) {
         const maxTokens = settings.request.maxTokens;
         const apiCounts = await apiPromptCounts(m.target, m.todo, { maxTokens });
         m.plan = planFor(m.target, m.todo, { maxTokens, counts: m.knownTokens, apiCounts });
@@ -291,10 +310,11 @@ export async function openRun(prepared: PreparedRun, hooks: PrepareHooks = {}): 
       models,
       spentBefore,
       budget,
-      worstUsd: unpriced
+      worstUsd: alongside || unpriced
         ? undefined
         : models.reduce((s, m) => s + (m.plan?.worstUsd ?? 0), 0) * (settings.batch ? BATCH_PRICE_FACTOR : 1),
       free: models.every((m) => m.target.free),
+      planAlongside: alongside,
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -1,5 +1,6 @@
 /**
- * Smoke test of `bench/cli_bench.ts`, `bench/scale_bench.ts` and `bench/batch_bench.ts`: with `--tiny` (a few dozen instances, one round)
+ * Smoke test of `bench/cli_bench.ts`, `bench/scale_bench.ts`, `bench/batch_bench.ts` and
+ * `bench/first_request_bench.ts`: with `--tiny` (a few dozen instances, one round)
  * each must exit 0 and print its table; `--json` must print parseable results. No timing is asserted.
  */
 import assert from "node:assert/strict";
@@ -64,4 +65,11 @@ Deno.test("bench/batch_bench.ts --tiny prints the normal vs batch table and the 
   }
   // Every instance of the submission part came back.
   assert.equal(stdout.match(/^\| (openai|anthropic)\S+ +\| +60 \|/gm)?.length, 2, stdout);
+});
+
+Deno.test("bench/first_request_bench.ts --tiny prints the time to the first request, cold and warm", async () => {
+  const { code, stdout, stderr } = await run("first_request_bench.ts", ["--tiny"]);
+  assert.equal(code, 0, `exit ${code}\n${stderr.slice(-2000)}`);
+  assert.match(stdout, /\| build\s+\| first request \(cold counts\) \| first request \(warm counts\)/);
+  assert.match(stdout, /^\| this build +\| +\d+ \| +\d+ \|/m);
 });

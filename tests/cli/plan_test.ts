@@ -1,10 +1,13 @@
 /**
  * Honest plans (issue 10 §7): Anthropic prompts counted with count_tokens when a key is set (the plan's prompt
  * tokens then equal the billed input tokens), an estimate with its bound offline, a warning for a model past or
- * near its end of life naming its successor, and a default Anthropic model that is not retired.
+ * near its end of life naming its successor, and a default Anthropic model that is not retired. Fast start (issue 15
+ * §1): with nothing to confirm (-y, --max-cost) the calls start at once and the plan follows once counted; without,
+ * the exact plan comes first.
  */
 import assert from "node:assert/strict";
-import { type Simulator, startAnthropicSim } from "../simulator/mod.ts";
+import { type Simulator, startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";
+import { assertPiped } from "./human.ts";
 import {
   closedPort,
   generateArgs,
@@ -53,7 +56,8 @@ Deno.test("with a key, the plan counts Anthropic prompts with count_tokens: its 
   const billed = (await readJsonl(`${dir}/p.jsonl.runlog.jsonl`))
     .reduce((n, r) => n + (r.usage as { promptTokens: number }).promptTokens, 0);
   assert.equal(billed, plan.promptTokens);
-  assert.equal(counts(sim), 6 + 6 + 6, "the run counted each prompt once (the dry runs counted theirs)");
+  // -y needs no confirmation: the calls start at once, the run's own plan is the local count (no count_tokens).
+  assert.equal(counts(sim), 6 + 6, "the dry runs counted each prompt once; the -y run none");
 });
 
 Deno.test("offline or without a key, the plan says estimate with its bound", async () => {
@@ -81,18 +85,26 @@ Deno.test("offline or without a key, the plan says estimate with its bound", asy
   assert.equal(plan.errorBound, 0.25);
 });
 
-Deno.test("a rejected key at count_tokens stops after that one request, naming ANTHROPIC_API_KEY (exit 3)", async () => {
+Deno.test("a rejected key stops after one request, naming ANTHROPIC_API_KEY (exit 3): at count_tokens, or at the first call of a -y run", async () => {
   await using sim = await startAnthropicSim({ respond, apiKey: KEY });
   const { dir, data } = await tempDataset(rows);
-  const r = await runCli(
-    ["generate", "-p", "anthropic", "-d", data, "-o", `${dir}/p.jsonl`, "-c", "8", "-y"],
-    { env: { ANTHROPIC_API_KEY: "sk-ant-wrong-111111", ANTHROPIC_BASE_URL: sim.url } },
-  );
-  assert.equal(r.code, 3, r.stderr);
-  assert.equal(sim.requests.length, 1, "exactly one request");
-  assert.match(r.stderr, /rejected the key in ANTHROPIC_API_KEY/);
-  assert.match(r.stderr, /swebench provider init anthropic/);
-  assert.doesNotMatch(r.stderr, /sk-ant-wrong-111111/);
+  const env = { ANTHROPIC_API_KEY: "sk-ant-wrong-111111", ANTHROPIC_BASE_URL: sim.url };
+  const args = (
+    ...rest: string[]
+  ) => ["generate", "-p", "anthropic", "-d", data, "-o", `${dir}/p.jsonl`, ...rest];
+  // The plan first (a dry run; a run that asks for confirmation): its first count_tokens goes alone.
+  const dry = await runCli(args("--dry-run"), { env });
+  // A -y run starts at once: its first call goes alone.
+  const run = await runCli(args("-c", "8", "-y"), { env });
+  for (const [r, path] of [[dry, "/v1/messages/count_tokens"], [run, "/v1/messages"]] as const) {
+    assert.equal(r.code, 3, r.stderr);
+    const all = r.stdout + r.stderr;
+    assert.match(all, /rejected the key in ANTHROPIC_API_KEY/);
+    assert.match(all, /swebench provider init anthropic/);
+    assert.doesNotMatch(all, /sk-ant-wrong-111111/);
+    assert.equal(sim.requests.filter((q) => q.path === path).length, 1, `exactly one request to ${path}`);
+  }
+  assert.equal(sim.requests.length, 2);
 });
 
 Deno.test("a retired model gets a warning in the plan naming its successor", async () => {
@@ -175,4 +187,43 @@ Deno.test("the default Anthropic model is current and runs at the default temper
   });
   assert.equal(refused.status, 400);
   assert.match(await refused.text(), /temperature/);
+});
+
+Deno.test("-y or --max-cost: the calls start at once and the plan, counted alongside, follows; otherwise the exact plan comes first", async () => {
+  // 100 ms a call, one at a time: the plan is counted long before the last call.
+  await using sim = await startOpenAISim({ respond, apiKey: "sk-test-plan-0000", latencyMs: 100 });
+  const env = { OPENAI_API_KEY: "sk-test-plan-0000", OPENAI_BASE_URL: `${sim.url}/v1` };
+  const { dir, data } = await tempDataset(rows);
+  const args = (out: string, ...rest: string[]) =>
+    generateArgs("openai", "gpt-4o-mini", data, `${dir}/${out}`, "-c", "1", ...rest);
+  for (
+    const [out, flag, why] of [["y.jsonl", ["-y"], "-y"], [
+      "m.jsonl",
+      ["--max-cost", "1"],
+      "--max-cost",
+    ]] as const
+  ) {
+    const r = await runCli(args(out, ...flag), { env });
+    assertPiped(
+      r,
+      0,
+      new RegExp(
+        `^Plan: 6 instances through openai:gpt-4o-mini; started at once \\(${why}\\): the prompts are counted alongside the calls$`,
+        "m",
+      ),
+      /^plan of openai:gpt-4o-mini, counted alongside the calls:\n {2}prompt tokens: [\d,]+ \(exact\)\n {2}cost: expected \$[\d.]+, worst case \$[\d.]+$/m,
+      /^Done: 6 ok/m,
+    );
+    assert.ok(r.stderr.indexOf("started at once") < r.stderr.indexOf("plan of"));
+  }
+  // Nothing to skip the confirmation with (a run under $1 needs none, but the exact plan comes first).
+  const plain = await runCli(args("p.jsonl"), { env });
+  assertPiped(
+    plain,
+    0,
+    /^Plan: 6 instances through openai:gpt-4o-mini$/m,
+    /^ {2}prompt tokens: [\d,]+ \(exact\)$/m,
+  );
+  assert.doesNotMatch(plain.stderr, /started at once|counted alongside/);
+  await Deno.remove(dir, { recursive: true });
 });

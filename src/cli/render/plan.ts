@@ -64,6 +64,31 @@ export function describePlan(label: string, plan: CostPlan, alreadyDone: number)
   ];
 }
 
+/**
+ * The plan of a run that starts at once (no confirmation needed): what it sends, and why it did not wait for the
+ * count; the cost comes with {@linkcode describeCountedPlan} once every prompt is counted.
+ *
+ * @example
+ * ```ts
+ * import { describeStartedPlan } from "./plan.ts";
+ * describeStartedPlan("openai:gpt-4o-mini", 300, 0, "-y").endsWith("the prompts are counted alongside the calls"); // true
+ * ```
+ */
+export function describeStartedPlan(label: string, todo: number, alreadyDone: number, why: string): string {
+  return `${style.bold("Plan")}: ${plural(todo, "instance")} through ${label}` +
+    (alreadyDone ? ` (${alreadyDone} already done)` : "") +
+    `; started at once (${why}): the prompts are counted alongside the calls`;
+}
+
+/** The plan counted alongside the calls, shown above the progress once complete. */
+export function describeCountedPlan(label: string, plan: CostPlan): string[] {
+  return [
+    `plan of ${label}, counted alongside the calls:` +
+    (plan.skipped ? ` ${plan.skipped} too long (skipped)` : ""),
+    ...describePlan(label, plan, 0).slice(1),
+  ];
+}
+
 /** The plan's budget line when earlier runs spent something (stderr), e.g. before a resume. */
 export function describeEarlierSpend(budget: Budget | undefined, file: string): string | undefined {
   if (budget === undefined || budget.spentBeforeUsd === 0) return undefined;
