@@ -213,11 +213,27 @@ Deno.test("human output of generate -p gemini, piped and on a terminal", async (
     ["generate", "-p", "gemini", "-m", MODEL, "-d", data, "-o", `${dir}/p.jsonl`, "-y"],
     { env },
   );
+  // -y starts the calls at once (issue 15 §1): the prompts are counted alongside, with the local estimate; the plan
+  // made first (a dry run, a confirmation) counts them with Gemini's countTokens.
+  const dry = await runCli([
+    "generate",
+    "-p",
+    "gemini",
+    "-m",
+    MODEL,
+    "-d",
+    data,
+    "-o",
+    `${dir}/dry.jsonl`,
+    "--dry-run",
+  ], {
+    env,
+  });
+  assertPiped(dry, 0, /Plan: 4 instances through gemini:gemini-2\.5-flash/, /counted by the provider's API/);
   assertPiped(
     r,
     0,
-    /Plan: 4 instances through gemini:gemini-2\.5-flash/,
-    /counted by the provider's API/,
+    /Plan: 4 instances through gemini:gemini-2\.5-flash; started at once \(-y\)/,
     /Done: 4 ok, 0 failed/,
     /Patches: 4 valid/,
     /Tokens: [\d,]+ prompt \+ [\d,]+ completion; cost \$0\.\d+/,

@@ -83,8 +83,8 @@ export function describeStartedPlan(label: string, todo: number, alreadyDone: nu
 /** The plan counted alongside the calls, shown above the progress once complete. */
 export function describeCountedPlan(label: string, plan: CostPlan): string[] {
   return [
-    `plan of ${label}, counted alongside the calls:` +
-    (plan.skipped ? ` ${plan.skipped} too long (skipped)` : ""),
+    // Short: printed above the live line of a terminal that may be narrow (the model is on the plan's first line).
+    "plan, counted alongside the calls:" + (plan.skipped ? ` ${plan.skipped} too long (skipped)` : ""),
     ...describePlan(label, plan, 0).slice(1),
   ];
 }
