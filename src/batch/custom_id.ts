@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { cyrb53Lanes } from "../core/hash.ts";
 import { SwebenchError } from "../core/mod.ts";
 
 /** Anthropic's custom_id rule (the stricter of the two APIs). */
@@ -25,17 +26,9 @@ const HASH_LENGTH = 12;
  * mixing), as 12 base-36 characters.
  */
 function hash36(text: string, seed: number): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const hi = (h2 >>> 0).toString(36).padStart(7, "0");
-  const lo = (h1 >>> 0).toString(36).padStart(7, "0");
+  const [h1, h2] = cyrb53Lanes(text, seed);
+  const hi = h2.toString(36).padStart(7, "0");
+  const lo = h1.toString(36).padStart(7, "0");
   return (hi + lo).slice(-HASH_LENGTH);
 }
 

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { cyrb53Lanes } from "../core/hash.ts";
 
 /** Texts shorter than this are counted, never cached. */
 export const MIN_CACHED_CHARS = 512;
@@ -31,18 +32,8 @@ const VERSION = "v1";
  * ```
  */
 export function hash53(text: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  const [h1, h2] = cyrb53Lanes(text, seed);
+  return 4294967296 * (2097151 & h2) + h1;
 }
 
 /** The cache key of a text: its length and two independent 53-bit hashes (base 36). */
