@@ -1,7 +1,7 @@
 /**
  * Before/after per-request overhead of the provider layer, in one run: this checkout's `createProvider` against
  * another checkout's (`--alt ../before`), interleaved with a raw `fetch` client, against the zero-latency
- * simulators of `overhead_bench.ts --serve` in a child process. Each sample is `n` requests at concurrency `c`;
+ * simulators of `overhead_bench.ts --serve` in a child process (its `startSimChild`). Each sample is `n` requests at concurrency `c`;
  * per request we record the wall time and the client process's CPU time; rounds rotate the starting contender and
  * the table reports medians of the per-round paired ratios and differences (drift on a shared machine cancels).
  *
@@ -12,6 +12,7 @@
  */
 import { flag, fmt, loadWorkload, markdownTable, median, option, progress, runtimeInfo } from "./common.ts";
 import type { Provider } from "../src/mod.ts";
+import { startSimChild } from "./overhead_bench.ts";
 import process from "node:process";
 
 const KEY = "sk-bench-0000000000000000";
@@ -21,31 +22,6 @@ type Vendor = keyof typeof MODELS;
 interface Contender {
   name: string;
   call(): Promise<string>;
-}
-
-async function startSimChild(): Promise<{ openai: string; anthropic: string; close(): Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./overhead_bench.ts", import.meta.url).pathname, "--serve"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  for (let i = 0; i < 1000 && !text.includes("\n"); i++) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("the simulator process exited before listening");
-    text += value;
-  }
-  const urls = JSON.parse(text.slice(0, text.indexOf("\n"))) as { openai: string; anthropic: string };
-  return {
-    ...urls,
-    async close() {
-      await child.stdin.close();
-      await reader.cancel().catch(() => {});
-      await child.status;
-    },
-  };
 }
 
 /** One sample: `n` calls at concurrency `c`; per-request wall and CPU in µs. */

@@ -124,13 +124,15 @@ async function serve(): Promise<void> {
   await anthropic.close();
 }
 
-interface SimChild {
+/** The simulators of `--serve`, running in a child process. */
+export interface SimChild {
   openai: string;
   anthropic: string;
   close(): Promise<void>;
 }
 
-async function startSimChild(): Promise<SimChild> {
+/** Start `overhead_bench.ts --serve` and read its URLs (closing its stdin stops it). */
+export async function startSimChild(): Promise<SimChild> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL(import.meta.url).pathname, "--serve"],
     stdin: "piped",
