@@ -6,13 +6,8 @@
  * @module
  */
 import type { UnifiedRequest } from "../core/mod.ts";
-import { encodeAnthropicRequest } from "../providers/anthropic/codec.ts";
-import { ANTHROPIC_DEFAULT_VERSION, applyAnthropicVersion } from "../providers/anthropic/version.ts";
-
-function applyAnthropicVersionTo(body: Record<string, unknown>, version: string): Record<string, unknown> {
-  applyAnthropicVersion(body, version);
-  return body;
-}
+import { ANTHROPIC_CODEC } from "../providers/anthropic/codec.ts";
+import { ANTHROPIC_DEFAULT_VERSION } from "../providers/anthropic/version.ts";
 import { encodeOpenAIRequest } from "../providers/openai/codec.ts";
 
 /** The endpoint every line of an OpenAI chat batch targets (and the batch's `endpoint`). */
@@ -54,8 +49,9 @@ export function anthropicBatchRequest(
   request: UnifiedRequest,
   version: string = ANTHROPIC_DEFAULT_VERSION,
 ): string {
-  // The batch's requests follow its API version: under 2026-10-21 no sampling parameter.
-  const params = applyAnthropicVersionTo(encodeAnthropicRequest(request, { stream: false }), version);
+  // The codec a normal call uses: the batch's requests follow its API version (under 2026-10-21 no sampling
+  // parameter).
+  const params = ANTHROPIC_CODEC.encode(request, { stream: false, settings: { version } });
   return JSON.stringify({ custom_id: customId, params });
 }
 
