@@ -83,3 +83,25 @@ Deno.test("parameter drop: Anthropic 2023-06-01, a temperature forced on a model
     false,
   ]);
 });
+
+Deno.test("parameter drop: a server that refuses the parameter again after the drop gets two requests, then the call fails", async () => {
+  // Every request is answered 400 "Unsupported parameter: 'temperature'": one drop and one more request, never a loop.
+  await using sim = await startOpenAISim({
+    apiKey: KEY,
+    faults: () => ({
+      type: "status",
+      status: 400,
+      message: "Unsupported parameter: 'temperature' is not supported",
+    }),
+  });
+  const p = createOpenAIProvider({ baseUrl: `${sim.url}/v1`, apiKey: KEY });
+  await assert.rejects(
+    p.generate({ model: "gpt-4o-mini", prompt: "Hi", maxTokens: 50, temperature: 0 }),
+    (e) => e instanceof SwebenchError && e.kind === "invalid_request",
+  );
+  assert.equal(sim.requests.length, 2);
+  assert.equal("temperature" in (sim.requests[1].body as Record<string, unknown>), false);
+  // Remembered: the next call goes out without it at once, and fails once.
+  await assert.rejects(p.generate({ model: "gpt-4o-mini", prompt: "Hi", maxTokens: 50, temperature: 0 }));
+  assert.equal(sim.requests.length, 3);
+});
