@@ -6,7 +6,7 @@
 import type { ProviderSettings } from "../run/settings.ts";
 import { type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { ModelEntry } from "../providers/catalog.ts";
-import { BUILTIN_PROVIDERS, specOf } from "../providers/registry.ts";
+import { providerIds, specOf } from "../providers/registry.ts";
 import { isOfficialHost, type ProviderSpec } from "../providers/kit/spec.ts";
 import { checkConfig } from "./config_check.ts";
 import { configWarnings } from "./config_warnings.ts";
@@ -262,7 +262,7 @@ export function hostOf(url: string): string {
 
 /** Names a user may pass to `-p`: built-ins plus the config file's providers. */
 export function knownProviderNames(config: ConfigFile): string[] {
-  return [...new Set([...Object.keys(BUILTIN_PROVIDERS), ...Object.keys(config.providers ?? {})])];
+  return [...new Set([...providerIds(), ...Object.keys(config.providers ?? {})])];
 }
 
 /**
@@ -273,32 +273,33 @@ export function resolveProvider(
   name: string,
   options: { config: ConfigFile; flags?: { baseUrl?: string; model?: string }; primary?: boolean },
 ): ResolvedProvider {
-  const spec = BUILTIN_PROVIDERS[name];
+  // The built-in provider of that name (its spec), if any; a configured entry may name another wire kind.
+  const builtin = specOf(name);
   const file = options.config.providers?.[name];
-  if (!spec && !file) {
+  if (!builtin && !file) {
     throw new SwebenchError("usage", `unknown provider "${name}"`, {
       hint: `Known providers: ${knownProviderNames(options.config).join(", ")}. ` +
         `Add an OpenAI-compatible one with \`swebench provider init ${name} --base-url URL\`.`,
     });
   }
-  const kind: ProviderKind = file?.kind ?? spec?.kind ?? "openai";
-  const kindSpec = spec ?? BUILTIN_PROVIDERS[kind];
+  const kind: ProviderKind = file?.kind ?? builtin?.id ?? "openai";
+  const vendor = specOf(kind);
+  const defaults = builtin ?? vendor;
   const pick = <T>(...c: [T | undefined, Source][]): [T | undefined, Source | undefined] => {
     for (const [v, s] of c) if (v !== undefined && v !== "") return [v, s];
     return [undefined, undefined];
   };
   // Environment variables belong to the built-in provider of that name only; custom providers use the file.
-  const vendor = specOf(kind);
-  const keyVars = spec ? vendor?.keyEnv ?? [] : [];
+  const keyVars = builtin?.keyEnv ?? [];
   const keyVar = keyVars.find((v) => env(v) !== undefined) ?? keyVars[0];
   const envKey = keyVar ? env(keyVar) : undefined;
-  const envBase = spec?.baseUrlEnv ? env(spec.baseUrlEnv) : undefined;
+  const envBase = builtin?.baseUrlEnv ? env(builtin.baseUrlEnv) : undefined;
   const [apiKey, keySource] = pick<string>([envKey, "env"], [file?.apiKey, "file"]);
   const [baseUrl, baseSource] = pick<string>(
     [options.flags?.baseUrl, "flag"],
     [envBase, "env"],
     [file?.baseUrl, "file"],
-    [kindSpec.defaultBaseUrl, "default"],
+    [defaults?.defaultBaseUrl, "default"],
   );
   // SWEBENCH_MODEL names the run's model: it applies to the primary provider only, never to fallbacks.
   const envModel = options.primary ? env("SWEBENCH_MODEL") : undefined;
@@ -307,10 +308,10 @@ export function resolveProvider(
     [envModel, "env"],
     [file?.model, "file"],
     [options.config.defaultProvider === name ? options.config.defaultModel : undefined, "file"],
-    [kindSpec.defaultModel, "default"],
+    [defaults?.defaultModel, "default"],
   );
   const keys = [...new Set([apiKey, ...(file?.apiKeys ?? [])].filter((k): k is string => !!k))];
-  const settings = vendorSettings(vendor, spec !== undefined, file);
+  const settings = vendorSettings(vendor, builtin !== undefined, file);
   const priceAs = typeof file?.priceAs === "string" ? file.priceAs : file?.priceAs?.[model!];
   return {
     name,
@@ -327,7 +328,7 @@ export function resolveProvider(
     rpm: file?.rpm,
     tpm: file?.tpm,
     maxCost: file?.maxCost,
-    keyEnv: spec ? keyVar : undefined,
+    keyEnv: keyVar,
     needsKey: needsKey(vendor, baseUrl ?? ""),
     sources: { apiKey: keySource, baseUrl: baseSource ?? "default", model: modelSource! },
   };
