@@ -18,6 +18,21 @@ import { compareCommand } from "./compare.ts";
 import { validateCommand } from "./validate.ts";
 import { evaluateCommand } from "./evaluate.ts";
 import { batchCommand } from "./batch.ts";
+import { helpWidth } from "./help_width.ts";
+
+/**
+ * Where commander writes, and how it wraps help: to {@link helpWidth} (at most 80 columns), never coloured (our
+ * help has no colour; stripping makes it the same on every terminal), so that the help stored for the fast
+ * `--help` of main.ts (help_text.ts) is byte for byte what commander prints.
+ */
+const OUTPUT = {
+  writeOut: (s: string) => write("stdout", s),
+  writeErr: (s: string) => write("stderr", s),
+  getOutHelpWidth: () => helpWidth("stdout"),
+  getErrHelpWidth: () => helpWidth("stderr"),
+  getOutHasColors: () => false,
+  getErrHasColors: () => false,
+};
 
 /** Build the program. Each command's action imports its implementation lazily (fast `--help`). */
 export function buildProgram(setExit: (code: number) => void): Command<[], GlobalFlags> {
@@ -30,10 +45,7 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
     .option("--config <path>", "config file (default: swebench-runner/config.json in $XDG_CONFIG_HOME)")
     .showHelpAfterError("(run `swebench --help` for usage)")
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => write("stdout", s),
-      writeErr: (s) => write("stderr", s),
-    });
+    .configureOutput(OUTPUT);
   program.hook("preAction", (_cmd, action) => {
     initUi(action.optsWithGlobals() as unknown as GlobalFlags);
   });
@@ -53,9 +65,11 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
   program.addCommand(validateCommand(setExit));
   program.addCommand(evaluateCommand(setExit));
   program.addCommand(batchCommand(setExit));
-  // Every command: errors come back to runCli (exit codes), and a usage error says where the help is.
+  // Every command: errors come back to runCli (exit codes), a usage error says where the help is, and output
+  // goes through `write` with help wrapped as the stored help is (an added command keeps commander's defaults).
   const override = (c: Command<unknown[], Record<string, unknown>>, path: string) => {
     c.exitOverride();
+    c.configureOutput(OUTPUT);
     c.showHelpAfterError(`(run \`${path} --help\` for usage)`);
     for (const sub of c.commands) {
       override(sub as Command<unknown[], Record<string, unknown>>, `${path} ${sub.name()}`);

@@ -6,6 +6,9 @@
 import { type SwebenchError, toSwebenchError } from "../core/mod.ts";
 import { permissionError } from "../http/permission.ts";
 import { env } from "./env.ts";
+import { write } from "./write.ts";
+
+export { write };
 
 /** Global output settings, set once from the global flags. */
 export const ui: { color: boolean; quiet: boolean; verbose: boolean; json: boolean } = {
@@ -33,25 +36,6 @@ export const style: Record<"bold" | "dim" | "red" | "green" | "yellow" | "cyan",
   yellow: wrap(33, 39),
   cyan: wrap(36, 39),
 };
-
-const encoder = new TextEncoder();
-const closed = { stdout: false, stderr: false };
-
-/**
- * Write text whole to stdout or stderr (`writeSync` may write part of a buffer). A reader that went away
- * (`swebench ... | head`) ends the output quietly: the command itself carries on and finishes its files.
- */
-export function write(stream: "stdout" | "stderr", text: string): void {
-  if (closed[stream]) return;
-  const target = stream === "stdout" ? Deno.stdout : Deno.stderr;
-  let bytes = encoder.encode(text);
-  try {
-    while (bytes.length > 0) bytes = bytes.subarray(target.writeSync(bytes));
-  } catch (e) {
-    if (e instanceof Deno.errors.BrokenPipe) closed[stream] = true;
-    else throw e;
-  }
-}
 
 /** Write a line to stderr (progress, notices). */
 export function info(line: string): void {
