@@ -1,7 +1,9 @@
 /**
  * swebench-runner's command line: `deno run -A jsr:@swebench/runner generate ...` (or installed as `swebench`).
- * This entry loads only the CLI definition, so that `--help` starts fast; each command loads what it needs when
- * it runs. The library (providers, the run API, datasets, prompts, patches, predictions) is the `/lib` export:
+ * This entry loads only the CLI definition, and `--help` not even that: a help request for a known command prints
+ * the help stored from commander (`src/cli/help_static.ts`) without loading commander. Each command loads what
+ * it needs when it runs. The library (providers, the run API, datasets, prompts, patches, predictions) is the
+ * `/lib` export:
  *
  * ```ts
  * import { createGoldProvider } from "jsr:@swebench/runner/lib";
@@ -12,6 +14,10 @@
  */
 
 if (import.meta.main) {
+  if (Deno.args.some((a) => a === "--help" || a === "-h" || a === "help")) {
+    const { printStaticHelp } = await import("./src/cli/help_static.ts");
+    if (printStaticHelp(Deno.args)) Deno.exit(0);
+  }
   const { runCli } = await import("./src/cli/main.ts");
   Deno.exit(await runCli(Deno.args));
 }

@@ -12,7 +12,9 @@
  *
  * Reported: the medians of the per-round ratio `(openai - gold) / raw` (goal <= 1.1), the peak RSS of each run
  * (`/usr/bin/time -f %M`, else `VmHWM` polled from `/proc/<pid>/status`; goal for the openai run <= 150 MB), and the
- * cold start of `main.ts --help` against an empty script (goal <= 150 ms). Every prediction file is checked: each
+ * cold start of `main.ts --help` against an empty script (goal <= 150 ms; piped, so answered from the help stored
+ * from commander, src/cli/help_static.ts, as on a terminal of 80 columns or more; commander itself is loaded by
+ * every other command, and by an `--alt` build older than that). Every prediction file is checked: each
  * patch must equal the gold patch. The simulator counts the requests and prompt characters of every run; a
  * difference between a CLI run and the raw client is printed as a note (none on the Lite data).
  *

@@ -1,7 +1,8 @@
 /**
- * Issue 15 item 5: `--help` and `--version` load only the CLI definition. The CLI entry's static module graph (what
- * is loaded before any command runs) holds no provider, tokenizer, dataset reader or npm package but commander; and
- * the library's holds no parquet reader (imported on first use). Timings are measured in bench/cli_bench.ts.
+ * Issue 15 item 5: `--help` loads no npm package and no `node:` module (the stored help, src/cli/help_static.ts),
+ * and `--version` only the CLI definition. The CLI entry's static module graph (what is loaded before any command
+ * runs) holds no provider, tokenizer, dataset reader or npm package but commander; and the library's holds no
+ * parquet reader (imported on first use). Timings are measured in bench/cli_bench.ts.
  */
 import assert from "node:assert/strict";
 
@@ -39,7 +40,19 @@ async function staticGraph(root: string): Promise<{ files: string[]; npm: string
   return { files: [...seen].map((f) => f.replace(repo, "")).sort(), npm: [...npm].sort() };
 }
 
-Deno.test("--help loads only the CLI definition: no provider, tokenizer, dataset reader or npm package but commander", async () => {
+Deno.test("--help of a known command loads only the stored help: no commander, no npm package, no node: module", async () => {
+  const { files, npm } = await staticGraph("../../src/cli/help_static.ts");
+  assert.deepEqual(npm, []);
+  assert.deepEqual(files, [
+    "src/cli/help_static.ts",
+    "src/cli/help_text.ts",
+    "src/cli/help_width.ts",
+    "src/cli/write.ts",
+  ]);
+  // That main.ts answers before loading commander: tests/cli/help_static_test.ts runs it with --no-npm.
+});
+
+Deno.test("commander's program loads only the CLI definition: no provider, tokenizer, dataset reader or npm package but commander", async () => {
   const { files, npm } = await staticGraph("../../src/cli/main.ts");
   assert.deepEqual(npm, ["@commander-js/extra-typings"]);
   const heavy = files.filter((f) => /^src\/(providers|tokens|swebench|resilience|generate|run)\//.test(f));
