@@ -15,6 +15,7 @@ import {
 import type { CallContext, CallFn, CallResult } from "../resilience/call.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
+import { CounterNotLoadedError } from "../tokens/bound.ts";
 import type { PredictionsWriter } from "../swebench/predictions.ts";
 import type { ProgressEvent, RunSummary } from "./events.ts";
 import {
@@ -85,6 +86,13 @@ export interface RunBatchOptions {
   countTokens: (text: string) => number;
   /** Whole-prompt counts a plan already made (instance id -> tokens): not counted again. */
   knownTokens?: ReadonlyMap<string, number>;
+  /**
+   * An upper bound of `countTokens` that loads nothing: a prompt not counted yet that fits the context window by it
+   * is sent sized by it (no budget needs its exact count). Without it every prompt is counted.
+   */
+  boundTokens?: (text: string) => number;
+  /** Loads what `countTokens` needs; called when it threw {@linkcode CounterNotLoadedError}, then counted again. */
+  loadCounter?: () => Promise<void>;
   /** Extra provider options added to every request. */
   extra?: Record<string, unknown>;
   /** Put each instance's reference patch into `extra.goldPatch` (the gold provider). */
@@ -264,17 +272,27 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     const inst = p.inst;
     const base = recordBase(inst.instance_id, options.providerName, options.model);
     let prompt: ReturnType<typeof buildPrompt>;
-    try {
-      prompt = buildPrompt(inst, {
+    const build = () =>
+      buildPrompt(inst, {
         contextWindow: options.contextWindow,
         maxTokens: options.maxTokens,
         countTokens: options.countTokens,
         knownTokens: options.knownTokens?.get(inst.instance_id),
+        boundTokens: options.boundTokens,
       });
-    } catch (e) {
-      // One instance the prompt builder cannot handle costs that instance, not the run.
-      prompt = { skipped: `the prompt could not be built: ${toSwebenchError(e).message}` };
-    }
+    const tryBuild = (): ReturnType<typeof buildPrompt> | undefined => {
+      try {
+        return build();
+      } catch (e) {
+        if (e instanceof CounterNotLoadedError && options.loadCounter) return undefined;
+        // One instance the prompt builder cannot handle costs that instance, not the run.
+        return { skipped: `the prompt could not be built: ${toSwebenchError(e).message}` };
+      }
+    };
+    // The counter's tables are loaded on the first prompt that needs an exact count (a failed load stops the run:
+    // every other prompt would meet it too).
+    prompt = tryBuild() ?? await options.loadCounter!().then(tryBuild) ??
+      { skipped: "the prompt could not be counted" };
     if ("skipped" in prompt) {
       const record = skippedRecord(base, prompt.skipped);
       tally.outcome(record);

@@ -145,8 +145,9 @@ export function planCost(instances: readonly SwebenchInstance[], options: PlanCo
 /**
  * {@linkcode planCost} alongside a run: the same plan, counted in slices of at most `sliceMs` of CPU with a
  * macrotask between them, so that calls, answers and timers of the run go on while it counts (each count is handed
- * to `onCount` as it is made: a call whose prompt was counted ahead does not count it again). Stops early, with the
- * plan of what it counted, when `signal` aborts.
+ * to `onCount` as it is made: a call whose prompt was counted ahead does not count it again). Each slice first
+ * awaits `before` (the run's quiet moment, see {@linkcode planForAlongside}). Stops early, with the plan of what it
+ * counted, when `signal` aborts.
  *
  * @example
  * ```ts
@@ -157,18 +158,19 @@ export function planCost(instances: readonly SwebenchInstance[], options: PlanCo
  */
 export async function planCostAlongside(
   instances: readonly SwebenchInstance[],
-  options: PlanCostOptions & { sliceMs?: number; signal?: AbortSignal },
+  options: PlanCostOptions & { sliceMs?: number; signal?: AbortSignal; before?: () => Promise<void> },
 ): Promise<CostPlan> {
   const plan = planAccumulator(options);
   const sliceMs = options.sliceMs ?? 8;
-  let sliceStart = performance.now();
-  for (const inst of instances) {
-    if (options.signal?.aborted) break;
-    plan.add(inst);
-    if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      sliceStart = performance.now();
+  let next = 0;
+  while (next < instances.length && !options.signal?.aborted) {
+    await options.before?.();
+    const sliceStart = performance.now();
+    while (next < instances.length && !options.signal?.aborted) {
+      plan.add(instances[next++]);
+      if (performance.now() - sliceStart >= sliceMs) break;
     }
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return plan.result();
 }
@@ -181,7 +183,7 @@ export function reservationFor(
   target: Target,
 ): (promptTokens: number, maxTokens: number) => number | undefined {
   if (target.free) return () => 0;
-  const bound = target.counter?.errorBound ?? 0.25;
+  const bound = target.counting?.errorBound ?? 0.25;
   return (promptTokens, maxTokens) =>
     worstCaseCost(target.entry, Math.ceil(promptTokens * (1 + bound) + 64), maxTokens);
 }
@@ -199,8 +201,8 @@ function planOptions(
       inputPerMTok: target.entry?.inputPerMTok,
       outputPerMTok: target.entry?.outputPerMTok,
     },
-    exact: target.counter?.exact ?? false,
-    errorBound: target.counter?.errorBound,
+    exact: target.counting?.exact ?? false,
+    errorBound: target.counting?.errorBound,
     apiCounts: options.apiCounts,
     framingTokens: target.counter
       ? target.counter.countChat([{ role: "system", content: "" }, { role: "user", content: "" }])
@@ -222,13 +224,27 @@ export function planFor(
 /**
  * {@linkcode planFor} counted alongside the run ({@linkcode planCostAlongside}): the counts go into `counts` as they
  * are made, in the order of `instances` (the order the run starts them), so the run's calls find theirs counted.
+ * The count is the run's background work: it loads the counter's tables and counts each slice only once `before`
+ * resolves (the run was quiet: see `quiet.ts`), so the calls and their answers go first.
  */
 export async function planForAlongside(
   target: Target,
   instances: readonly SwebenchInstance[],
-  options: { maxTokens: number; counts: Map<string, number>; signal?: AbortSignal },
+  options: {
+    maxTokens: number;
+    counts: Map<string, number>;
+    signal?: AbortSignal;
+    before?: () => Promise<void>;
+  },
 ): Promise<CostPlan> {
-  return await planCostAlongside(instances, { ...planOptions(target, options), signal: options.signal });
+  await options.before?.();
+  if (options.signal?.aborted) return planCost([], planOptions(target, options));
+  await target.loadCounter();
+  return await planCostAlongside(instances, {
+    ...planOptions(target, options),
+    signal: options.signal,
+    before: options.before,
+  });
 }
 
 /**

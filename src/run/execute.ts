@@ -11,6 +11,7 @@ import { runBatch } from "./batch.ts";
 import { executeBatchRun } from "./batch_mode.ts";
 import { buildCall } from "./chain.ts";
 import { planForAlongside } from "./cost_plan.ts";
+import { QUIET_MS, QuietWatch } from "./quiet.ts";
 import type { RunSummary } from "./events.ts";
 import { fileOf } from "./outputs.ts";
 import type { OpenRun } from "./prepare.ts";
@@ -41,12 +42,15 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     let resilience: ResilienceStats;
     // No confirmation was needed: the calls start at once and the prompts are counted alongside them, in the order
     // the run starts them (each call reserves its budget on its own prompt's count, counted ahead or by itself).
+    // The count is background work: it takes its turns when the run is quiet (see quiet.ts).
     const stopPlanning = new AbortController();
+    const quiet = new QuietWatch(QUIET_MS, stopPlanning.signal);
     const planning = run.planAlongside && m.target.settings.kind !== "gold" && m.todo.length > 0
       ? planForAlongside(m.target, m.todo, {
         maxTokens: settings.request.maxTokens,
         counts: m.knownTokens,
         signal: stopPlanning.signal,
+        before: () => quiet.wait(),
       }).then((plan) => {
         if (stopPlanning.signal.aborted) return;
         m.plan = plan;
@@ -75,10 +79,16 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
         contextWindow: m.target.entry?.contextWindow,
         countTokens: m.target.countTokens,
         knownTokens: m.knownTokens,
+        // Without a budget no call needs its exact count: one not counted ahead yet is sized by the bound.
+        boundTokens: settings.maxCostUsd === undefined ? m.target.boundTokens : undefined,
+        loadCounter: m.target.loadCounter,
         includeGold: m.target.settings.kind === "gold",
         signal: hooks.signal,
         stopSignal: hooks.stopSignal,
-        onEvent: (e) => hooks.onEvent?.(e, m),
+        onEvent: (e) => {
+          quiet.touch();
+          hooks.onEvent?.(e, m);
+        },
         onAnswer: (a) => m.files.reported(`${a.provider}:${a.model}`, a.reportedModel),
         hintFor: (err) => stopHint(m.chain, err),
         maxCostUsd: settings.maxCostUsd,

@@ -105,8 +105,9 @@ export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}
   useTokenCountCache(`${settings.data.cacheDir}/token-counts`);
   const chains: Target[][] = [];
   for (const t of settings.targets) {
-    const chain = [await createTarget(t.primary, catalog)];
-    for (const f of t.fallbacks) chain.push(await createTarget(f, catalog));
+    // Counters are loaded when a count is needed (a plan, a budget): a run that needs none never loads the tables.
+    const chain = [await createTarget(t.primary, catalog, { lazyCounter: true })];
+    for (const f of t.fallbacks) chain.push(await createTarget(f, catalog, { lazyCounter: true }));
     chains.push(chain);
   }
   const all = chains.flat();
@@ -206,6 +207,7 @@ export async function planDryRun(prepared: PreparedRun): Promise<DryRunPlan> {
     for (const id of m.inOpenBatches) predicted.add(id);
     const todo = overwrite ? instances : instances.filter((i) => !predicted.has(i.instance_id));
     const maxTokens = settings.request.maxTokens;
+    await m.target.loadCounter();
     const apiCounts = m.target.settings.kind === "gold"
       ? undefined
       : await apiPromptCounts(m.target, todo, { maxTokens });
@@ -299,6 +301,7 @@ export async function openRun(prepared: PreparedRun, hooks: OpenOptions = {}): P
         m.todo = m.todo.filter((i) => !waiting.has(i.instance_id));
       }
       if (m.target.settings.kind !== "gold" && m.todo.length > 0 && !alongside) {
+        await m.target.loadCounter();
         const maxTokens = settings.request.maxTokens;
         const apiCounts = await apiPromptCounts(m.target, m.todo, { maxTokens });
         m.plan = planFor(m.target, m.todo, { maxTokens, counts: m.knownTokens, apiCounts });

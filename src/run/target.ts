@@ -14,7 +14,14 @@ import {
 } from "../providers/catalog.ts";
 import type { VendorSettings } from "../providers/kit/spec.ts";
 import { catalogEntry, createProvider, isLocalKind, specOf } from "../providers/registry.ts";
-import { getTokenCounter, type TokenCounter } from "../tokens/mod.ts";
+import {
+  type CounterFacts,
+  counterFacts,
+  CounterNotLoadedError,
+  getTokenCounter,
+  tokenBound,
+  type TokenCounter,
+} from "../tokens/mod.ts";
 import type { ProviderSettings } from "./settings.ts";
 
 /** A resolved provider:model, ready to call. */
@@ -29,16 +36,30 @@ export interface Target {
   entry?: ModelEntry;
   /** The catalog (built-in + overrides). */
   catalog: Catalog;
-  /** Token counter (exact for OpenAI models, an estimate with a bound for others); gold uses chars/4. */
+  /**
+   * Token counter (exact for OpenAI models, an estimate with a bound for others); gold uses chars/4. Its tables are
+   * loaded by {@linkcode Target.loadCounter}: before that it throws {@linkcode CounterNotLoadedError}.
+   */
   countTokens: (text: string) => number;
-  /** The counter behind {@linkcode Target.countTokens} (absent for gold). */
+  /**
+   * An upper bound of {@linkcode Target.countTokens} that loads nothing (UTF-8 bytes, times an estimate's factor):
+   * what a call is sized with when its exact count is not needed (no budget) or not made yet.
+   */
+  boundTokens: (text: string) => number;
+  /** The counter behind {@linkcode Target.countTokens} (absent for gold, and until it is loaded). */
   counter?: TokenCounter;
+  /** What the counter is (exact or an estimate, its bound), known before it is loaded; absent for gold. */
+  counting?: CounterFacts;
+  /** Load the counter's tables (once; concurrent callers share the load). Resolves at once for gold. */
+  loadCounter(): Promise<void>;
   /** True for providers that cost nothing (gold, Ollama). */
   free: boolean;
 }
 
 /**
- * Make a target: its providers (one per key), catalog entry, cost function and token counter.
+ * Make a target: its providers (one per key), catalog entry, cost function and token counter. The counter's tables
+ * are loaded before it returns unless `lazyCounter` (then {@linkcode Target.loadCounter} loads them when a count is
+ * needed: a run that sizes its calls by {@linkcode Target.boundTokens} never loads them).
  *
  * @example
  * ```ts ignore
@@ -47,7 +68,11 @@ export interface Target {
  * const t = await createTarget({ name: "gold", kind: "gold", apiKeys: [], baseUrl: "", model: "gold" }, defaultCatalog());
  * ```
  */
-export async function createTarget(settings: ProviderSettings, catalog: Catalog): Promise<Target> {
+export async function createTarget(
+  settings: ProviderSettings,
+  catalog: Catalog,
+  options: { lazyCounter?: boolean } = {},
+): Promise<Target> {
   const spec = specOf(settings.kind);
   const free = isLocalKind(settings.kind);
   const priced = settings.priceAs ?? settings.model;
@@ -66,17 +91,34 @@ export async function createTarget(settings: ProviderSettings, catalog: Catalog)
       timeouts: settings.timeouts ?? {},
     })
   );
-  const counter = spec?.offline ? undefined : await getTokenCounter(priced);
-  return {
+  const chars = (t: string) => Math.ceil(t.length / 4);
+  let loading: Promise<void> | undefined;
+  const target: Target = {
     settings,
     providers,
     model: settings.model,
     entry,
     catalog,
-    counter,
-    countTokens: counter ? (t) => counter.count(t) : (t) => Math.ceil(t.length / 4),
+    countTokens: spec?.offline ? chars : (t) => {
+      if (target.counter === undefined) throw new CounterNotLoadedError(priced);
+      return target.counter.count(t);
+    },
+    boundTokens: spec?.offline ? chars : tokenBound(priced),
+    counting: spec?.offline ? undefined : counterFacts(priced),
+    loadCounter: () => {
+      if (spec?.offline || target.counter !== undefined) return Promise.resolve();
+      loading ??= getTokenCounter(priced).then((c) => {
+        target.counter = c;
+      }, (e) => {
+        loading = undefined; // a failed import is retried by the next caller
+        throw e;
+      });
+      return loading;
+    },
     free,
   };
+  if (!options.lazyCounter) await target.loadCounter();
+  return target;
 }
 
 /** The vendor settings a target's providers get: the spec's settings and `priceAs`. */

@@ -19,6 +19,11 @@ export interface PromptOptions {
   marginTokens?: number;
   /** The count of the whole, unfitted prompt when already known (a plan counted it): not counted again. */
   knownTokens?: number;
+  /**
+   * An upper bound of `countTokens` that costs nothing (e.g. UTF-8 bytes for a byte-level BPE): when the whole
+   * prompt fits by it, `countTokens` is not called and `promptTokens` is that bound (`bounded`).
+   */
+  boundTokens?: (text: string) => number;
 }
 
 /** A prompt ready to send. */
@@ -33,6 +38,8 @@ export interface BuiltPrompt {
   truncated: boolean;
   /** Counted tokens of the whole prompt before any fitting (pass it back as `knownTokens`). */
   fullTokens: number;
+  /** True when `promptTokens` and `fullTokens` are the upper bound of `boundTokens`, not a count. */
+  bounded?: boolean;
 }
 
 /** An instance that cannot fit: not sent, recorded as skipped. */
@@ -214,6 +221,26 @@ function largestFitting(n: number, fits: (k: number) => boolean): number {
   return lo;
 }
 
+function hasTextPrompt(inst: SwebenchInstance): boolean {
+  return inst.text !== undefined && inst.text.trim() !== "";
+}
+
+/**
+ * The whole prompt of an instance before any fitting: what {@linkcode buildPrompt} sends when it fits.
+ *
+ * @example
+ * ```ts
+ * import { unfittedPrompt } from "./prompt.ts";
+ * const inst = { instance_id: "a__b-1", repo: "a/b", base_commit: "0".repeat(40), problem_statement: "It fails." };
+ * unfittedPrompt(inst).user.includes("It fails."); // true
+ * ```
+ */
+export function unfittedPrompt(inst: SwebenchInstance): { system: string; user: string } {
+  return hasTextPrompt(inst)
+    ? splitText(inst.text!)
+    : { system: TEMPLATE_SYSTEM, user: templateUser(inst, inst.hints_text) };
+}
+
 /**
  * Build the prompt of an instance and fit it to `contextWindow - maxTokens - margin`.
  *
@@ -233,18 +260,22 @@ function largestFitting(n: number, fits: (k: number) => boolean): number {
  */
 export function buildPrompt(inst: SwebenchInstance, options: PromptOptions): PromptResult {
   const count = (system: string, user: string) => options.countTokens(system) + options.countTokens(user);
-  const useText = inst.text !== undefined && inst.text.trim() !== "";
-  const { system, user } = useText
-    ? splitText(inst.text!)
-    : { system: TEMPLATE_SYSTEM, user: templateUser(inst, inst.hints_text) };
+  const useText = hasTextPrompt(inst);
+  const { system, user } = unfittedPrompt(inst);
+  const window = options.contextWindow;
+  const margin = window === undefined ? 0 : options.marginTokens ?? 32 + Math.ceil(window * 0.02);
+  const budget = window === undefined ? Infinity : window - options.maxTokens - margin;
+  if (options.knownTokens === undefined && options.boundTokens && budget > 0) {
+    const bound = options.boundTokens(system) + options.boundTokens(user);
+    if (bound <= budget) {
+      return { system, user, promptTokens: bound, truncated: false, fullTokens: bound, bounded: true };
+    }
+  }
   const full = options.knownTokens ?? count(system, user);
-  if (options.contextWindow === undefined) {
+  if (window === undefined) {
     return { system, user, promptTokens: full, truncated: false, fullTokens: full };
   }
 
-  const window = options.contextWindow;
-  const margin = options.marginTokens ?? 32 + Math.ceil(window * 0.02);
-  const budget = window - options.maxTokens - margin;
   const limits = `context window ${window} - max tokens ${options.maxTokens} - margin ${margin} = ${budget}`;
   if (budget <= 0) {
     return { skipped: `no room for a prompt: ${limits} tokens` };

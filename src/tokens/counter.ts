@@ -61,6 +61,33 @@ function openAIChatCounter(model: string, count: (text: string) => number) {
   };
 }
 
+/** What a model's counter is, known without loading it: see {@linkcode TokenCounter}. */
+export interface CounterFacts {
+  /** The model id the counter is for. */
+  readonly model: string;
+  /** The local encoding used. */
+  readonly encoding: EncodingName;
+  /** True when counts are the model's own (OpenAI models). */
+  readonly exact: boolean;
+  /** Relative error bound (0 when exact). */
+  readonly errorBound: number;
+}
+
+/**
+ * The facts of `model`'s counter ({@linkcode getTokenCounter}), without loading its tables.
+ *
+ * @example
+ * ```ts
+ * import { counterFacts } from "./counter.ts";
+ * counterFacts("gpt-4o-mini").exact; // true
+ * counterFacts("claude-sonnet-4-5").errorBound; // 0.25
+ * ```
+ */
+export function counterFacts(model: string): CounterFacts {
+  if (isOpenAIModel(model)) return { model, encoding: encodingForModel(model), exact: true, errorBound: 0 };
+  return { model, encoding: "o200k_base", exact: false, errorBound: estimateProfile(model).errorBound };
+}
+
 /**
  * A counter for `model`: exact (`gpt-tokenizer`, o200k_base or cl100k_base) for OpenAI models, an estimate
  * (o200k count x family factor, see `estimate.ts` for how the factors and the 0.25 bound were measured) for Claude
@@ -75,27 +102,16 @@ function openAIChatCounter(model: string, count: (text: string) => number) {
  * ```
  */
 export async function getTokenCounter(model: string): Promise<TokenCounter> {
-  if (isOpenAIModel(model)) {
-    const encoding: EncodingName = encodingForModel(model);
-    const enc = await loadEncoding(encoding);
+  const facts = counterFacts(model);
+  const enc = await loadEncoding(facts.encoding);
+  if (facts.exact) {
     const count = enc.count;
-    return Object.freeze({
-      model,
-      encoding,
-      exact: true,
-      errorBound: 0,
-      count,
-      countChat: openAIChatCounter(model, count),
-    });
+    return Object.freeze({ ...facts, count, countChat: openAIChatCounter(model, count) });
   }
   const profile = estimateProfile(model);
-  const enc = await loadEncoding("o200k_base");
   const scale = (tokens: number): number => Math.ceil(tokens * profile.factor);
   return Object.freeze({
-    model,
-    encoding: "o200k_base",
-    exact: false,
-    errorBound: profile.errorBound,
+    ...facts,
     count: (text: string): number => scale(enc.count(text)),
     countChat: (messages: readonly ChatMessageInput[]): number => {
       let content = 0;

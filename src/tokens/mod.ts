@@ -13,8 +13,15 @@ export {
   isOpenAIModel,
   OPEN_MODEL_PROFILE,
 } from "./estimate.ts";
-export { type ChatMessageInput, getTokenCounter, type TokenCounter } from "./counter.ts";
+export {
+  type ChatMessageInput,
+  type CounterFacts,
+  counterFacts,
+  getTokenCounter,
+  type TokenCounter,
+} from "./counter.ts";
 export { countRequestTokens, requestMessages } from "./request.ts";
+export { CounterNotLoadedError, tokenBound, utf8Length } from "./bound.ts";
 export {
   flushTokenCountCache,
   MIN_CACHED_CHARS,

@@ -28,10 +28,20 @@ function settings(dir: string, data: string, url: string, extra: Partial<RunSett
 }
 
 Deno.test("plan alongside: the first call starts before every prompt is counted; the plan that follows is the plan made first", async () => {
+  // Calls after the tenth are answered once the plan is handed over (or after 60 s: the assertions then say why), so
+  // the run outlasts the count as a real one does (a zero-latency server would finish first and the plan be dropped).
+  let planned!: () => void;
+  const plannedOrLate = new Promise<void>((resolve) => {
+    planned = resolve;
+    const late = setTimeout(resolve, 60_000);
+    Deno.unrefTimer(late);
+  });
+  let calls = 0;
   await using sim = await startOpenAISim({
     respond: goldResponder(instances),
     apiKey: KEY,
     tokenizer: "approx",
+    hold: () => ++calls > 10 ? plannedOrLate : undefined,
   });
   const { dir, data } = await tempDataset(rows);
   const prepared = await prepareRun(settings(dir, data, sim.url));
@@ -47,7 +57,12 @@ Deno.test("plan alongside: the first call starts before every prompt is counted;
   assert.equal(run.models[0].plan, undefined, "nothing counted yet");
   assert.equal(run.worstUsd, undefined);
   const events: ProgressEvent[] = [];
-  const outcome = await executeRun(run, { onEvent: (e) => events.push(e) });
+  const outcome = await executeRun(run, {
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === "plan") planned();
+    },
+  });
   assert.equal(outcome.exitCode, 0);
   assert.equal(outcome.models[0].summary.ok, 300);
   const types = events.map((e) => e.type);
@@ -81,5 +96,50 @@ Deno.test("plan alongside: each call reserves on its own count, so the run stops
     0,
   );
   assert.ok(spent <= maxCostUsd, `spent ${spent} <= ${maxCostUsd}`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("plan alongside: without a budget no call waits for the tokenizer (sized by the bound); with one, each is counted", async () => {
+  await using sim = await startOpenAISim({
+    respond: goldResponder(instances),
+    apiKey: KEY,
+    tokenizer: "approx",
+  });
+  const { dir, data } = await tempDataset(rows, 40);
+  // A counter that cannot load: only what needs an exact count meets it.
+  const unloadable = (prepared: Awaited<ReturnType<typeof prepareRun>>) => {
+    const target = prepared.models[0].target;
+    let asked = 0;
+    target.loadCounter = () => {
+      asked++;
+      return Promise.reject(new Error("no tokenizer here"));
+    };
+    return () => asked;
+  };
+  {
+    const prepared = await prepareRun(settings(dir, data, sim.url));
+    const asked = unloadable(prepared);
+    await using run = await openRun(prepared, { plan: "alongside" });
+    const outcome = await executeRun(run);
+    assert.equal(outcome.exitCode, 0);
+    assert.equal(outcome.models[0].summary.ok, 40, "every call sent without an exact count");
+    assert.ok(asked() <= 1, "only the plan asked for the counter");
+    assert.equal(run.models[0].plan, undefined, "no plan without a counter");
+  }
+  {
+    const prepared = await prepareRun(settings(dir, data, sim.url, {
+      maxCostUsd: 5,
+      output: { path: `${dir}/budget.jsonl`, overwrite: false, retryFailed: false },
+    }));
+    const asked = unloadable(prepared);
+    const requestsBefore = sim.requests.length;
+    await using run = await openRun(prepared, { plan: "alongside" });
+    const outcome = await executeRun(run);
+    assert.ok(asked() >= 1, "a budget needs each call's count");
+    assert.equal(outcome.models[0].summary.ok, 0, "no call sized without its count");
+    assert.equal(outcome.models[0].summary.stoppedBy, "fatal");
+    assert.notEqual(outcome.exitCode, 0);
+    assert.equal(sim.requests.length, requestsBefore, "nothing sent");
+  }
   await Deno.remove(dir, { recursive: true });
 });

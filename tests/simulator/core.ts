@@ -189,6 +189,7 @@ export class SimCore<O extends SimOptions = SimOptions> {
   ): Promise<Response | undefined> {
     const wait = (this.options.latencyMs ?? 0) + (fault?.type === "latency" ? fault.ms : 0);
     if (wait > 0) await sleep(wait, signal);
+    await this.options.hold?.(log);
     if (signal.aborted) {
       log.status = 503;
       return new Response("simulator closed", { status: 503 });

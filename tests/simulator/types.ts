@@ -124,6 +124,8 @@ export interface SimOptions {
   faults?: Fault[] | ((n: number, req: SimRequest) => Fault | undefined);
   /** Milliseconds before the headers of every model call. */
   latencyMs?: number;
+  /** A model call waits for the promise this returns (if any) before it is answered: a test's gate. */
+  hold?: (req: SimRequest) => Promise<void> | undefined;
   /** Characters (code points) of text per stream delta (default 8). */
   chunkSize?: number;
   /** Milliseconds between stream chunks (default 0). */

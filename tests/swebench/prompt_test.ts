@@ -176,3 +176,60 @@ Deno.test("prompt: the 300 Lite rows in a tiny window: hints cut first, the issu
   }
   assert.ok(counts.fit > 50 && counts.truncated > 10 && counts.skipped > 5, JSON.stringify(counts));
 });
+
+Deno.test("prompt: a prompt that fits by the bound is sent sized by it, uncounted; one that does not is counted and fitted as before", () => {
+  const bytes = (t: string) => new TextEncoder().encode(t).length;
+  let counted = 0;
+  const counting = (t: string) => {
+    counted++;
+    return countTokens(t);
+  };
+  const full = built(buildPrompt(withText, { maxTokens: 0, countTokens }));
+  const boundOfAll = bytes(full.system) + bytes(full.user);
+  // Plenty of room: no count at all, the bound stands for the count.
+  const roomy = built(
+    buildPrompt(withText, {
+      contextWindow: 1_000_000,
+      maxTokens: 500,
+      countTokens: counting,
+      boundTokens: bytes,
+    }),
+  );
+  assert.equal(counted, 0);
+  assert.equal(roomy.bounded, true);
+  assert.equal(roomy.promptTokens, boundOfAll);
+  assert.ok(roomy.promptTokens >= full.promptTokens);
+  assert.equal(roomy.user, full.user);
+  // No window known: the same.
+  assert.equal(
+    built(buildPrompt(withText, { maxTokens: 500, countTokens: counting, boundTokens: bytes })).bounded,
+    true,
+  );
+  assert.equal(counted, 0);
+  // Fits by count but not by the bound: counted, exactly what buildPrompt without a bound gives.
+  const w = Math.ceil((full.promptTokens + 500 + 40) / 0.98);
+  const tight = built(
+    buildPrompt(withText, { contextWindow: w, maxTokens: 500, countTokens: counting, boundTokens: bytes }),
+  );
+  assert.ok(counted > 0);
+  assert.equal(tight.bounded, undefined);
+  assert.deepEqual(tight, built(buildPrompt(withText, { contextWindow: w, maxTokens: 500, countTokens })));
+  // Too long even by count: fitted exactly as without a bound.
+  const w1 = Math.ceil((full.promptTokens / 2 + 500 + 32) / 0.98);
+  assert.deepEqual(
+    buildPrompt(withText, { contextWindow: w1, maxTokens: 500, countTokens, boundTokens: bytes }),
+    buildPrompt(withText, { contextWindow: w1, maxTokens: 500, countTokens }),
+  );
+  // A count already known wins over the bound.
+  const known = built(
+    buildPrompt(withText, {
+      contextWindow: 1_000_000,
+      maxTokens: 500,
+      countTokens,
+      knownTokens: 1234,
+      boundTokens: bytes,
+    }),
+  );
+  assert.equal(known.promptTokens, 1234);
+  assert.equal(known.bounded, undefined);
+});
