@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount } from "../core/format.ts";
 import type { BatchInfo } from "../batch/types.ts";
 import { stripControl } from "../core/mod.ts";
 import { plural } from "./output.ts";
@@ -39,8 +40,8 @@ export function stateText(batch: Pick<BatchInfo, "state" | "ending">): string {
 export function countsText(counts: BatchInfo["counts"]): string {
   if (counts.total === 0) return "not counted yet";
   const failed = counts.errored + counts.expired + counts.canceled;
-  return `${counts.succeeded.toLocaleString("en-US")}/${counts.total.toLocaleString("en-US")} done` +
-    (failed > 0 ? `, ${failed.toLocaleString("en-US")} failed` : "");
+  return `${formatCount(counts.succeeded)}/${formatCount(counts.total)} done` +
+    (failed > 0 ? `, ${formatCount(failed)} failed` : "");
 }
 
 /**

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatCount } from "../core/format.ts";
 import { type SwebenchError, toSwebenchError } from "../core/mod.ts";
 import { permissionError } from "../http/permission.ts";
 import { env } from "./env.ts";
@@ -58,7 +59,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** A count with its noun: `1 file`, `3 files`, `1,024 instances` (`many` for irregular plurals). */
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? word : many}`;
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
 }
 
 /** The text without ANSI escapes. */

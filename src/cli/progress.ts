@@ -4,7 +4,7 @@
  * @module
  */
 import type { ProgressEvent } from "../run/events.ts";
-import { formatUsd } from "../core/format.ts";
+import { formatCount, formatUsd } from "../core/format.ts";
 import { fitLine, info, style, ui, write } from "./output.ts";
 
 /** Format seconds as `1h02m`, `3m05s`, `12s`. */
@@ -52,7 +52,7 @@ export function createProgress(options: { intervalMs?: number; tty?: boolean } =
       (skipped ? `, ${skipped} skipped` : "") +
       (retries ? `, ${retries} retries` : "") +
       `, ${inFlight} running, ${costUnknown ? "cost unknown" : formatUsd(cost)}, ${
-        tps.toLocaleString("en-US")
+        formatCount(tps)
       } tok/s, ETA ${eta}`;
   };
   const draw = (force = false) => {

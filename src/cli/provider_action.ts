@@ -35,7 +35,7 @@ import {
 } from "./config.ts";
 import type { GlobalFlags } from "./options.ts";
 import { asError, fitLine, info, out, style, ui, write } from "./output.ts";
-import { formatUsd } from "../core/format.ts";
+import { formatCount, formatUsd } from "../core/format.ts";
 import { renderTable } from "./table.ts";
 import { resolveTimeouts, type TimeoutFlags } from "./timeouts.ts";
 
@@ -297,9 +297,10 @@ async function initWizard(
         value: m.id,
         label: stripControl(m.id),
         hint: m.entry?.inputPerMTok !== undefined
-          ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${
-            m.entry.contextWindow?.toLocaleString("en-US") ?? "?"
-          } ctx`
+          ? `$${m.entry.inputPerMTok}/$${m.entry.outputPerMTok} per MTok, ${(m.entry.contextWindow ===
+              undefined
+            ? "?"
+            : formatCount(m.entry.contextWindow))} ctx`
           : undefined,
       })),
     });
@@ -427,8 +428,8 @@ export async function providerModels(
     ["model", "context", "max out", "in/MTok", "out/MTok", "deprecated"],
     rows.map((m) => [
       stripControl(m.id),
-      m.contextWindow?.toLocaleString("en-US") ?? "?",
-      m.maxOutputTokens?.toLocaleString("en-US") ?? "?",
+      m.contextWindow === undefined ? "?" : formatCount(m.contextWindow),
+      m.maxOutputTokens === undefined ? "?" : formatCount(m.maxOutputTokens),
       usd(m.inputPerMTok),
       usd(m.outputPerMTok),
       m.deprecationDate ?? "",

@@ -9,7 +9,7 @@ import type { ModelReport } from "../run/report.ts";
 import { repoOf, type ScoredModel } from "../run/scored_report.ts";
 import type { InstanceEvaluation } from "../swebench/harness_results.ts";
 import { escapeHtml as esc } from "./html_escape.ts";
-import { formatUsd } from "../core/format.ts";
+import { formatCount, formatUsd } from "../core/format.ts";
 import { costPerResolvedText, type ScoredReport } from "./report_scored.ts";
 
 /** Styles of the evaluation sections. */
@@ -88,9 +88,7 @@ function summaryTable(scored: readonly ScoredModel[]): string {
     `<td>${formatUsd(m.costUsd)}${m.costUnknown ? " + unknown" : ""}</td><td>${
       esc(costPerResolvedText(m))
     }</td>` +
-    `<td>${
-      m.tokensPerResolved === null ? "-" : Math.round(m.tokensPerResolved).toLocaleString("en-US")
-    }</td>` +
+    `<td>${m.tokensPerResolved === null ? "-" : formatCount(Math.round(m.tokensPerResolved))}</td>` +
     `<td>${esc(m.runId ?? "")}</td></tr>`
   ).join("");
   const totals = scored.filter((m) => m.totalInstances !== m.submitted).map((m) =>

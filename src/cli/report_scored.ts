@@ -16,7 +16,7 @@ import {
 } from "../swebench/harness_results.ts";
 import { readPredictions } from "../swebench/predictions.ts";
 import { displayPath } from "./display_path.ts";
-import { formatUsd } from "../core/format.ts";
+import { formatCount, formatUsd } from "../core/format.ts";
 import { renderTable } from "./table.ts";
 
 /** One run log's predictions file, read for its model name and patches. */
@@ -148,7 +148,7 @@ export async function loadScored(
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
-const tokensText = (v: number | null): string => v === null ? "-" : Math.round(v).toLocaleString("en-US");
+const tokensText = (v: number | null): string => v === null ? "-" : formatCount(Math.round(v));
 
 /** Cost per resolved instance as text (`-` when nothing was resolved, `+?` when some costs are unknown). */
 export function costPerResolvedText(m: ScoredModel): string {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatCount } from "../core/format.ts";
 import { loadInstances } from "../swebench/datasets.ts";
 import { type Problem, validatePredictions, type ValidationReport } from "../swebench/validate.ts";
 import type { GlobalFlags } from "./options.ts";
@@ -46,9 +47,7 @@ function printProblems(file: string, problems: Problem[], severity: "error" | "w
   for (const [code, n] of hidden) {
     out(
       style.dim(
-        `  ... and ${n.toLocaleString("en-US")} more ${code} ${severity}${
-          n === 1 ? "" : "s"
-        } (-v or --json lists all)`,
+        `  ... and ${formatCount(n)} more ${code} ${severity}${n === 1 ? "" : "s"} (-v or --json lists all)`,
       ),
     );
   }

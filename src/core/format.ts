@@ -50,3 +50,30 @@ export function formatUsd(usd: number | undefined): string {
   if (usd < 0.0001) return `$${usd.toPrecision(2)}`;
   return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
+
+/**
+ * A number with thousands separators, as `toLocaleString("en-US")` writes it (`1,234,567`, `1,234.5`, at most three
+ * decimals), without loading the ICU locale data (about 20 ms on the first call, before a run's first request).
+ *
+ * @example
+ * ```ts
+ * import { formatCount } from "./format.ts";
+ * formatCount(1234567); // "1,234,567"
+ * formatCount(-1234.5678); // "-1,234.568"
+ * ```
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return n.toLocaleString("en-US");
+  const abs = Math.abs(n);
+  let int = abs.toString(), frac = "";
+  if (!Number.isInteger(abs)) {
+    // Rounded half up on the shortest decimal form, at three decimals, as Intl.NumberFormat does.
+    const [i, f = ""] = abs < 1e-6 ? ["0", ""] : int.split(".");
+    const scaled = (BigInt(i + f.slice(0, 3).padEnd(3, "0")) + (f.charCodeAt(3) >= 53 ? 1n : 0n)).toString()
+      .padStart(4, "0");
+    int = scaled.slice(0, -3);
+    frac = scaled.slice(-3).replace(/0+$/, "");
+  }
+  return (n < 0 || Object.is(n, -0) ? "-" : "") + int.replace(/\B(?=(\d{3})+$)/g, ",") +
+    (frac ? `.${frac}` : "");
+}

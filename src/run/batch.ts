@@ -271,7 +271,6 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
   const attempt = async (p: Pending): Promise<void> => {
     const inst = p.inst;
     const base = recordBase(inst.instance_id, options.providerName, options.model);
-    let prompt: ReturnType<typeof buildPrompt>;
     const build = () =>
       buildPrompt(inst, {
         contextWindow: options.contextWindow,
@@ -291,7 +290,7 @@ export async function runBatch(options: RunBatchOptions): Promise<RunSummary> {
     };
     // The counter's tables are loaded on the first prompt that needs an exact count (a failed load stops the run:
     // every other prompt would meet it too).
-    prompt = tryBuild() ?? await options.loadCounter!().then(tryBuild) ??
+    const prompt = tryBuild() ?? await options.loadCounter!().then(tryBuild) ??
       { skipped: "the prompt could not be counted" };
     if ("skipped" in prompt) {
       const record = skippedRecord(base, prompt.skipped);

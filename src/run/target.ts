@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount } from "../core/format.ts";
 import { ERROR_KINDS, type Provider, SwebenchError } from "../core/mod.ts";
 import {
   type Catalog,
@@ -151,7 +152,7 @@ export function modelNameOf(t: Target): string {
  * (the prompt needs room too). Checked before anything is sent; a model the catalog does not know is not checked.
  */
 export function checkMaxTokens(targets: readonly Target[], maxTokens: number): void {
-  const n = (x: number) => x.toLocaleString("en-US");
+  const n = formatCount;
   for (const t of targets) {
     const out = t.entry?.maxOutputTokens;
     const window = t.entry?.contextWindow;

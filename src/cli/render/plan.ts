@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount } from "../../core/format.ts";
 import { deprecationNotice } from "../../providers/catalog.ts";
 import { samplingNote } from "../../providers/registry.ts";
 import type { Budget } from "../../resilience/budget.ts";
@@ -54,7 +55,7 @@ export function describePlan(label: string, plan: CostPlan, alreadyDone: number)
     `${style.bold("Plan")}: ${plural(plan.instances, "instance")} through ${label}` +
     (alreadyDone ? ` (${alreadyDone} already done)` : "") +
     (plan.skipped ? `, ${plan.skipped} too long (skipped)` : ""),
-    `  prompt tokens: ${plan.promptTokens.toLocaleString("en-US")} (${countLabel(plan)})`,
+    `  prompt tokens: ${formatCount(plan.promptTokens)} (${countLabel(plan)})`,
     priced
       ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
       : `  cost: ${

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount } from "../../core/format.ts";
 import type { ModelReport } from "../../run/report.ts";
 import type { RunManifest } from "../../swebench/manifest.ts";
 import { formatUsd } from "../progress.ts";
@@ -41,7 +42,7 @@ export function reportTable(models: ModelReport[]): string {
       m.patches.invalid ?? 0,
       m.failed,
       formatUsd(m.costUsd) + (m.costUnknown ? "+?" : ""),
-      (m.promptTokens + m.completionTokens).toLocaleString("en-US"),
+      formatCount(m.promptTokens + m.completionTokens),
       Math.round(m.latencyP50Ms),
       Math.round(m.latencyP95Ms),
       m.retries,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatCount } from "../../core/format.ts";
 import type { RunSummary } from "../../run/events.ts";
 import { out, plural, style } from "../output.ts";
 import { formatDuration, formatUsd } from "../progress.ts";
@@ -35,9 +36,7 @@ export function printSummary(
     out(`Cut at --max-tokens (finish: length): ${s.truncated}${noText}. Raise --max-tokens.`);
   }
   out(
-    `Tokens: ${s.promptTokens.toLocaleString("en-US")} prompt + ${
-      s.completionTokens.toLocaleString("en-US")
-    } completion; cost ${
+    `Tokens: ${formatCount(s.promptTokens)} prompt + ${formatCount(s.completionTokens)} completion; cost ${
       s.costUnknown ? `${formatUsd(s.costUsd)} + unknown (unpriced model)` : formatUsd(s.costUsd)
     }` + (s.maxCostUsd !== undefined ? " this run" : ""),
   );
