@@ -23,7 +23,7 @@
  * of a shared machine), which is why only medians of paired, interleaved measurements are reported: each round
  * runs every contender once, the starting contender rotating; one warm-up round is not counted.
  *
- * Run: `deno run -A bench/cli_bench.ts [--rounds 5] [--n 300] [--c 32] [--help-runs 15] [--tiny] [--json]`
+ * Run: `deno run -A bench/cli_bench.ts [--rounds 5] [--n 300] [--c 32] [--help-runs 15] [--latency 0] [--tiny] [--json]`
  * (`--data file.jsonl` runs on another file of Lite rows, e.g. a subset, for an A/B experiment;
  * `--alt path/to/main.ts` adds the gold and openai runs of another build, e.g. a patched copy of the repository,
  * to the same interleaved rounds, for a before/after ratio).
@@ -580,7 +580,14 @@ export interface CliBenchResult {
   /** Machine and versions. */
   machine: ReturnType<typeof machineInfo>;
   /** Parameters. */
-  params: { n: number; concurrency: number; rounds: number; helpRuns: number; rssSource: string };
+  params: {
+    n: number;
+    concurrency: number;
+    rounds: number;
+    helpRuns: number;
+    rssSource: string;
+    latencyMs?: number;
+  };
   /** Median wall ms per contender key. */
   wallMs: Record<string, number>;
   /** Median peak RSS MB per contender key. */
@@ -629,7 +636,9 @@ async function main(): Promise<void> {
     ]),
   ];
   const dir = await Deno.makeTempDir({ prefix: "cli_bench_" });
-  const sim = await startSimChild();
+  // --latency N: the simulator answers after N ms, as a real API does (memory and the plan alongside at real pace).
+  const latencyMs = Number(option("latency", "0"));
+  const sim = await startSimChild({ latencyMs });
   try {
     const data = custom !== ""
       ? custom
@@ -719,7 +728,7 @@ async function main(): Promise<void> {
     const result: CliBenchResult = {
       bench: "cli",
       machine: machineInfo(),
-      params: { n, concurrency, rounds, helpRuns, rssSource },
+      params: { n, concurrency, rounds, helpRuns, rssSource, latencyMs },
       wallMs: Object.fromEntries(contenders.map((c) => [c.key, median(samples[c.key].map((s) => s.wallMs))])),
       rssMb: Object.fromEntries(contenders.map((c) => [c.key, median(samples[c.key].map((s) => s.rssMb))])),
       builds,
@@ -765,8 +774,8 @@ const LABELS: Record<string, string> = {
  */
 export function renderCli(r: CliBenchResult): string {
   const m = r.machine;
-  const head =
-    `${r.params.n} instances, -c ${r.params.concurrency}, zero-latency OpenAI simulator in its own ` +
+  const head = `${r.params.n} instances, -c ${r.params.concurrency}, ` +
+    `${r.params.latencyMs ? `${r.params.latencyMs} ms` : "zero"}-latency OpenAI simulator in its own ` +
     `process; medians of ${r.params.rounds} interleaved rounds; ${m.cpus} CPUs (${m.cpuModel}), Deno ${m.deno}, ` +
     `load ${m.loadavg.map((l) => l.toFixed(1)).join(" ")}; RSS by ${r.params.rssSource}`;
   const contenders = markdownTable(

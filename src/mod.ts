@@ -211,4 +211,6 @@ export {
   type PriceVerification,
   worstCaseCost,
 } from "./providers/catalog.ts";
-export { getTokenCounter, type TokenCounter } from "./tokens/counter.ts";
+export { type CounterFacts, getTokenCounter, type TokenCounter } from "./tokens/counter.ts";
+export { CounterNotLoadedError, tokenBound } from "./tokens/bound.ts";
+export type { EncodingName } from "./tokens/encoding.ts";

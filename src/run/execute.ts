@@ -55,6 +55,8 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
         if (stopPlanning.signal.aborted) return;
         m.plan = plan;
         hooks.onEvent?.({ type: "plan", plan }, m);
+      }).catch(() => {
+        // No plan (the tokenizer could not load): the calls go on; one that needs a count meets the error itself.
       })
       : undefined;
     try {
@@ -80,7 +82,7 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
         countTokens: m.target.countTokens,
         knownTokens: m.knownTokens,
         // Without a budget no call needs its exact count: one not counted ahead yet is sized by the bound.
-        boundTokens: settings.maxCostUsd === undefined ? m.target.boundTokens : undefined,
+        boundTokens: sizedByBound(m.chain, settings.maxCostUsd) ? m.target.boundTokens : undefined,
         loadCounter: m.target.loadCounter,
         includeGold: m.target.settings.kind === "gold",
         signal: hooks.signal,
@@ -99,7 +101,7 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     } finally {
       // A plan not finished when the calls are (a fast server) is dropped: the summary has the real figures.
       stopPlanning.abort();
-      await planning?.catch(() => {});
+      await planning;
       hooks.onModelEnd?.(m, index);
       await m.files.close();
     }
@@ -119,6 +121,16 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     if (summary.stoppedBy === "interrupted" || summary.stoppedBy === "budget") break;
   }
   return { models: outcomes, exitCode };
+}
+
+/**
+ * Whether the calls of a chain may be sized by the bound of their prompt instead of its count: when nothing reserves
+ * money on the count (no `--max-cost`, no provider `maxCost` in the config file), and a context-length fallback, if
+ * any, can compare the primary model's window instead of the prompt's size (the bound is several times the count).
+ */
+function sizedByBound(chain: readonly Target[], maxCostUsd: number | undefined): boolean {
+  if (maxCostUsd !== undefined || chain.some((t) => t.settings.maxCost !== undefined)) return false;
+  return chain.length === 1 || chain[0].entry?.contextWindow !== undefined;
 }
 
 /** What the models of a chain refused and had left out (`provider:model` -> parameters), or undefined. */

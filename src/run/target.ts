@@ -52,7 +52,7 @@ export interface Target {
   /** What the counter is (exact or an estimate, its bound), known before it is loaded; absent for gold. */
   counting?: CounterFacts;
   /** Load the counter's tables (once; concurrent callers share the load). Resolves at once for gold. */
-  loadCounter(): Promise<void>;
+  loadCounter: () => Promise<void>;
   /** True for providers that cost nothing (gold, Ollama). */
   free: boolean;
 }

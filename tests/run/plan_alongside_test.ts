@@ -2,7 +2,9 @@
  * Fast start (issue 15 §1) through the library: `openRun(prepared, { plan: "alongside" })` counts nothing, and
  * `executeRun` starts the calls at once, counting the rest of the prompts alongside them; the plan it hands over is
  * the plan `openRun` makes first, and every call's budget reservation is on its own prompt's count (the run never
- * passes `maxCostUsd`).
+ * passes `maxCostUsd`). Calls are sized by the bound of their prompt only where nothing depends on the exact count:
+ * a provider budget from the config file reserves on counts like --max-cost; a context-length fallback is chosen as
+ * with counted prompts; a tokenizer that cannot load for the plan costs the plan, not the run.
  */
 import assert from "node:assert/strict";
 import { executeRun, openRun, prepareRun, type ProgressEvent, type RunSettings } from "../../src/mod.ts";
@@ -141,5 +143,109 @@ Deno.test("plan alongside: without a budget no call waits for the tokenizer (siz
     assert.notEqual(outcome.exitCode, 0);
     assert.equal(sim.requests.length, requestsBefore, "nothing sent");
   }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("bound sizing: a provider maxCost (config file) reserves on counts: the same calls answered as with the plan first", async () => {
+  await using sim = await startOpenAISim({
+    respond: goldResponder(instances),
+    apiKey: KEY,
+    tokenizer: "approx",
+  });
+  const { dir, data } = await tempDataset(rows, 60);
+  const result: Record<string, { ok: number; spent: number; stoppedBy?: string }> = {};
+  for (const mode of ["first", "alongside"] as const) {
+    const base = settings(dir, data, sim.url, {
+      request: { maxTokens: 64, temperature: 0, stream: false },
+      output: { path: `${dir}/${mode}.jsonl`, overwrite: false, retryFailed: false },
+      data: { cacheDir: `${dir}/cache-${mode}` },
+    });
+    base.targets[0].primary.maxCost = 0.0015;
+    await using run = await openRun(await prepareRun(base), { plan: mode });
+    const outcome = await executeRun(run);
+    const spent = (await readJsonl(`${dir}/${mode}.jsonl.runlog.jsonl`)).reduce(
+      (s, r) => s + ((r.costUsd as number) ?? 0),
+      0,
+    );
+    result[mode] = {
+      ok: outcome.models[0].summary.ok,
+      spent,
+      stoppedBy: outcome.models[0].summary.stoppedBy,
+    };
+  }
+  assert.equal(result.first.stoppedBy, "budget");
+  assert.ok(result.first.ok > 0 && result.first.ok < 60, JSON.stringify(result));
+  assert.equal(result.alongside.ok, result.first.ok, JSON.stringify(result));
+  assert.ok(result.alongside.spent <= 0.0015);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("bound sizing: a context-length fallback from a model of unknown window is chosen as with a counted prompt", async () => {
+  // A long retrieval prompt: about 44k tokens, whose bound (~170k) is above gpt-4o-mini's 128k window.
+  const lite = instances as unknown as Record<string, string>[];
+  let code = "";
+  for (let i = 0; code.length < 150_000; i++) code += lite[i % 60].patch + lite[i % 60].test_patch;
+  const row = {
+    ...lite[0],
+    text: `You are an expert software engineer.\n<issue>\n${
+      lite[0].problem_statement
+    }\n</issue>\n<code>\n${code}\n</code>`,
+  };
+  await using sim = await startOpenAISim({
+    respond: () => "<patch>\n</patch>",
+    apiKey: KEY,
+    tokenizer: "approx",
+    faults: (_n, req) =>
+      (req.body as { model?: string }).model === "my-finetune"
+        ? { type: "status", status: 400, code: "context_length_exceeded" }
+        : undefined,
+  });
+  for (const plan of ["first", "alongside"] as const) {
+    const { dir, data } = await tempDataset([JSON.stringify(row)]);
+    const s = settings(dir, data, sim.url, { concurrency: 1 });
+    s.targets[0] = {
+      primary: {
+        name: "openai",
+        kind: "openai",
+        apiKeys: [KEY],
+        baseUrl: `${sim.url}/v1`,
+        model: "my-finetune",
+      },
+      fallbacks: [{
+        name: "openai",
+        kind: "openai",
+        apiKeys: [KEY],
+        baseUrl: `${sim.url}/v1`,
+        model: "gpt-4o-mini",
+      }],
+    };
+    await using run = await openRun(await prepareRun(s), { plan });
+    const { summary } = (await executeRun(run)).models[0];
+    assert.equal(summary.ok, 1, `${plan}: ${JSON.stringify(summary.failuresByKind)}`);
+    assert.equal(summary.answersByModel["openai:gpt-4o-mini"], 1, plan);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bound sizing: a tokenizer that cannot load for the plan alongside costs the plan, not the run (slow server)", async () => {
+  await using sim = await startOpenAISim({
+    respond: goldResponder(instances),
+    apiKey: KEY,
+    tokenizer: "approx",
+    latencyMs: 150, // the run is quiet while it waits: the plan's turn comes, and its load fails, mid-run
+  });
+  const { dir, data } = await tempDataset(rows, 6);
+  const prepared = await prepareRun(settings(dir, data, sim.url, { concurrency: 2 }));
+  let asked = 0;
+  prepared.models[0].target.loadCounter = () => {
+    asked++;
+    return Promise.reject(new Error("no tokenizer here"));
+  };
+  await using run = await openRun(prepared, { plan: "alongside" });
+  const outcome = await executeRun(run);
+  assert.equal(asked, 1, "the plan asked once");
+  assert.equal(outcome.exitCode, 0);
+  assert.equal(outcome.models[0].summary.ok, 6, "every call sized by its bound");
+  assert.equal(run.models[0].plan, undefined);
   await Deno.remove(dir, { recursive: true });
 });
