@@ -6,9 +6,10 @@
  */
 import { BATCH_PRICE_FACTOR } from "../batch/cost.ts";
 import { planCostColumns } from "../batch/plan_cost.ts";
-import { SwebenchError } from "../core/mod.ts";
+import { isSwebenchError, SwebenchError } from "../core/mod.ts";
+import { type OpenBatches, openBatchesOf } from "../run/batch_mode.ts";
 import { planFor } from "../run/cost_plan.ts";
-import { executeRun } from "../run/execute.ts";
+import { executeRun, type ModelOutcome, type RunOutcome } from "../run/execute.ts";
 import { fileOf } from "../run/outputs.ts";
 import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import { summarizeRunLog } from "../run/report.ts";
@@ -21,7 +22,7 @@ import { confirmSpend } from "./confirm.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
 import { interruptHandlers } from "./interrupt.ts";
 import type { GlobalFlags } from "./options.ts";
-import { info, out, printNotice, style, ui } from "./output.ts";
+import { commandLine, info, out, printNotice, style, ui } from "./output.ts";
 import { createProgress, formatUsd, type ProgressRenderer } from "./progress.ts";
 import {
   batchBudget,
@@ -30,6 +31,8 @@ import {
   batchLines,
   batchPlanLines,
   createBatchProgress,
+  waitingDoc,
+  waitingLines,
 } from "./render/batch.ts";
 import { describePlan, targetLines } from "./render/plan.ts";
 import { describeBatchPlan } from "./batch_plan.ts";
@@ -157,8 +160,12 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   }
   const { controller, stopController, listen } = interruptHandlers(flags.batch ? { batch: true } : {});
   const stopListening = listen();
-  let outcome;
+  let outcome: RunOutcome;
   let spentBefore = 0;
+  // Batch mode: a stopped wait throws; the models collected before it were handed over one by one, and the batches
+  // still open are read from the journals before the run closes.
+  const collected: ModelOutcome[] = [];
+  let stopped: { error: SwebenchError; open: OpenBatches[] } | undefined;
   try {
     await using run = await openRun(prepared, { onNotice: printNotice });
     spentBefore = run.spentBefore.usd;
@@ -187,21 +194,28 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
       return 0;
     }
     let progress: ProgressRenderer | undefined;
-    outcome = await executeRun(run, {
-      signal: controller.signal,
-      stopSignal: stopController.signal,
-      onModelStart: (m) => {
-        if (!flags.json) info(style.bold(`\n== ${m.label}`));
-        progress = flags.batch ? createBatchProgress({ json: flags.json }) : createProgress();
-      },
-      onEvent: (e, m) => {
-        // Batch mode: every model's batch is submitted (and named) before any is waited for.
-        if (e.type === "batch-submitted") {
-          createBatchProgress({ json: flags.json, label: m.label }).onEvent(e);
-        } else progress?.onEvent(e);
-      },
-      onModelEnd: () => progress?.close(),
-    });
+    try {
+      outcome = await executeRun(run, {
+        signal: controller.signal,
+        stopSignal: stopController.signal,
+        onModelStart: (m) => {
+          if (!flags.json) info(style.bold(`\n== ${m.label}`));
+          progress = flags.batch ? createBatchProgress({ json: flags.json }) : createProgress();
+        },
+        onEvent: (e, m) => {
+          // Batch mode: every model's batch is submitted (and named) before any is waited for.
+          if (e.type === "batch-submitted") {
+            createBatchProgress({ json: flags.json, label: m.label }).onEvent(e);
+          } else progress?.onEvent(e);
+        },
+        onModelEnd: () => progress?.close(),
+        onModelOutcome: (o) => collected.push(o),
+      });
+    } catch (e) {
+      if (!flags.batch || !isSwebenchError(e, "interrupted")) throw e;
+      stopped = { error: e, open: openBatchesOf(run.models) };
+      outcome = { models: collected, exitCode: e.exitCode };
+    }
   } finally {
     stopListening();
   }
@@ -211,7 +225,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     : undefined;
   const code = outcome.exitCode;
   const runs = prepared.models.map((m) => m.outputs);
-  const logs = outputs.slice(0, summaries.length).map((o) => `${o}.runlog.jsonl`);
+  // Every model of an interrupted batch run was submitted: each one's run log holds what it has so far.
+  const logs = outputs.slice(0, stopped ? outputs.length : summaries.length).map((o) => `${o}.runlog.jsonl`);
   const records: RunLogEntry[] = [];
   for (const log of logs) records.push(...(await readRunLog(log)).records);
   const ids = new Set(instances.map((x) => x.instance_id));
@@ -230,6 +245,8 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
   if (flags.json) {
     out(JSON.stringify(
       {
+        // An interrupted batch run: the error document it printed before the table was added, then the table.
+        ...(stopped ? { error: stopped.error.toJSON() } : {}),
         exitCode: code,
         ...codeContext,
         outputs,
@@ -238,6 +255,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
         models: models.map(({ perInstance: _p, ...m }) => m),
         runs: summaries,
         ...(flags.batch ? { batches: outcome.models.map((m) => ({ model: m.label, ...batchDoc(m) })) } : {}),
+        ...(stopped ? { waiting: waitingDoc(stopped.open, commandLine()) } : {}),
         ...(budget ? { budget } : {}),
       },
       null,
@@ -247,6 +265,7 @@ export async function compareAction(flags: CompareFlags, globals: GlobalFlags): 
     for (const line of comparabilityLines(judged)) out(line);
     out(reportTable(models));
     for (const m of outcome.models) for (const l of batchLines(m)) out(`${m.label}: ${l}`);
+    if (stopped) { for (const l of waitingLines(stopped.open, commandLine())) out(l); }
     if (budget) out(batchBudgetLine(budget, "these files"));
     if (flags.report) out(`Report: ${flags.report}`);
   }

@@ -9,7 +9,7 @@ import { generateCommand } from "./generate.ts";
 import type { GlobalFlags } from "./options.ts";
 
 export type { GlobalFlags };
-import { asError, initUi, printError, warn, write } from "./output.ts";
+import { asError, initUi, printError, setCommandArgs, warn, write } from "./output.ts";
 import { configWarnings } from "./config_warnings.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
@@ -92,6 +92,7 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
  */
 export async function runCli(args: string[]): Promise<number> {
   let code = 0;
+  setCommandArgs(args);
   const program = buildProgram((c) => code = c);
   try {
     await program.parseAsync(args, { from: "user" });

@@ -5,11 +5,23 @@
  */
 import { formatCount } from "../core/format.ts";
 import { type SwebenchError, toSwebenchError } from "../core/mod.ts";
-import { permissionError } from "../http/permission.ts";
+import { permissionError, shellValue } from "../http/permission.ts";
 import { env } from "./env.ts";
 import { write } from "./write.ts";
 
 export { write };
+
+let commandArgs: readonly string[] = [];
+
+/** Remember the arguments the CLI runs with (`runCli`), for lines that say which command to run again. */
+export function setCommandArgs(args: readonly string[]): void {
+  commandArgs = [...args];
+}
+
+/** The command being run, quoted for a POSIX shell: `swebench compare --providers a:b,c:d --batch`. */
+export function commandLine(): string {
+  return ["swebench", ...commandArgs.map(shellValue)].join(" ");
+}
 
 /** Global output settings, set once from the global flags. */
 export const ui: { color: boolean; quiet: boolean; verbose: boolean; json: boolean } = {

@@ -10,8 +10,17 @@ import { SwebenchError } from "../core/mod.ts";
 // (older releases: `Requires read access to <CWD>, ...`, no quotes).
 const REQUIRES = /Requires (\w+) access to (?:"((?:[^"\\]|\\.)*)"|([^,\s]+))/;
 
-/** Quote a flag value for a POSIX shell when it holds anything but plain path/host characters. */
-function shellValue(value: string): string {
+/**
+ * Quote a word for a POSIX shell when it holds anything but plain path/host characters.
+ *
+ * @example
+ * ```ts
+ * import { shellValue } from "./permission.ts";
+ * shellValue("/data/x.jsonl"); // "/data/x.jsonl"
+ * shellValue("it's here"); // "'it'\\''s here'"
+ * ```
+ */
+export function shellValue(value: string): string {
   return /^[\w@%+=:,./\-\[\]]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -13,7 +13,8 @@
  *   limits, each journaled before its create is sent), then each model's batches waited for and collected in turn.
  *
  * A stop (`stopSignal` or `signal`) ends the waiting, not the batches: the error says how to resume (the same
- * command) or cancel.
+ * command) or cancel. The models collected before it were handed to `onModelOutcome`; {@linkcode openBatchesOf}
+ * names the batches left waiting.
  *
  * @module
  */
@@ -95,6 +96,48 @@ export function keepRunningLines(open: readonly { output: string; ids: readonly 
       open.map((o) => `\`swebench batch cancel ${o.output}\``).join(", ")
     } cancels ${them}.`,
   ];
+}
+
+/** A model's batches still open at the provider when a batch run stopped waiting (see {@linkcode openBatchesOf}). */
+export interface OpenBatches {
+  /** `provider:model`. */
+  label: string;
+  /** Its predictions file (what `swebench batch cancel` takes). */
+  output: string;
+  /** Its batch journal. */
+  journal: string;
+  /** The open batches' ids. */
+  ids: string[];
+  /** Instances in those batches whose results are not written yet. */
+  instances: number;
+}
+
+/**
+ * The models of a batch run with batches not collected yet (submitted and journaled, results not written), in run
+ * order; models with none are left out. What an interrupted batch run leaves waiting at the providers.
+ *
+ * @example
+ * ```ts ignore
+ * import { openBatchesOf } from "./batch_mode.ts";
+ * for (const o of openBatchesOf(run.models)) console.log(`${o.label}: waiting in ${o.ids.join(", ")}`);
+ * ```
+ */
+export function openBatchesOf(models: readonly OpenModel[]): OpenBatches[] {
+  return models.flatMap((m) => {
+    if (!m.batch) return [];
+    const open = m.batch.store.journal.submissions.filter((s) => s.state !== "collected" && s.batchId);
+    const written = m.files.primary.predicted;
+    const instances = new Set(
+      open.flatMap((s) => s.ids.map(([, id]) => id)).filter((id) => !written.has(id)),
+    );
+    return open.length === 0 ? [] : [{
+      label: m.label,
+      output: m.output,
+      journal: m.batch.store.path,
+      ids: open.map((s) => s.batchId!),
+      instances: instances.size,
+    }];
+  });
 }
 
 /** One model between its requests being built and its batches collected. */
@@ -204,14 +247,8 @@ export async function executeBatchRun(run: OpenRun, hooks: ExecuteHooks = {}): P
     } catch (e) {
       const err = toSwebenchError(e);
       if (err.kind === "interrupted" || signal?.aborted) {
-        const open = models.map((x) => ({
-          output: x.output,
-          ids: x.batch.store.journal.submissions.filter((s) => s.state !== "collected" && s.batchId).map((
-            s,
-          ) => s.batchId!),
-        })).filter((o) => o.ids.length > 0);
         throw new SwebenchError("interrupted", "interrupted: stopped waiting for the batches", {
-          hint: keepRunningLines(open).join("\n"),
+          hint: keepRunningLines(openBatchesOf(models)).join("\n"),
         });
       }
       throw err;
@@ -224,7 +261,7 @@ export async function executeBatchRun(run: OpenRun, hooks: ExecuteHooks = {}): P
     summary.costUnknown = tally.unpriced > 0;
     summary.wallMs = performance.now() - started;
     hooks.onEvent?.({ type: "run-end", summary }, m);
-    outcomes.push({
+    const outcome: ModelOutcome = {
       label: m.label,
       output: m.output,
       runLog: m.files.primary.runLogPath,
@@ -238,7 +275,9 @@ export async function executeBatchRun(run: OpenRun, hooks: ExecuteHooks = {}): P
         resumed: m.batch.waiting.size,
         batches,
       },
-    });
+    };
+    outcomes.push(outcome);
+    hooks.onModelOutcome?.(outcome, m, index);
     const code = summary.failed > 0 ? 4 : 0;
     if (code !== 0 && exitCode === 0) exitCode = code;
   }

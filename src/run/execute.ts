@@ -105,7 +105,7 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
       hooks.onModelEnd?.(m, index);
       await m.files.close();
     }
-    outcomes.push({
+    const outcome: ModelOutcome = {
       label: m.label,
       output: m.output,
       runLog: m.files.primary.runLogPath,
@@ -115,7 +115,9 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
       ),
       summary,
       resilience,
-    });
+    };
+    outcomes.push(outcome);
+    hooks.onModelOutcome?.(outcome, m, index);
     const code = exitCodeOf(summary);
     if (code !== 0 && (exitCode === 0 || exitCode === 4)) exitCode = code;
     if (summary.stoppedBy === "interrupted" || summary.stoppedBy === "budget") break;

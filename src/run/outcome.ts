@@ -33,6 +33,11 @@ export interface ExecuteHooks {
   onEvent?: (event: ProgressEvent, model: OpenModel) => void;
   /** A model ended (also when it threw). */
   onModelEnd?: (model: OpenModel, index: number) => void;
+  /**
+   * A model's outcome, as soon as it is known (it is also in the {@linkcode RunOutcome}). In batch mode a stopped
+   * wait throws `interrupted`: the models handed here before it are those collected.
+   */
+  onModelOutcome?: (outcome: ModelOutcome, model: OpenModel, index: number) => void;
 }
 
 /** What one model of a run did. */

@@ -18,9 +18,9 @@ const POLL = ["--poll-interval", "0.05"];
 const CALL = /\/chat\/completions$|\/v1\/messages$/;
 const BATCH = /\/files|\/batches/;
 
-async function sims(batch: BatchOptions = {}) {
+async function sims(batch: BatchOptions = {}, anthropicBatch: BatchOptions = batch) {
   const oa = await startOpenAISim({ respond, apiKey: KEY, batch });
-  const an = await startAnthropicSim({ respond, apiKey: KEY, batch });
+  const an = await startAnthropicSim({ respond, apiKey: KEY, batch: anthropicBatch });
   return {
     oa,
     an,
@@ -173,30 +173,45 @@ Deno.test("compare --batch: a model whose provider has no batch API is a usage e
   await Deno.remove(dir, { recursive: true });
 });
 
+/** Read a child's stdout and stderr as they come; `done` resolves to both once it exits. */
+function reader(child: Deno.ChildProcess) {
+  const text = { stdout: "", stderr: "" };
+  const pump = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) text[key] += decoder.decode(chunk, { stream: true });
+  };
+  const pumps = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]);
+  return {
+    text,
+    done: async () => {
+      const { code } = await child.status;
+      await pumps;
+      return { code, ...text };
+    },
+  };
+}
+
+/** Wait (at most 60 s) until `ready()` holds. */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600 && !ready(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(ready(), `not within 60 s: ${what}`);
+}
+
 Deno.test("compare --batch: Ctrl-C leaves every model's batch running and names how to resume or cancel each", async () => {
   await using s = await sims({ stepsPerPoll: 0 });
   const { dir, data } = await tempDataset(rows);
   const args = compare(data, `${dir}/c`, "--batch", ...POLL);
   const child = await spawnCli(args, { env: s.env });
-  let text = "";
-  const decoder = new TextDecoder();
-  const reading = (async () => {
-    for await (const chunk of child.stderr) text += decoder.decode(chunk, { stream: true });
-  })();
-  const end = Date.now() + 60_000;
-  while (!/== openai/.test(text) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  assert.match(text, /== openai/, text);
+  const r = reader(child);
+  await until(() => /== openai/.test(r.text.stderr), "the wait for openai started");
   child.kill("SIGINT");
-  const { code } = await child.status;
-  await reading;
-  await child.stdout.cancel();
-  assert.equal(code, 130, text);
-  assert.match(
-    text,
+  const done = await r.done();
+  assertPiped(
+    done,
+    130,
+    /^openai:gpt-4o-mini: waiting in batch batch_\S+ \(3 instances\), not collected yet$/m,
+    /^anthropic:claude-haiku-4-5: waiting in batch msgbatch_\S+ \(3 instances\), not collected yet$/m,
     /The 2 batches keep running at the provider \(batch_\S+, msgbatch_\S+\): nothing is lost/,
-  );
-  assert.match(
-    text,
     /`swebench batch cancel \S+gpt-4o-mini\S+\.jsonl`, `swebench batch cancel \S+claude-haiku/,
   );
   // Once they end, the same command collects both without submitting anything again.
@@ -205,5 +220,121 @@ Deno.test("compare --batch: Ctrl-C leaves every model's batch running and names 
   const resumed = await runCli(args, { env: s.env });
   assertPiped(resumed, 0, /Resuming openai:gpt-4o-mini: 3 instances in batches of an earlier run/);
   assert.equal(s.oa.batches.list().length + s.an.batches.list().length, 2);
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** The path of an Anthropic batch's retrieve: polled only once the models before it are collected. */
+const ANTHROPIC_POLL = /^\/v1\/messages\/batches\/msgbatch_[^/]+$/;
+
+/**
+ * Interrupt a compare --batch whose OpenAI batch ends at once and whose Anthropic batch stays in progress, once the
+ * OpenAI results are written and the wait for Anthropic has begun.
+ */
+async function interruptedHalfway(signal: Deno.Signal, ...extra: string[]) {
+  const s = await sims({}, { stepsPerPoll: 0 });
+  const { dir, data } = await tempDataset(rows);
+  const args = compare(data, `${dir}/c`, "--batch", ...POLL, ...extra);
+  const child = await spawnCli(args, { env: s.env });
+  const r = reader(child);
+  await until(
+    () => s.an.requests.some((q) => q.method === "GET" && ANTHROPIC_POLL.test(q.path)),
+    "the wait for anthropic started",
+  );
+  child.kill(signal);
+  return { s, dir, args, result: await r.done() };
+}
+
+/** The same command after the Anthropic batch ended: both models collected, nothing submitted again. */
+async function collectAfterwards(s: Awaited<ReturnType<typeof sims>>, dir: string, args: string[]) {
+  s.an.batches.finish();
+  const again = await runCli(args, { env: s.env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(s.oa.batches.list().length, 1, "nothing submitted twice to openai");
+  assert.equal(s.an.batches.list().length, 1, "nothing submitted twice to anthropic");
+  assert.equal(s.sent(CALL), 0, "no model call");
+  for (const name of ["gpt-4o-mini__d__test.jsonl", "claude-haiku-4-5__d__test.jsonl"]) {
+    const ids = (await readJsonl(`${dir}/c/${name}`)).map((p) => p.instance_id);
+    assert.equal(ids.length, 3, `${name}: each instance written once`);
+    assert.equal(new Set(ids).size, 3, name);
+  }
+  return again;
+}
+
+Deno.test("compare --batch, Ctrl-C with one model collected and one still in its batch: the table of what is collected, the waiting model with the command that collects it, then how to resume or cancel; exit 130", async () => {
+  const { s, dir, args, result } = await interruptedHalfway("SIGINT");
+  await using _s = s;
+  assertPiped(
+    result,
+    130,
+    /interrupted: no longer waiting; the batches keep running at the provider/,
+    /^model +instances +answers +patches/m,
+    /^openai:gpt-4o-mini +3 +3 +3 +3 +0 +0 +0 +0 +\$[\d.]+ /m,
+    /^openai:gpt-4o-mini: Batch batch_\S+: completed, 3\/3 done/m,
+    /^anthropic:claude-haiku-4-5: waiting in batch msgbatch_\S+ \(3 instances\), not collected yet$/m,
+    /^Interrupted: stopped waiting for the batches\. To collect later: swebench compare --providers openai:gpt-4o-mini,anthropic:claude-haiku-4-5 -d \S+ --output-dir \S+ -y --batch --poll-interval 0\.05$/m,
+    /^The batch keeps running at the provider \(msgbatch_\S+\): nothing is lost\.$/m,
+    /^Re-run the same command to wait for and collect it; `swebench batch cancel \S+claude-haiku-4-5__d__test\.jsonl` cancels it\.$/m,
+  );
+  // On stdout, in this order; the waiting model has no row of figures yet.
+  const out = result.stdout;
+  const order = [
+    "openai:gpt-4o-mini  ",
+    "anthropic:claude-haiku-4-5: waiting",
+    "To collect later",
+    "keeps running",
+  ];
+  const at = order.map((x) => out.indexOf(x));
+  assert.ok(
+    at.every((x, i) => x >= 0 && (i === 0 || x > at[i - 1])),
+    `order of ${order.join(" / ")}:\n${out}`,
+  );
+  assert.doesNotMatch(out, /^anthropic:claude-haiku-4-5 +\d/m);
+  // The command it names is the one to run: it collects the waiting model and submits nothing again.
+  const again = await collectAfterwards(s, dir, args);
+  assert.match(again.stdout, /^anthropic:claude-haiku-4-5 +3 +3 +3 /m);
+  assert.match(again.stdout, /^openai:gpt-4o-mini +3 +3 +3 /m);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("compare --batch --json, SIGTERM with one model collected and one still in its batch: one JSON document with the error as before, the collected model's figures and the waiting one", async () => {
+  const { s, dir, args, result } = await interruptedHalfway("SIGTERM", "--json");
+  await using _s = s;
+  assert.equal(result.code, 130, result.stderr);
+  const doc = JSON.parse(result.stdout);
+  // What it printed before (the error document) is kept.
+  assert.equal(doc.exitCode, 130);
+  assert.equal(doc.error.kind, "interrupted");
+  assert.equal(doc.error.message, "interrupted: stopped waiting for the batches");
+  assert.match(doc.error.hint, /The batch keeps running at the provider \(msgbatch_\S+\): nothing is lost/);
+  // The comparison of what was collected.
+  assert.deepEqual(doc.models.map((m: { label: string; ok: number }) => [m.label, m.ok]), [[
+    "openai:gpt-4o-mini",
+    3,
+  ]]);
+  assert.equal(doc.runs.length, 1);
+  assert.equal(doc.runs[0].ok, 3);
+  assert.deepEqual(doc.batches.map((b: { model: string }) => b.model), ["openai:gpt-4o-mini"]);
+  assert.equal(doc.batches[0].batches[0].ending, "completed");
+  assert.equal(doc.outputs.length, 2);
+  // The waiting model: its batch, its instances, the command that collects it and the one that cancels it.
+  assert.equal(doc.waiting.length, 1);
+  const [w] = doc.waiting;
+  assert.equal(w.model, "anthropic:claude-haiku-4-5");
+  assert.match(w.batches[0], /^msgbatch_/);
+  assert.equal(w.instances, 3);
+  assert.equal(w.output, doc.outputs[1]);
+  assert.equal(w.journal, `${doc.outputs[1]}.batch.json`);
+  assert.equal(w.collect, `swebench ${args.join(" ")}`);
+  assert.equal(w.cancel, `swebench batch cancel ${doc.outputs[1]}`);
+  assert.ok(doc.error.hint.includes(w.batches[0]));
+  // Re-run: the waiting model collected, nothing submitted twice; the document of a finished compare.
+  const again = await collectAfterwards(s, dir, args);
+  const done = JSON.parse(again.stdout);
+  assert.equal(done.exitCode, 0);
+  assert.ok(!("error" in done) && !("waiting" in done));
+  assert.deepEqual(done.models.map((m: { label: string; ok: number }) => [m.label, m.ok]), [
+    ["openai:gpt-4o-mini", 3],
+    ["anthropic:claude-haiku-4-5", 3],
+  ]);
   await Deno.remove(dir, { recursive: true });
 });

@@ -7,8 +7,10 @@
  */
 import { BATCH_PRICE_FACTOR } from "../../batch/cost.ts";
 import { formatBytes } from "../../batch/split.ts";
+import { shellValue } from "../../http/permission.ts";
 import type { BatchInfo } from "../../batch/types.ts";
 import type { ProgressEvent } from "../../run/events.ts";
+import { keepRunningLines, type OpenBatches } from "../../run/batch_mode.ts";
 import type { ModelOutcome } from "../../run/outcome.ts";
 import type { OpenModel } from "../../run/prepare.ts";
 import { batchJson, batchLine, countsText, lineErrorLines, stateText } from "../batch_format.ts";
@@ -112,6 +114,37 @@ export function createBatchProgress(options: { json?: boolean; label?: string } 
 /** After a model's summary: each of its batches (how it ended, its line errors). */
 export function batchLines(outcome: Pick<ModelOutcome, "batch">): string[] {
   return (outcome.batch?.batches ?? []).flatMap((b) => [`Batch ${batchLine(b)}`, ...lineErrorLines(b)]);
+}
+
+/**
+ * After the table of a batch-mode run that stopped waiting: a line per model still waiting
+ * (`anthropic:claude-haiku-4-5: waiting in batch msgbatch_01… (3 instances), not collected yet`), the command that
+ * collects them, then how to resume or cancel (`keepRunningLines`).
+ */
+export function waitingLines(open: readonly OpenBatches[], command: string): string[] {
+  if (open.length === 0) return ["Interrupted: stopped waiting; no batch is left open."];
+  return [
+    ...open.map((o) =>
+      `${o.label}: waiting in ${o.ids.length === 1 ? "batch" : "batches"} ${o.ids.join(", ")} (${
+        plural(o.instances, "instance")
+      }), not collected yet`
+    ),
+    `Interrupted: stopped waiting for the batches. To collect later: ${command}`,
+    ...keepRunningLines(open),
+  ];
+}
+
+/** The `waiting` part of the `--json` document of a batch-mode run that stopped waiting. */
+export function waitingDoc(open: readonly OpenBatches[], command: string): Record<string, unknown>[] {
+  return open.map((o) => ({
+    model: o.label,
+    output: o.output,
+    journal: o.journal,
+    batches: o.ids,
+    instances: o.instances,
+    collect: command,
+    cancel: `swebench batch cancel ${shellValue(o.output)}`,
+  }));
 }
 
 /** The budget of a batch-mode run, when `--max-cost` was given. */
