@@ -149,8 +149,11 @@ export interface CollectOptions extends Omit<PollOptions, "onUpdate"> {
   onUpdate?: (batches: BatchInfo[]) => void;
   /** Write one instance's result (the caller's predictions and run log). */
   onResult: (result: InstanceResult, batch: BatchInfo) => Promise<void>;
-  /** Results of instances already written (a collection cut short by a crash) are not handed on again. */
-  isDone?: (instanceId: string) => boolean;
+  /**
+   * Results already written (a collection cut short by a crash) are not handed on again: the instance, and the
+   * batch and custom_id of the result.
+   */
+  isDone?: (instanceId: string, from: { batchId: string; customId: string }) => boolean;
 }
 
 /**
@@ -186,7 +189,7 @@ export async function collectOpenBatches(
     const sub = byId.get(batch.id)!;
     const ids = customIdMapOf(sub.ids);
     for await (const r of collectBatch(api, batch, ids, stats, options)) {
-      if (options.isDone?.(r.instanceId)) continue;
+      if (options.isDone?.(r.instanceId, { batchId: batch.id, customId: r.result.customId })) continue;
       await options.onResult(r, batch);
     }
     sub.state = "collected";

@@ -26,7 +26,7 @@ import { formatUsd } from "../core/format.ts";
 import { noResilienceStats } from "../resilience/resilient_call.ts";
 import { manifestPathFor } from "../swebench/manifest.ts";
 import { buildPrompt } from "../swebench/prompt.ts";
-import { writeBatchResult } from "./batch_record.ts";
+import { batchResultKey, writeBatchResult } from "./batch_record.ts";
 import { reservationFor } from "./cost_plan.ts";
 import type { RunSummary } from "./events.ts";
 import type { ModelBatch } from "./batch_open.ts";
@@ -126,9 +126,15 @@ export function openBatchesOf(models: readonly OpenModel[]): OpenBatches[] {
   return models.flatMap((m) => {
     if (!m.batch) return [];
     const open = m.batch.store.journal.submissions.filter((s) => s.state !== "collected" && s.batchId);
-    const written = m.files.primary.predicted;
+    const { predicted } = m.files.primary;
+    const logged = m.batch.logged;
     const instances = new Set(
-      open.flatMap((s) => s.ids.map(([, id]) => id)).filter((id) => !written.has(id)),
+      open.flatMap((s) =>
+        s.ids.filter(([customId, id]) =>
+          !predicted.has(id) && !logged.has(batchResultKey(s.batchId!, customId))
+        )
+          .map(([, id]) => id)
+      ),
     );
     return open.length === 0 ? [] : [{
       label: m.label,
@@ -308,8 +314,10 @@ async function collectModel(
     },
     onError: (e, waitMs) =>
       options.hooks.onEvent?.({ type: "batch-poll-error", message: e.message, waitMs }, m),
-    // Results already written (a collection cut short by a crash) are not written again.
-    isDone: (id) => writer.predicted.has(id),
+    // Results already written (a collection cut short by a crash) are not written again: an answer by its
+    // prediction line, a failure by its run-log record for that batch.
+    isDone: (id, { batchId, customId }) =>
+      writer.predicted.has(id) || m.batch.logged.has(batchResultKey(batchId, customId)),
     onResult: async (r, batch) => {
       const record = await writeBatchResult(
         {
@@ -322,6 +330,7 @@ async function collectModel(
         r,
         batch,
       );
+      m.batch.logged.add(batchResultKey(batch.id, r.result.customId));
       tally.outcome(record);
       tally.spend(record);
       if (record.reportedModel) m.files.reported(labelOf(target), record.reportedModel);

@@ -12,6 +12,7 @@ import { BATCH_PROVIDERS, createBatchApi, hasBatchApi } from "../batch/providers
 import { openJournal, openWorstUsd, settleSubmissions } from "../batch/session.ts";
 import type { JournalStore } from "../batch/submit.ts";
 import { SwebenchError } from "../core/mod.ts";
+import { batchResultKey, loggedBatchResults } from "./batch_record.ts";
 import type { RunSettings } from "./settings.ts";
 import type { Target } from "./target.ts";
 
@@ -29,6 +30,11 @@ export interface ModelBatch {
   store: JournalStore;
   /** Instances in batches of an earlier run not collected yet: waited for, never submitted again. */
   waiting: Set<string>;
+  /**
+   * The results of open batches in the run log ({@linkcode batchResultKey}s): written before a crash kept their
+   * batch from being journaled collected (a failed one has no prediction line), or by this run. Never written again.
+   */
+  logged: Set<string>;
   /** The most those open batches can still cost (USD, batch prices); undefined when unpriced. */
   openWorstUsd?: number;
 }
@@ -137,12 +143,13 @@ export async function guardJournal(
 /**
  * Open a model's journal (a fresh one with `overwrite`, whose guard found no open batch), settle the submissions a
  * killed run left `submitting` (a batch found at the provider is adopted, none means none was made), and note the
- * instances still waiting in open batches.
+ * instances still waiting in open batches (those whose result the run log `runLog` holds are not waiting).
  */
 export async function openModelBatch(
   target: Target,
   file: string,
   settings: RunSettings,
+  runLog: string,
 ): Promise<ModelBatch> {
   const t = target.settings;
   const api = createBatchApi({
@@ -166,5 +173,13 @@ export async function openModelBatch(
   });
   // A run killed between journaling a batch and hearing back from the API: find that batch before anything else.
   await settleSubmissions(api, store);
-  return { api, store, waiting: openInstances(store.journal), openWorstUsd: openWorstUsd(store.journal) };
+  const logged = await loggedBatchResults(runLog, store.journal);
+  const waiting = openInstances(store.journal);
+  for (const s of store.journal.submissions) {
+    if (s.state === "collected" || !s.batchId) continue;
+    for (const [customId, id] of s.ids) {
+      if (logged.has(batchResultKey(s.batchId, customId))) waiting.delete(id);
+    }
+  }
+  return { api, store, waiting, logged, openWorstUsd: openWorstUsd(store.journal) };
 }

@@ -2,14 +2,16 @@
  * One batch result written the way a normal run writes an answer, through the run layer's write path
  * (`run/record.ts`): the prediction line first, then a run-log record with a call's fields (usage, cost at batch
  * prices, finish reason, request id, patch status, the output), plus the batch it came from. A request that
- * failed, expired or was canceled gets a failed record of its kind.
+ * failed, expired or was canceled gets a failed record of its kind (no prediction line): {@linkcode loggedBatchResults}
+ * finds those records again, so that a collection cut short by a crash does not log them twice.
  *
  * @module
  */
 import { SwebenchError, type TokenUsage, type UnifiedResponse } from "../core/mod.ts";
 import { failureRecord, type RecordBase, recordBase, writeAnswer } from "./record.ts";
 import type { PredictionsWriter } from "../swebench/predictions.ts";
-import type { RunLogRecord } from "../swebench/run_log.ts";
+import { readRunLog, type RunLogRecord } from "../swebench/run_log.ts";
+import type { BatchJournal } from "../batch/journal.ts";
 import type { InstanceResult } from "../batch/collect.ts";
 import { failureOf } from "../batch/results.ts";
 import type { BatchInfo } from "../batch/types.ts";
@@ -75,4 +77,38 @@ export async function writeBatchResult(
     { attempts: 1, answeredBy: { provider: target.provider, model: target.model } },
   );
   return record;
+}
+
+/** The key of one request of one batch in {@linkcode loggedBatchResults}: the batch id and the custom_id. */
+export function batchResultKey(batchId: string, customId: string): string {
+  return `${batchId}\n${customId}`;
+}
+
+/**
+ * The requests of the journal's open batches (not collected) whose results the run log already holds, as
+ * {@linkcode batchResultKey}s: what a run killed while collecting a batch wrote before the journal said collected.
+ * A failed result has no prediction line, only its record, so this is how a re-run knows it was written. Reads the
+ * run log only when a batch is open; a missing run log holds none.
+ *
+ * @example
+ * ```ts ignore
+ * import { batchResultKey, loggedBatchResults } from "./batch_record.ts";
+ * const logged = await loggedBatchResults(writer.runLogPath, store.journal);
+ * logged.has(batchResultKey("batch_1", "django__django-11099")); // written before the crash?
+ * ```
+ */
+export async function loggedBatchResults(runLogPath: string, journal: BatchJournal): Promise<Set<string>> {
+  const open = new Set(
+    journal.submissions.filter((s) => s.state !== "collected" && s.batchId).map((s) => s.batchId!),
+  );
+  const logged = new Set<string>();
+  if (open.size === 0) return logged;
+  const records = await readRunLog(runLogPath).then((c) => c.records, () => []);
+  for (const r of records as BatchRunLogRecord[]) {
+    const b = r.batch;
+    if (typeof b?.id === "string" && typeof b.customId === "string" && open.has(b.id)) {
+      logged.add(batchResultKey(b.id, b.customId));
+    }
+  }
+  return logged;
 }

@@ -294,7 +294,7 @@ export async function openRun(prepared: PreparedRun, hooks: OpenOptions = {}): P
       m.todo = instances.filter((i) => !writers.some((w) => w.done.has(i.instance_id)));
       m.alreadyDone = instances.length - m.todo.length;
       if (settings.batch) {
-        m.batch = await openModelBatch(m.target, fileOf(m.outputs[0]), settings);
+        m.batch = await openModelBatch(m.target, fileOf(m.outputs[0]), settings, m.files.primary.runLogPath);
         const waiting = m.batch.waiting;
         // Results written before a crash kept their batch from being journaled collected: not waiting any more.
         for (const id of waiting) if (writers.some((w) => w.predicted.has(id))) waiting.delete(id);
