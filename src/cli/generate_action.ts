@@ -34,6 +34,7 @@ import {
   describePlan,
   describeStartedPlan,
   targetLines,
+  unpricedCostLine,
 } from "./render/plan.ts";
 import { resilienceLines } from "./render/resilience.ts";
 import { printSummary } from "./render/summary.ts";
@@ -163,6 +164,9 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       if (offer) info(offer);
     } else if (startsAtOnce && !flags.json) {
       info(describeStartedPlan(labelOf(target), opened.todo.length, opened.alreadyDone, why!));
+      // An unpriced model's cost line needs no count: said at once, not only with the plan counted alongside.
+      const priced = target.entry?.inputPerMTok !== undefined && target.entry?.outputPerMTok !== undefined;
+      if (!target.free && !priced) info(unpricedCostLine());
     }
     if ((plan || startsAtOnce) && !flags.json) {
       for (const t of chain) for (const line of targetLines(t, flags.temperature)) info(line);

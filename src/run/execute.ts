@@ -42,15 +42,17 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
     let resilience: ResilienceStats;
     // No confirmation was needed: the calls start at once and the prompts are counted alongside them, in the order
     // the run starts them (each call reserves its budget on its own prompt's count, counted ahead or by itself).
-    // The count is background work: it takes its turns when the run is quiet (see quiet.ts).
+    // Without a budget the count is background work: it takes its turns when the run is quiet (see quiet.ts). With
+    // one, every call needs its prompt's count: the plan counts ahead of the calls, which then find theirs counted.
     const stopPlanning = new AbortController();
     const quiet = new QuietWatch(QUIET_MS, stopPlanning.signal);
+    const bounded = sizedByBound(m.chain, settings.maxCostUsd);
     const planning = run.planAlongside && m.target.settings.kind !== "gold" && m.todo.length > 0
       ? planForAlongside(m.target, m.todo, {
         maxTokens: settings.request.maxTokens,
         counts: m.knownTokens,
         signal: stopPlanning.signal,
-        before: () => quiet.wait(),
+        before: bounded ? () => quiet.wait() : undefined,
       }).then((plan) => {
         if (stopPlanning.signal.aborted) return;
         m.plan = plan;
@@ -82,7 +84,7 @@ export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promis
         countTokens: m.target.countTokens,
         knownTokens: m.knownTokens,
         // Without a budget no call needs its exact count: one not counted ahead yet is sized by the bound.
-        boundTokens: sizedByBound(m.chain, settings.maxCostUsd) ? m.target.boundTokens : undefined,
+        boundTokens: bounded ? m.target.boundTokens : undefined,
         loadCounter: m.target.loadCounter,
         includeGold: m.target.settings.kind === "gold",
         signal: hooks.signal,

@@ -190,8 +190,9 @@ Deno.test("the default Anthropic model is current and runs at the default temper
 });
 
 Deno.test("-y or --max-cost: the calls start at once and the plan, counted alongside, follows; otherwise the exact plan comes first", async () => {
-  // 100 ms a call, one at a time: the plan is counted long before the last call.
-  await using sim = await startOpenAISim({ respond, apiKey: "sk-test-plan-0000", latencyMs: 100 });
+  // 250 ms a call, one at a time: the plan is counted long before the last call (without a budget it is counted
+  // while the run waits for answers; with one, ahead of the calls).
+  await using sim = await startOpenAISim({ respond, apiKey: "sk-test-plan-0000", latencyMs: 250 });
   const env = { OPENAI_API_KEY: "sk-test-plan-0000", OPENAI_BASE_URL: `${sim.url}/v1` };
   const { dir, data } = await tempDataset(rows);
   const args = (out: string, ...rest: string[]) =>

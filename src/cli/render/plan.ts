@@ -58,11 +58,16 @@ export function describePlan(label: string, plan: CostPlan, alreadyDone: number)
     `  prompt tokens: ${formatCount(plan.promptTokens)} (${countLabel(plan)})`,
     priced
       ? `  cost: expected ${formatUsd(plan.expectedUsd)}, worst case ${formatUsd(plan.worstUsd)}`
-      : `  cost: ${
-        style.yellow("unknown")
-      } (the model has no price: add it under "models" in the config file, or name the catalog model it runs ` +
-        `with "priceAs" in its provider's entry)`,
+      : unpricedCostLine(),
   ];
+}
+
+/** The plan's cost line of a model without a price (known before anything is counted). */
+export function unpricedCostLine(): string {
+  return `  cost: ${
+    style.yellow("unknown")
+  } (the model has no price: add it under "models" in the config file, or name the catalog model it runs ` +
+    `with "priceAs" in its provider's entry)`;
 }
 
 /**
