@@ -204,7 +204,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     const { summary } = result;
     if (startsAtOnce && run.models[0].plan === undefined && summary.attempted > 0 && !flags.json) {
       // The count yields to the calls (it runs while the run waits for answers): a fast server can finish first.
-      info("plan: not counted, the calls ended first; the figures below are what they used");
+      info("plan: not counted (the calls ended first)");
     }
     const resilience = { lines: resilienceLines(result.resilience), stats: result.resilience };
     const budget = flags.batch ? batchBudget(flags.maxCost, run.spentBefore.usd, summary.costUsd) : undefined;
