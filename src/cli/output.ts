@@ -5,6 +5,7 @@
  */
 import { formatCount } from "../core/format.ts";
 import { type SwebenchError, toSwebenchError } from "../core/mod.ts";
+import { redactUrl } from "../http/auth.ts";
 import { permissionError, shellValue } from "../http/permission.ts";
 import { env } from "./env.ts";
 import { write } from "./write.ts";
@@ -18,9 +19,12 @@ export function setCommandArgs(args: readonly string[]): void {
   commandArgs = [...args];
 }
 
-/** The command being run, quoted for a POSIX shell: `swebench compare --providers a:b,c:d --batch`. */
+/**
+ * The command being run, quoted for a POSIX shell: `swebench compare --providers a:b,c:d --batch`. A password in a
+ * URL argument (`--base-url https://me:secret@host`) is masked: the line is printed.
+ */
 export function commandLine(): string {
-  return ["swebench", ...commandArgs.map(shellValue)].join(" ");
+  return ["swebench", ...commandArgs.map((a) => shellValue(redactUrl(a)))].join(" ");
 }
 
 /** Global output settings, set once from the global flags. */
