@@ -7,7 +7,7 @@
 import { executeRun } from "../run/execute.ts";
 import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import type { RunSettings } from "../run/settings.ts";
-import { deprecations, labelOf } from "../run/target.ts";
+import { deprecations, labelOf, unpriced } from "../run/target.ts";
 import { planCostColumns } from "../batch/plan_cost.ts";
 import { hasBatchApi } from "../batch/providers.ts";
 import { batchOfferLine, describeBatchPlan } from "./batch_plan.ts";
@@ -165,8 +165,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     } else if (startsAtOnce && !flags.json) {
       info(describeStartedPlan(labelOf(target), opened.todo.length, opened.alreadyDone, why!));
       // An unpriced model's cost line needs no count: said at once, not only with the plan counted alongside.
-      const priced = target.entry?.inputPerMTok !== undefined && target.entry?.outputPerMTok !== undefined;
-      if (!target.free && !priced) info(unpricedCostLine());
+      if (unpriced(target)) info(unpricedCostLine());
     }
     if ((plan || startsAtOnce) && !flags.json) {
       for (const t of chain) for (const line of targetLines(t, flags.temperature)) info(line);

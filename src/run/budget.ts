@@ -7,7 +7,7 @@
 import { SwebenchError } from "../core/mod.ts";
 import { Budget } from "../resilience/budget.ts";
 import type { Spend } from "../swebench/run_log.ts";
-import type { Target } from "./target.ts";
+import { type Target, unpriced } from "./target.ts";
 
 /**
  * The global budget, or undefined when no `--max-cost` was given. `before` is what earlier runs of the same
@@ -50,17 +50,15 @@ export function addSpends(spends: readonly Spend[]): Spend {
 export function checkPriced(targets: readonly Target[], budgeted: boolean): void {
   for (const t of targets) {
     const budget = budgeted || t.settings.maxCost !== undefined;
-    if (!budget || t.free) continue;
-    if (t.entry?.inputPerMTok === undefined || t.entry.outputPerMTok === undefined) {
-      throw new SwebenchError(
-        "config",
-        `no price is known for ${t.settings.name}:${t.model}, so a budget cannot be kept`,
-        {
-          hint:
-            `Add it to the config file's "models" list, e.g. {"id": "${t.model}", "provider": "${t.settings.kind}", ` +
-            `"inputPerMTok": 1, "outputPerMTok": 4}, or run without --max-cost.`,
-        },
-      );
-    }
+    if (!budget || !unpriced(t)) continue;
+    throw new SwebenchError(
+      "config",
+      `no price is known for ${t.settings.name}:${t.model}, so a budget cannot be kept`,
+      {
+        hint:
+          `Add it to the config file's "models" list, e.g. {"id": "${t.model}", "provider": "${t.settings.kind}", ` +
+          `"inputPerMTok": 1, "outputPerMTok": 4}, or run without --max-cost.`,
+      },
+    );
   }
 }

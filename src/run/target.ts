@@ -137,6 +137,11 @@ function pricedEntry(catalog: Catalog, settings: ProviderSettings, reported: str
   return catalogEntry(catalog, settings.kind, settings.priceAs ?? reported);
 }
 
+/** A paid target whose model has no price (input and output per million tokens) in the catalog. */
+export function unpriced(t: Target): boolean {
+  return !t.free && (t.entry?.inputPerMTok === undefined || t.entry.outputPerMTok === undefined);
+}
+
 /** `provider:model` of a target, as the call layer reports who answered. */
 export function labelOf(t: Target): string {
   return `${t.settings.name}:${t.model}`;
