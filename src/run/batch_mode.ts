@@ -126,14 +126,12 @@ export function openBatchesOf(models: readonly OpenModel[]): OpenBatches[] {
   return models.flatMap((m) => {
     if (!m.batch) return [];
     const open = m.batch.store.journal.submissions.filter((s) => s.state !== "collected" && s.batchId);
-    const { predicted } = m.files.primary;
-    const logged = m.batch.logged;
+    const batch = m.batch;
     const instances = new Set(
       open.flatMap((s) =>
-        s.ids.filter(([customId, id]) =>
-          !predicted.has(id) && !logged.has(batchResultKey(s.batchId!, customId))
+        s.ids.filter(([customId, id]) => !resultWritten(m, batch, s.batchId!, customId, id)).map(([, id]) =>
+          id
         )
-          .map(([, id]) => id)
       ),
     );
     return open.length === 0 ? [] : [{
@@ -144,6 +142,20 @@ export function openBatchesOf(models: readonly OpenModel[]): OpenBatches[] {
       instances: instances.size,
     }];
   });
+}
+
+/**
+ * Whether a batch result is already written (a collection cut short by a crash): an answer by its prediction line,
+ * a failure by its run-log record for that batch.
+ */
+function resultWritten(
+  m: OpenModel,
+  batch: ModelBatch,
+  batchId: string,
+  customId: string,
+  id: string,
+): boolean {
+  return m.files.primary.predicted.has(id) || batch.logged.has(batchResultKey(batchId, customId));
 }
 
 /** One model between its requests being built and its batches collected. */
@@ -316,8 +328,7 @@ async function collectModel(
       options.hooks.onEvent?.({ type: "batch-poll-error", message: e.message, waitMs }, m),
     // Results already written (a collection cut short by a crash) are not written again: an answer by its
     // prediction line, a failure by its run-log record for that batch.
-    isDone: (id, { batchId, customId }) =>
-      writer.predicted.has(id) || m.batch.logged.has(batchResultKey(batchId, customId)),
+    isDone: (id, { batchId, customId }) => resultWritten(m, m.batch, batchId, customId, id),
     onResult: async (r, batch) => {
       const record = await writeBatchResult(
         {
