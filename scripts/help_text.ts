@@ -4,8 +4,8 @@
  * real program (`buildProgram` of `src/cli/main.ts`) at the width help is wrapped to off a terminal; a test fails
  * when the stored text is not what commander prints now.
  *
- *   deno task help-text            # exit 1, naming the fix, when src/cli/help_text.ts is stale
- *   deno task help-text --write    # rewrite src/cli/help_text.ts
+ *   deno task help-text            # exit 1, naming the fix, when src/cli/help_text.ts or parse_table.ts is stale
+ *   deno task help-text --write    # rewrite both (the option table: scripts/parse_table.ts)
  *
  * @module
  */
@@ -110,15 +110,25 @@ export async function helpTextModule(): Promise<string> {
 }
 
 if (import.meta.main) {
-  const text = await helpTextModule();
-  const current = await Deno.readTextFile(HELP_TEXT_PATH).catch(() => "");
-  if (Deno.args.includes("--write")) {
-    if (current !== text) await Deno.writeTextFile(HELP_TEXT_PATH, text);
-    console.log(`src/cli/help_text.ts: ${current === text ? "already up to date" : "updated"}`);
-  } else if (current !== text) {
-    console.error("src/cli/help_text.ts is stale: run `deno task help-text --write`");
-    Deno.exit(1);
-  } else {
-    console.log("src/cli/help_text.ts is up to date");
+  const { PARSE_TABLE_PATH, parseTableModule } = await import("./parse_table.ts");
+  let stale = false;
+  for (
+    const [path, text] of [
+      [HELP_TEXT_PATH, await helpTextModule()],
+      [PARSE_TABLE_PATH, await parseTableModule()],
+    ] as const
+  ) {
+    const name = `src/cli/${path.pathname.split("/").at(-1)}`;
+    const current = await Deno.readTextFile(path).catch(() => "");
+    if (Deno.args.includes("--write")) {
+      if (current !== text) await Deno.writeTextFile(path, text);
+      console.log(`${name}: ${current === text ? "already up to date" : "updated"}`);
+    } else if (current !== text) {
+      console.error(`${name} is stale: run \`deno task help-text --write\``);
+      stale = true;
+    } else {
+      console.log(`${name} is up to date`);
+    }
   }
+  if (stale) Deno.exit(1);
 }

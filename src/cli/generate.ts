@@ -4,7 +4,8 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import { dateFlag, intFlag, listFlag, numberFlag, timeoutOptions } from "./options.ts";
+import { dateFlag, intFlag, listFlag, numberFlag } from "./options.ts";
+import { timeoutOptions } from "./timeout_options.ts";
 
 const RUN_TIMEOUTS = timeoutOptions({
   connect: "default 120; Ollama 600",

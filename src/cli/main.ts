@@ -9,8 +9,8 @@ import { generateCommand } from "./generate.ts";
 import type { GlobalFlags } from "./options.ts";
 
 export type { GlobalFlags };
-import { asError, initUi, printError, setCommandArgs, warn, write } from "./output.ts";
-import { configWarnings } from "./config_warnings.ts";
+import { write } from "./output.ts";
+import { afterAction, beforeAction, runCommand } from "./run_command.ts";
 import { providerCommand } from "./provider.ts";
 import { datasetCommand } from "./dataset.ts";
 import { reportCommand } from "./report.ts";
@@ -46,12 +46,11 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
     .showHelpAfterError("(run `swebench --help` for usage)")
     .exitOverride()
     .configureOutput(OUTPUT);
-  program.hook("preAction", (_cmd, action) => {
-    initUi(action.optsWithGlobals() as unknown as GlobalFlags);
-  });
-  program.hook("postAction", () => {
-    for (const w of configWarnings.splice(0)) warn(w);
-  });
+  program.hook(
+    "preAction",
+    (_cmd, action) => beforeAction(action.optsWithGlobals() as unknown as GlobalFlags),
+  );
+  program.hook("postAction", afterAction);
   program.addCommand(
     generateCommand().action(async (flags, cmd) => {
       const { runGenerate } = await import("./generate_action.ts");
@@ -90,15 +89,15 @@ export function buildProgram(setExit: (code: number) => void): Command<[], Globa
  * Deno.exit(await runCli(["--version"]));
  * ```
  */
-export async function runCli(args: string[]): Promise<number> {
-  let code = 0;
-  setCommandArgs(args);
-  const program = buildProgram((c) => code = c);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) {
+export function runCli(args: string[]): Promise<number> {
+  return runCommand(args, async () => {
+    let code = 0;
+    const program = buildProgram((c) => code = c);
+    try {
+      await program.parseAsync(args, { from: "user" });
+      return code;
+    } catch (e) {
+      if (!(e instanceof CommanderError)) throw e;
       if (
         e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help"
       ) {
@@ -107,11 +106,5 @@ export async function runCli(args: string[]): Promise<number> {
       // commander already printed the message; unknown options, bad choices, missing arguments: usage (2).
       return 2;
     }
-    const code = printError(e);
-    // --json promises one JSON document on stdout, errors included.
-    if (args.includes("--json")) {
-      write("stdout", JSON.stringify({ error: asError(e).toJSON(), exitCode: code }) + "\n");
-    }
-    return code;
-  }
+  });
 }

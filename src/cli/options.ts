@@ -1,14 +1,53 @@
 /**
- * Flag value parsers: bad values are usage errors (exit 2) that name the flag and the expected form.
+ * Flag value parsers: bad values are usage errors (exit 2) that name the flag and the expected form. No commander
+ * here: the fast parse of `generate` (fast_parse.ts) uses these parsers without loading it. Each parser carries its
+ * {@linkcode ParserSpec}, so the option table stored from commander (parse_table.ts) can name it.
  *
  * @module
  */
-import { Option } from "@commander-js/extra-typings";
 import { SwebenchError } from "../core/mod.ts";
+
+/**
+ * A flag parser as data: `["int", flag, min]`, `["number", flag, max]` (`null`: no maximum), `["date", flag]`,
+ * `["list"]`. {@linkcode flagParser} makes the parser; the parser made carries its spec ({@linkcode parserSpec}).
+ */
+export type ParserSpec =
+  | readonly ["int", string, number]
+  | readonly ["number", string, number | null]
+  | readonly ["date", string]
+  | readonly ["list"];
+
+/** A flag value parser (commander's `argParser` signature: the value, and the value so far). */
+export type FlagParser<T> = (value: string, previous?: T) => T;
+
+const SPEC = Symbol("parserSpec");
+
+/** The {@linkcode ParserSpec} a parser of this module was made from; undefined for any other function. */
+export function parserSpec(parse: unknown): ParserSpec | undefined {
+  return typeof parse === "function" ? (parse as { [SPEC]?: ParserSpec })[SPEC] : undefined;
+}
+
+function tagged<T>(spec: ParserSpec, parse: FlagParser<T>): FlagParser<T> {
+  return Object.assign(parse, { [SPEC]: spec });
+}
+
+/** The parser a {@linkcode ParserSpec} names. */
+export function flagParser(spec: ParserSpec): FlagParser<unknown> {
+  switch (spec[0]) {
+    case "int":
+      return intFlag(spec[1], spec[2]);
+    case "number":
+      return numberFlag(spec[1], spec[2] ?? Infinity);
+    case "date":
+      return dateFlag(spec[1]);
+    case "list":
+      return listFlag as FlagParser<unknown>;
+  }
+}
 
 /** Parse a positive integer flag. */
 export function intFlag(flag: string, min = 1): (value: string) => number {
-  return (value) => {
+  return tagged(["int", flag, min], (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) {
       throw new SwebenchError("usage", `${flag} expects a whole number >= ${min}, got "${value}"`, {
@@ -16,12 +55,12 @@ export function intFlag(flag: string, min = 1): (value: string) => number {
       });
     }
     return n;
-  };
+  });
 }
 
 /** Parse a date flag (`YYYY-MM-DD`, e.g. an API version). */
 export function dateFlag(flag: string): (value: string) => string {
-  return (value) => {
+  return tagged(["date", flag], (value) => {
     const v = value.trim();
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v))) {
       throw new SwebenchError("usage", `${flag} expects a date YYYY-MM-DD, got "${value}"`, {
@@ -29,12 +68,12 @@ export function dateFlag(flag: string): (value: string) => string {
       });
     }
     return v;
-  };
+  });
 }
 
 /** Parse a non-negative number flag. */
 export function numberFlag(flag: string, max = Infinity): (value: string) => number {
-  return (value) => {
+  return tagged(["number", flag, max === Infinity ? null : max], (value) => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
       throw new SwebenchError(
@@ -44,34 +83,17 @@ export function numberFlag(flag: string, max = Infinity): (value: string) => num
       );
     }
     return n;
-  };
-}
-
-/**
- * The `--connect-timeout`, `--idle-timeout` and `--total-timeout` options (seconds; 0 = no limit), each help text
- * ending with its defaults (e.g. "default 120; Ollama 600"). Add them with `.addOption()`.
- */
-export function timeoutOptions(defaults: { connect: string; idle: string; total: string }) {
-  return [
-    new Option(
-      "--connect-timeout <s>",
-      `seconds to wait for the response headers of a streamed call (${defaults.connect}; 0 = no limit)`,
-    ).argParser(numberFlag("--connect-timeout")),
-    new Option(
-      "--idle-timeout <s>",
-      `seconds a response may send nothing but keep-alive pings (${defaults.idle}; 0 = no limit)`,
-    ).argParser(numberFlag("--idle-timeout")),
-    new Option(
-      "--total-timeout <s>",
-      `seconds one call may take, also the wait for a non-streamed answer (${defaults.total}; 0 = no limit)`,
-    ).argParser(numberFlag("--total-timeout")),
-  ] as const;
+  });
 }
 
 /** Split a comma-separated list, dropping empty items. */
-export function listFlag(value: string, previous?: string[]): string[] {
-  return [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)];
-}
+export const listFlag: (value: string, previous?: string[]) => string[] = tagged(
+  ["list"],
+  (
+    value: string,
+    previous?: string[],
+  ) => [...(previous ?? []), ...value.split(",").map((s) => s.trim()).filter(Boolean)],
+);
 
 /** Parse `provider:model` (the model may itself contain colons, e.g. `ollama:qwen2.5-coder:7b`). */
 export function parseProviderModel(text: string): { provider: string; model?: string } {

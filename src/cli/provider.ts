@@ -4,7 +4,8 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { type GlobalFlags, timeoutOptions } from "./options.ts";
+import type { GlobalFlags } from "./options.ts";
+import { timeoutOptions } from "./timeout_options.ts";
 
 const TEST_TIMEOUTS = timeoutOptions({ connect: "default 120", idle: "default 300", total: "default 60" });
 const LIST_TIMEOUTS = timeoutOptions({ connect: "default 120", idle: "default 300", total: "default 600" });

@@ -1,4 +1,4 @@
-/** main.ts without the stored help: every argument goes to commander (tests/cli/help_static_test.ts). */
+/** main.ts without the stored help and the fast parse: every argument goes to commander (tests/cli/helpers.ts). */
 import { runCli } from "../../src/cli/main.ts";
 
 Deno.exit(await runCli(Deno.args));

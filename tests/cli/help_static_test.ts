@@ -7,22 +7,10 @@
 import assert from "node:assert/strict";
 import { commanderOutput, helpRequests } from "../../scripts/help_text.ts";
 import { HELP_TEXT } from "../../src/cli/help_text.ts";
-import { cliEnv, type CliResult, runCli } from "./helpers.ts";
+import { runCli, runCommanderCli } from "./helpers.ts";
 import { runInTerminal } from "./terminal.ts";
 
-const COMMANDER_MAIN = new URL("./commander_main.ts", import.meta.url).pathname;
-
-/** `args` through commander only (main.ts without the stored help), piped. */
-async function commanderCli(args: string[], home: string): Promise<CliResult> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", COMMANDER_MAIN, ...args],
-    clearEnv: true,
-    env: cliEnv(home, { NO_COLOR: "1" }),
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder();
-  return { code: r.code, stdout: text.decode(r.stdout), stderr: text.decode(r.stderr) };
-}
+const commanderCli = (args: string[], home: string) => runCommanderCli(args, home);
 
 /** Run `f` on every item, at most `n` at a time. */
 async function pool<T>(items: T[], n: number, f: (item: T) => Promise<void>): Promise<void> {

@@ -63,6 +63,22 @@ export async function spawnCli(args: string[], options: CliOptions = {}): Promis
   return child;
 }
 
+/**
+ * `swebench <args>` through commander only (tests/cli/commander_main.ts: main.ts without the stored help and the
+ * fast parse of `generate`), piped, with HOME (and the XDG dirs) under `home`, in `cwd`.
+ */
+export async function runCommanderCli(args: string[], home: string, cwd?: string): Promise<CliResult> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./commander_main.ts", import.meta.url).pathname, ...args],
+    cwd,
+    clearEnv: true,
+    env: cliEnv(home, { NO_COLOR: "1" }),
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder();
+  return { code: r.code, stdout: text.decode(r.stdout), stderr: text.decode(r.stderr) };
+}
+
 /** Wait for a spawned CLI to end and decode what it printed. */
 export async function cliResult(child: Deno.ChildProcess): Promise<CliResult> {
   const r = await child.output();

@@ -73,3 +73,12 @@ Deno.test("the library entry does not load the parquet reader until a parquet fi
   const { npm } = await staticGraph("../../src/mod.ts");
   assert.equal(npm.some((p) => p.startsWith("hyparquet")), false, npm.join(", "));
 });
+
+Deno.test("a plain generate line loads no commander: neither the fast parse nor the generate action imports it", async () => {
+  const parse = await staticGraph("../../src/cli/fast_generate.ts");
+  assert.deepEqual(parse.npm, []);
+  assert.ok(!parse.files.includes("src/cli/main.ts"));
+  const action = await staticGraph("../../src/cli/generate_action.ts");
+  assert.ok(!action.npm.some((p) => p.includes("commander")), `npm packages: ${action.npm.join(", ")}`);
+  // That the CLI runs such a line without loading it: tests/cli/fast_generate_test.ts (commander made unloadable).
+});
