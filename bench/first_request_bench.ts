@@ -5,8 +5,11 @@
  * chat request; also the wall time of the run. Cold: a fresh cache directory each run (no token counts on disk);
  * warm: the same run again with `--overwrite` over a cache the first run filled.
  *
- * `--alt path/to/main.ts` adds another build (e.g. a checkout of the commit before) to the same interleaved rounds:
- * the before/after table side by side. Nothing is asserted; the numbers go to docs/benchmarks.md.
+ * `--alt path/to/main.ts[,other/main.ts]` adds other builds (e.g. checkouts of earlier commits) to the same
+ * interleaved rounds: the before/after table side by side. A minimal raw-`fetch` client (bench/cli_bench.ts
+ * `--raw-client`: reads the rows, builds the same prompt, sends it) runs in the same rounds as the machine's floor:
+ * this machine's Deno start and file read, without any of the CLI; each build's first request is also given as a
+ * ratio to it (median of the per-round ratios). Nothing is asserted; the numbers go to docs/benchmarks.md.
  *
  * Run: `deno run -A bench/first_request_bench.ts [--rounds 7] [--n 300] [--alt ../before/main.ts] [--json]`
  * (`--tiny`: 20 instances, 2 rounds: what the smoke test runs).
@@ -15,9 +18,7 @@
  */
 import { startOpenAISim } from "../tests/simulator/mod.ts";
 import { childEnv, flag, fmt, markdownTable, median, option, progress } from "./common.ts";
-import { machineInfo, ROOT, writeDataset } from "./cli_bench.ts";
-
-const KEY = "sk-bench-first-request-0000";
+import { API_KEY as KEY, machineInfo, rawClientArgs, ROOT, writeDataset } from "./cli_bench.ts";
 
 interface Sample {
   /** Spawn to the first chat request, ms. */
@@ -28,7 +29,8 @@ interface Sample {
 
 interface Contender {
   name: string;
-  main: string;
+  /** The CLI's main.ts; none for the raw client. */
+  main?: string;
   cold: Sample[];
   warm: Sample[];
 }
@@ -51,20 +53,24 @@ async function main(): Promise<void> {
   });
   const contenders: Contender[] = [
     { name: "this build", main: new URL("main.ts", ROOT).pathname, cold: [], warm: [] },
-    ...(alt ? [{ name: `--alt ${alt}`, main: alt, cold: [], warm: [] }] : []),
+    ...alt.split(",").filter(Boolean).map((main) => ({ name: `--alt ${main}`, main, cold: [], warm: [] })),
+    { name: "raw fetch client", cold: [], warm: [] },
   ];
   const run = async (c: Contender, home: string, extra: string[]): Promise<Sample> => {
     first = undefined;
     const out = `${home}/p.jsonl`;
     const t0 = Date.now();
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        c.main,
-        ...`generate -p openai -m gpt-4o-mini -d ${data} -o ${out} -y`.split(" "),
-        ...extra,
-      ],
+      args: c.main === undefined
+        // The raw client has no count cache: its warm run is another cold one.
+        ? rawClientArgs({ data, url: sim.url, concurrency: 8, out })
+        : [
+          "run",
+          "-A",
+          c.main,
+          ...`generate -p openai -m gpt-4o-mini -d ${data} -o ${out} -y`.split(" "),
+          ...extra,
+        ],
       clearEnv: true,
       env: childEnv(home, { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1` }),
       stdout: "null",
@@ -94,14 +100,26 @@ async function main(): Promise<void> {
 
 function render(d: { n: number; rounds: number; contenders: Contender[] }): string {
   const med = (xs: Sample[], f: (s: Sample) => number) => fmt(median(xs.map(f)));
+  const raw = d.contenders.find((c) => c.main === undefined)!;
+  /** Median over rounds of this build's first request (cold) / the raw client's in the same round. */
+  const ratio = (c: Contender) =>
+    c === raw ? "1.00x" : `${median(c.cold.map((s, i) => s.firstMs / raw.cold[i].firstMs)).toFixed(2)}x`;
   return [
     `${d.n} Lite instances, -y, ${d.rounds} interleaved rounds, medians (ms from spawn):`,
     markdownTable(
-      ["build", "first request (cold counts)", "first request (warm counts)", "wall (cold)", "wall (warm)"],
+      [
+        "build",
+        "first request (cold counts)",
+        "first request (warm counts)",
+        "first request / raw client's",
+        "wall (cold)",
+        "wall (warm)",
+      ],
       d.contenders.map((c) => [
         c.name,
         med(c.cold, (s) => s.firstMs),
         med(c.warm, (s) => s.firstMs),
+        ratio(c),
         med(c.cold, (s) => s.wallMs),
         med(c.warm, (s) => s.wallMs),
       ]),

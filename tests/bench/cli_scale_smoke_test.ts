@@ -71,5 +71,6 @@ Deno.test("bench/first_request_bench.ts --tiny prints the time to the first requ
   const { code, stdout, stderr } = await run("first_request_bench.ts", ["--tiny"]);
   assert.equal(code, 0, `exit ${code}\n${stderr.slice(-2000)}`);
   assert.match(stdout, /\| build\s+\| first request \(cold counts\) \| first request \(warm counts\)/);
-  assert.match(stdout, /^\| this build +\| +\d[\d ]* \| +\d[\d ]* \|/m);
+  assert.match(stdout, /^\| this build +\| +\d[\d ]* \| +\d[\d ]* \| +\d+\.\d\dx \|/m);
+  assert.match(stdout, /^\| raw fetch client +\| +\d[\d ]* \|/m);
 });
