@@ -135,9 +135,20 @@ export async function parseTableModule(): Promise<string> {
   const globals = program.options.filter((o) => o !== version).map((o) => optionSpec(o, "swebench"));
   const commands: Record<string, { options: unknown[]; start: unknown }> = {};
   let globalStart: unknown;
+  // The fast path (src/cli/fast_generate.ts) does what the program's two hooks do (beforeAction, afterAction)
+  // and nothing else: any other hook would be skipped by it.
+  const hooks = (c: unknown) =>
+    Object.entries((c as { _lifeCycleHooks: Record<string, unknown[]> })._lifeCycleHooks)
+      .map(([event, list]) => `${event}:${list.length}`).sort().join(",");
+  if (hooks(program) !== "postAction:1,preAction:1") {
+    throw new Error(`the program's hooks changed (${hooks(program)}): update src/cli/fast_generate.ts`);
+  }
   for (const name of FAST_COMMANDS) {
     const cmd = program.commands.find((c) => c.name() === name);
     if (cmd === undefined) throw new Error(`no command ${name}`);
+    if (hooks(cmd) !== "") {
+      throw new Error(`swebench ${name} has hooks (${hooks(cmd)}): not run without commander`);
+    }
     if (cmd.registeredArguments.length > 0 || cmd.commands.length > 0) {
       throw new Error(`swebench ${name}: arguments or subcommands are not parsed without commander`);
     }

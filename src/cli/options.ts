@@ -48,8 +48,9 @@ export function flagParser(spec: ParserSpec): FlagParser<unknown> {
 /** Parse a positive integer flag. */
 export function intFlag(flag: string, min = 1): (value: string) => number {
   return tagged(["int", flag, min], (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
+    // Decimal digits only: Number() would read "" as 0 (`--seed "$UNSET"`) and take 0x10, 1e3, 0b11.
+    const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) {
       throw new SwebenchError("usage", `${flag} expects a whole number >= ${min}, got "${value}"`, {
         hint: `Example: ${flag} ${Math.max(min, 8)}`,
       });

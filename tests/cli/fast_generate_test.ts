@@ -5,6 +5,7 @@
  * thing, output, exit code and errors, whichever parser read the line.
  */
 import assert from "node:assert/strict";
+import { PARSE_TABLE_PATH, parseTableModule } from "../../scripts/parse_table.ts";
 import { readJsonl, runCli, runCommanderCli } from "./helpers.ts";
 
 /** An import map: the project's imports, commander replaced by a module that cannot be loaded as it. */
@@ -20,6 +21,13 @@ async function noCommanderMap(dir: string): Promise<string> {
   );
   return path;
 }
+
+Deno.test("generate: src/cli/parse_table.ts is the option table commander defines now", async () => {
+  assert.ok(
+    (await Deno.readTextFile(PARSE_TABLE_PATH)) === await parseTableModule(),
+    "src/cli/parse_table.ts is stale: run `deno task help-text --write`",
+  );
+});
 
 Deno.test("generate: a plain line runs with commander unloadable; a line in another form needs it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swebench-fast-" });
@@ -57,11 +65,13 @@ Deno.test("generate: output, exit code and errors are the same whichever parser 
   ];
   const fastDir = await Deno.makeTempDir({ prefix: "swebench-fast-" });
   const commanderDir = await Deno.makeTempDir({ prefix: "swebench-commander-" });
+  // Every line here is a plain one: the fast side runs with commander unloadable, so it cannot fall back to it.
+  const permissions = ["-A", `--import-map=${await noCommanderMap(await Deno.makeTempDir())}`];
   for (const dir of [fastDir, commanderDir]) {
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ defaultProvider: "gold", bogusKey: 1 }));
   }
   for (const args of cases) {
-    const ours = await runCli(args, { cwd: fastDir, env: { HOME: fastDir } });
+    const ours = await runCli(args, { cwd: fastDir, env: { HOME: fastDir }, permissions });
     const theirs = await runCommanderCli(args, commanderDir, commanderDir);
     const line = `swebench ${args.join(" ")}`;
     // The paths, and the run's wall time (--json), differ from run to run.

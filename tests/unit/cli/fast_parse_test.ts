@@ -3,12 +3,14 @@
  * with the option table stored from commander in src/cli/parse_table.ts). What the action is given must be what
  * commander gives it, for every line the fast parse accepts; a value a flag parser refuses must fail with the same
  * error; anything else must be left to commander. Checked against the real program on chosen lines (commander's
- * quirks included) and on random ones (fast-check).
+ * quirks included) and on random ones (fast-check). That the stored table is current: tests/cli/fast_generate_test.ts
+ * (its check formats the table with `deno fmt`, a process).
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { commanderParse, PARSE_TABLE_PATH, parseTableModule } from "../../../scripts/parse_table.ts";
+import { commanderParse } from "../../../scripts/parse_table.ts";
 import { fastParse } from "../../../src/cli/fast_parse.ts";
+import { intFlag } from "../../../src/cli/options.ts";
 import { PARSE_TABLE } from "../../../src/cli/parse_table.ts";
 import type { FlagSpec } from "../../../src/cli/parse_table_types.ts";
 
@@ -37,13 +39,6 @@ async function agrees(args: string[]): Promise<Outcome> {
   }
   return ours;
 }
-
-Deno.test("fast parse: src/cli/parse_table.ts is the option table commander defines now", async () => {
-  assert.ok(
-    (await Deno.readTextFile(PARSE_TABLE_PATH)) === await parseTableModule(),
-    "src/cli/parse_table.ts is stale: run `deno task help-text --write`",
-  );
-});
 
 Deno.test("fast parse: plain generate lines give the action what commander gives it", async () => {
   for (
@@ -106,8 +101,8 @@ Deno.test("fast parse: anything but a plain line is commander's (its own errors 
       ["generate", "--", "-p"],
       ["generate", "-p"], // a missing value
       ["generate", "--output", "-v"], // the program takes -v first: --output has no value left
-      ["generate", "--filter", "-vq"], // the program splits -vq and takes -v: the filter would be "-q"
-      ["generate", "--output", "--help"], // commander shows the help
+      ["generate", "--filter", "-vq"], // the program splits -vq and takes both: --filter has no value left
+      ["generate", "--output", "--help"], // commander takes it as the file name: left to it all the same
       ["-p", "openai", "generate"], // a command option before the command
       ["provider", "list"],
       ["compare", "--providers", "gold"],
@@ -118,6 +113,24 @@ Deno.test("fast parse: anything but a plain line is commander's (its own errors 
   // What commander does with two of them, so that declining is right: an error, and a flag taken as a value.
   assert.equal((await commanderParse(["generate", "--output", "-v"]) as { usage: boolean }).usage, true);
   assert.equal((await commanderParse(["generate", "-yq"]) as { usage: boolean }).usage, true);
+});
+
+Deno.test("fast parse: a whole-number flag refuses an empty or blank value and other notations (as under commander)", async () => {
+  // `swebench generate --sample 10 --seed "$SEED"` with SEED unset was seed 0 (Number("") is 0).
+  for (const value of ["", " ", "0x10", "1e3", "0b11", "+5", "5.0"]) {
+    assert.throws(
+      () => intFlag("--seed", 0)(value),
+      /--seed expects a whole number >= 0/,
+      `--seed "${value}"`,
+    );
+  }
+  assert.equal(intFlag("--seed", 0)(" 7 "), 7);
+  for (
+    const args of [["generate", "--sample", "10", "--seed="], ["generate", "--sample", "10", "--seed", ""]]
+  ) {
+    assert.throws(() => fastParse(args), /--seed expects a whole number/, `swebench ${args.join(" ")}`);
+    await agrees(args);
+  }
 });
 
 /** Values for an option: ones its parser or choices accept, and ones they refuse. */
