@@ -206,6 +206,58 @@ Deno.test("jsonl: malformed rows fail with file:line and the field", async () =>
   await rejects(loadInstances(resolveDataset(path, opts)), "usage", "UTF-8");
 });
 
+Deno.test("jsonl: rows longer than a read, and many short ones, load intact in order", async () => {
+  await using dir = await tempDir();
+  const rows = rawRows().slice(0, 40);
+  // 300 KB and 700 KB rows of multibyte text (a character may straddle any read), between ordinary rows.
+  const long = (n: number, i: number): Record<string, unknown> => ({
+    ...rows[i],
+    problem_statement: `${"ünïcødé ✓ 🐍 ".repeat(n)}end ${i}`,
+  });
+  const all = [rows[0], long(20_000, 1), ...rows.slice(2, 30), long(45_000, 30), ...rows.slice(31)];
+  const path = `${dir.path}/long.jsonl`;
+  await Deno.writeTextFile(path, all.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const got = await loadInstances(resolveDataset(path, opts));
+  assert.deepEqual(got.map((i) => i.instance_id), all.map((r) => r.instance_id));
+  assert.equal(got[1].problem_statement, all[1].problem_statement);
+  assert.equal(got[30].problem_statement, all[30].problem_statement);
+  assert.deepEqual(got[39], parseInstance(all[39], "x"));
+
+  // A line number after the long rows is still right.
+  const bad = [...all.slice(0, 35).map((r) => JSON.stringify(r)), "{oops", JSON.stringify(all[35])];
+  await Deno.writeTextFile(path, bad.join("\r\n"));
+  await rejects(loadInstances(resolveDataset(path, opts)), "usage", `${path}:36:`, "not valid JSON");
+});
+
+Deno.test("jsonl: invalid UTF-8 names its own line, also past the first read", async () => {
+  await using dir = await tempDir();
+  const rows = rawRows().slice(0, 60);
+  const lines = rows.map((r) => new TextEncoder().encode(JSON.stringify(r) + "\n"));
+  const path = `${dir.path}/latin1.jsonl`;
+  // Line 50 holds a Latin-1 "é" (0xe9), not UTF-8; the lines before it are more than one read.
+  const broken = new TextEncoder().encode(JSON.stringify({ ...rows[49], hints_text: "caf_" }) + "\n");
+  broken[broken.indexOf(0x5f)] = 0xe9;
+  const parts = [...lines.slice(0, 49), broken, ...lines.slice(50)];
+  assert.ok(
+    parts.slice(0, 49).reduce((n, b) => n + b.length, 0) > 256 * 1024,
+    "the bad line is past one read",
+  );
+  const all = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  parts.reduce((at, b) => (all.set(b, at), at + b.length), 0);
+  await Deno.writeFile(path, all);
+  const e = await rejects(loadInstances(resolveDataset(path, opts)), "usage", `${path}:50:`, "UTF-8");
+  assert.match(e.hint ?? "", /iconv/);
+});
+
+Deno.test("jsonl: an empty file or only blank lines hold no instance", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/empty.jsonl`;
+  await Deno.writeTextFile(path, "");
+  assert.deepEqual(await loadInstances(resolveDataset(path, opts)), []);
+  await Deno.writeTextFile(path, "\n\r\n  \n");
+  assert.deepEqual(await loadInstances(resolveDataset(path, opts)), []);
+});
+
 Deno.test("missing files and directories are usage errors", async () => {
   await using dir = await tempDir();
   await rejects(
