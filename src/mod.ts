@@ -155,7 +155,8 @@ export {
 } from "./swebench/datasets.ts";
 export type { HfProgress } from "./swebench/hf.ts";
 export type { SwebenchInstance } from "./swebench/instance.ts";
-export { parseShard, selectInstances, type SelectOptions, type Shard } from "./swebench/select.ts";
+export { parseShard, type SelectOptions, type Shard } from "./swebench/select.ts";
+export { selectInstances } from "./swebench/filter.ts";
 
 // Prompts and patches.
 export {

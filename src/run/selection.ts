@@ -6,7 +6,7 @@
 import { SwebenchError } from "../core/mod.ts";
 import { type DatasetRef, loadInstances, resolveDataset } from "../swebench/datasets.ts";
 import type { SwebenchInstance } from "../swebench/instance.ts";
-import { parseShard, selectInstances } from "../swebench/select.ts";
+import { parseShard, selectInstancesWith } from "../swebench/select.ts";
 import type { DataSettings, SelectionSettings } from "./settings.ts";
 
 /**
@@ -49,14 +49,18 @@ export async function loadSelection(
       },
     );
   }
-  const instances = selectInstances(all, {
+  // The glob matcher (picomatch, which loads Deno's Node compatibility layer) is loaded only for a filter.
+  const compileGlobs = selection.filter === undefined
+    ? undefined
+    : (await import("../swebench/filter.ts")).compileGlobs;
+  const instances = selectInstancesWith(all, {
     instances: selection.instances,
     filter: selection.filter,
     count: selection.count,
     sample: selection.sample,
     seed: selection.seed,
     shard,
-  });
+  }, compileGlobs);
   // A run never reads the tests: drop them so a 2,294-instance run holds a third of the memory.
   for (const inst of instances) {
     delete inst.test_patch;

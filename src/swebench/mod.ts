@@ -10,6 +10,7 @@ export * from "./hf.ts";
 export * from "./datasets.ts";
 export * from "./sample_data.ts";
 export * from "./select.ts";
+export * from "./filter.ts";
 export * from "./prng.ts";
 export * from "./prompt.ts";
 export * from "./predictions.ts";

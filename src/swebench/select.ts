@@ -2,9 +2,12 @@
  * Instance selection: `--instances`, `--filter`, `--count`, `--sample/--seed`, `--shard`, applied in that order.
  * Every step is deterministic, so the same command selects the same instances on any machine.
  *
+ * This module does not load the glob matcher (picomatch, an npm CommonJS package: loading it loads Deno's Node
+ * compatibility layer, tens of milliseconds): `selectInstances` is in `./filter.ts`, which does; the run's
+ * `loadSelection` imports that module only for a `--filter`.
+ *
  * @module
  */
-import picomatch from "picomatch";
 import { SwebenchError } from "../core/errors.ts";
 import type { SwebenchInstance } from "./instance.ts";
 import { mulberry32 } from "./prng.ts";
@@ -33,23 +36,17 @@ export interface SelectOptions {
   shard?: Shard;
 }
 
+/** Compiles the globs of a `filter` into a test of an instance id (picomatch's, in `./filter.ts`). */
+export type GlobCompiler = (globs: string[]) => (instanceId: string) => boolean;
+
 /**
- * Apply the selection steps, in order: `instances` (kept in dataset order, duplicates ignored), `filter`,
- * `count` (first N), `sample` (N chosen by a seeded Fisher-Yates shuffle with mulberry32; returned in dataset order),
- * `shard` (round-robin by position after the earlier steps: item k, 0-based, goes to shard `k % total + 1`, which
- * spreads each repository over all shards; shards are disjoint, together cover the selection, and are stable for
- * the same dataset and flags).
- *
- * @example
- * ```ts
- * import { selectInstances, SAMPLE_INSTANCES } from "@swebench/runner/lib";
- * const picked = selectInstances([...SAMPLE_INSTANCES], { filter: "django__*,sympy__*", shard: { index: 1, total: 2 } });
- * console.log(picked.map((i) => i.instance_id));
- * ```
+ * `selectInstances` (`./filter.ts`, which documents the steps) with the glob compiler given: a `filter` without
+ * one is a programming error. For callers that load picomatch only when a filter is given.
  */
-export function selectInstances(
+export function selectInstancesWith(
   all: readonly SwebenchInstance[],
-  options: SelectOptions = {},
+  options: SelectOptions,
+  compileGlobs: GlobCompiler | undefined,
 ): SwebenchInstance[] {
   let list: SwebenchInstance[] = [...all];
   if (options.instances !== undefined) {
@@ -80,9 +77,12 @@ export function selectInstances(
     if (globs.length === 0) {
       throw new SwebenchError("usage", "--filter is empty", { hint: "Pass a glob such as 'django__*'." });
     }
+    if (compileGlobs === undefined) {
+      throw new TypeError("selectInstancesWith: a filter needs a glob compiler");
+    }
     let match: (s: string) => boolean;
     try {
-      match = picomatch(globs, { dot: true });
+      match = compileGlobs(globs);
     } catch (e) {
       throw new SwebenchError(
         "usage",

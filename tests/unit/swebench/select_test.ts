@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { SwebenchError } from "../../../src/core/errors.ts";
 import type { SwebenchInstance } from "../../../src/swebench/instance.ts";
 import { mulberry32 } from "../../../src/swebench/prng.ts";
-import { parseShard, selectInstances } from "../../../src/swebench/select.ts";
+import { selectInstances } from "../../../src/swebench/filter.ts";
+import { parseShard } from "../../../src/swebench/select.ts";
 import { rawRows } from "../../swebench/_fixtures.ts";
 
 const LITE: SwebenchInstance[] = rawRows().map((r) => ({
