@@ -120,10 +120,33 @@ export function manifestPathFor(predictionsPath: string): string {
   return `${predictionsPath}.manifest.json`;
 }
 
+/** Lowercase hex of bytes. */
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += (b < 16 ? "0" : "") + b.toString(16);
+  return out;
+}
+
 /** Lowercase hex SHA-256 of a text. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+/** What {@linkcode rowHash} hashes: the fields an instance contributes to its prompt, as a JSON array. */
+function rowHashInput(inst: SwebenchInstance): string {
+  return JSON.stringify([
+    inst.instance_id,
+    inst.repo,
+    inst.base_commit,
+    inst.problem_statement,
+    inst.hints_text ?? "",
+    inst.text ?? "",
+  ]);
+}
+
+/** The row hash of a digest: its first 8 bytes in hex. */
+function shortHash(digest: ArrayBuffer): string {
+  return hex(new Uint8Array(digest, 0, 8));
 }
 
 /**
@@ -138,21 +161,31 @@ export async function sha256Hex(text: string): Promise<string> {
  * ```
  */
 export async function rowHash(inst: SwebenchInstance): Promise<string> {
-  const fields = [
-    inst.instance_id,
-    inst.repo,
-    inst.base_commit,
-    inst.problem_statement,
-    inst.hints_text ?? "",
-    inst.text ?? "",
-  ];
-  return (await sha256Hex(JSON.stringify(fields))).slice(0, 16);
+  return shortHash(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(rowHashInput(inst))));
 }
 
-/** Row hashes of a selection (instance id -> {@linkcode rowHash}). */
+/** Digests in flight in {@linkcode rowHashes}: they run off the main thread while it encodes the next rows. */
+const HASHES_IN_FLIGHT = 8;
+
+/**
+ * Row hashes of a selection (instance id -> {@linkcode rowHash}). Several digests at a time (Web Crypto's run off
+ * the main thread): a few milliseconds less for 300 rows than one after the other.
+ */
 export async function rowHashes(instances: readonly SwebenchInstance[]): Promise<Record<string, string>> {
+  const encoder = new TextEncoder();
+  const hashes = new Array<string>(instances.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < instances.length) {
+      const i = next++;
+      hashes[i] = shortHash(
+        await crypto.subtle.digest("SHA-256", encoder.encode(rowHashInput(instances[i]))),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASHES_IN_FLIGHT, instances.length) }, worker));
   const out: Record<string, string> = {};
-  for (const inst of instances) out[inst.instance_id] = await rowHash(inst);
+  for (let i = 0; i < instances.length; i++) out[instances[i].instance_id] = hashes[i];
   return out;
 }
 
