@@ -12,6 +12,7 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram } from "../src/cli/main.ts";
 import { HELP_WIDTH } from "../src/cli/help_width.ts";
+import { captureOutput } from "./commander_capture.ts";
 
 /** The generated module. */
 export const HELP_TEXT_PATH: URL = new URL("../src/cli/help_text.ts", import.meta.url);
@@ -59,25 +60,15 @@ export async function commanderOutput(
   width: number = HELP_WIDTH,
 ): Promise<{ stdout: string; stderr: string; help: boolean }> {
   const program = buildProgram(() => {});
-  let stdout = "";
-  let stderr = "";
-  const capture = (c: AnyCommand) => {
-    c.configureOutput({
-      writeOut: (s) => stdout += s,
-      writeErr: (s) => stderr += s,
-      getOutHelpWidth: () => width,
-      getErrHelpWidth: () => width,
-    });
-    for (const sub of c.commands) capture(sub);
-  };
-  capture(program as unknown as AnyCommand);
+  const printed = captureOutput(program, width);
+  let help = false;
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    return { stdout, stderr, help: e.code === "commander.helpDisplayed" || e.code === "commander.help" };
+    help = e.code === "commander.helpDisplayed" || e.code === "commander.help";
   }
-  return { stdout, stderr, help: false };
+  return { stdout: printed.stdout(), stderr: printed.stderr(), help };
 }
 
 /** `text` as the inside of a template literal (readable in a diff: one line of help per line of source). */

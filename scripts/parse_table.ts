@@ -10,6 +10,7 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram } from "../src/cli/main.ts";
 import { parserSpec } from "../src/cli/options.ts";
+import { captureOutput } from "./commander_capture.ts";
 
 /** The generated module. */
 export const PARSE_TABLE_PATH: URL = new URL("../src/cli/parse_table.ts", import.meta.url);
@@ -34,12 +35,7 @@ export type CommanderParse =
 export async function commanderParse(args: readonly string[]): Promise<CommanderParse> {
   const program = buildProgram(() => {});
   let got: CommanderParse | undefined;
-  let printed = "";
-  const quiet = (c: AnyCommand) => {
-    c.configureOutput({ writeOut: () => {}, writeErr: (s) => printed += s });
-    for (const sub of c.commands) quiet(sub);
-  };
-  quiet(program as unknown as AnyCommand);
+  const printed = captureOutput(program);
   for (const name of FAST_COMMANDS) {
     const sub = program.commands.find((c) => c.name() === name) as unknown as AnyCommand;
     sub.action((...values: unknown[]) => {
@@ -50,7 +46,7 @@ export async function commanderParse(args: readonly string[]): Promise<Commander
   try {
     await program.parseAsync([...args], { from: "user" });
   } catch (e) {
-    if (e instanceof CommanderError) return { error: printed || e.message, usage: true };
+    if (e instanceof CommanderError) return { error: printed.stderr() || e.message, usage: true };
     return { error: e instanceof Error ? e.message : String(e), usage: false };
   }
   return got ?? { error: `no fast command ran for ${args.join(" ")}`, usage: false };

@@ -29,6 +29,19 @@ Deno.test("generate: src/cli/parse_table.ts is the option table commander define
   );
 });
 
+Deno.test("deno task help-text checks both stored files and says they are current", async () => {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../scripts/help_text.ts", import.meta.url).pathname],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(r.stdout);
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  assert.match(out, /src\/cli\/help_text\.ts is up to date/);
+  assert.match(out, /src\/cli\/parse_table\.ts is up to date/);
+});
+
 Deno.test("generate: a plain line runs with commander unloadable; a line in another form needs it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "swebench-fast-" });
   const map = await noCommanderMap(dir);
