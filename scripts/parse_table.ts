@@ -119,9 +119,11 @@ function tableSource(table: {
   ].join("\n");
 }
 
-/** The source of `src/cli/parse_table.ts`. */
-export async function parseTableModule(): Promise<string> {
-  const program = buildProgram(() => {});
+/**
+ * The source of `src/cli/parse_table.ts` for `program` (the real one by default); throws when the program has
+ * what the fast parse cannot do as commander does (a hook, an option form it does not read, an untagged parser).
+ */
+export async function parseTableModule(program: Program = buildProgram(() => {})): Promise<string> {
   const version = program.options.find((o) => o.long === "--version");
   const declined = [
     "-h",

@@ -7,8 +7,10 @@
  * (its check formats the table with `deno fmt`, a process).
  */
 import assert from "node:assert/strict";
+import { Option } from "@commander-js/extra-typings";
 import fc from "fast-check";
-import { commanderParse } from "../../../scripts/parse_table.ts";
+import { commanderParse, parseTableModule } from "../../../scripts/parse_table.ts";
+import { buildProgram } from "../../../src/cli/main.ts";
 import { fastParse } from "../../../src/cli/fast_parse.ts";
 import { intFlag } from "../../../src/cli/options.ts";
 import { PARSE_TABLE } from "../../../src/cli/parse_table.ts";
@@ -222,4 +224,28 @@ Deno.test("fast parse: random lines with odd words are read as commander reads t
   );
   // The random lines reach all three answers (the property is not vacuous).
   assert.ok(accepted > 10 && refused > 10, `accepted ${accepted}, refused ${refused}`);
+});
+
+Deno.test("fast parse: the table is not written for a program the fast parse would read wrongly", async () => {
+  const changed: [RegExp, (p: ReturnType<typeof buildProgram>) => void][] = [
+    [
+      /swebench generate has hooks/,
+      (p) => p.commands.find((c) => c.name() === "generate")!.hook("preAction", () => {}),
+    ],
+    [/the program's hooks changed/, (p) => p.hook("preSubcommand", () => {})],
+    [
+      /--level <n>: its parser is not one of options.ts's/,
+      (p) => p.option("--level <n>", "level", (v: string) => Number(v)),
+    ],
+    [/--log \[file\]: optional/, (p) => p.option("--log [file]", "log file")],
+    [
+      /--tag <t>: optional\/variadic\/env/,
+      (p) => p.commands[0].addOption(new Option("--tag <t>", "tag").env("TAG")),
+    ],
+  ];
+  for (const [message, change] of changed) {
+    const program = buildProgram(() => {});
+    change(program);
+    await assert.rejects(() => parseTableModule(program), message);
+  }
 });
