@@ -154,7 +154,7 @@ export {
   type ResolveDatasetOptions,
 } from "./swebench/datasets.ts";
 export type { HfProgress } from "./swebench/hf.ts";
-export type { SwebenchInstance } from "./swebench/instance.ts";
+export type { ParseOptions, SwebenchInstance } from "./swebench/instance.ts";
 export { parseShard, type SelectOptions, type Shard } from "./swebench/select.ts";
 export { selectInstances } from "./swebench/filter.ts";
 

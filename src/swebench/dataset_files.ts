@@ -6,7 +6,7 @@
 import type { AsyncBuffer } from "hyparquet";
 import { SwebenchError } from "../core/errors.ts";
 import { fileAccessError } from "../http/permission.ts";
-import { parseInstance, type SwebenchInstance } from "./instance.ts";
+import { parseInstance, type ParseOptions, type SwebenchInstance } from "./instance.ts";
 
 function readError(e: unknown, path: string): SwebenchError {
   if (e instanceof SwebenchError) return e;
@@ -60,7 +60,7 @@ const JSONL_CHUNK = 256 * 1024;
  * (fresh memory costs page faults: reading a 3.7 MB file into one new buffer took 17-24 ms here, through a reused
  * 256 KiB one 2-5 ms), each line decoded and parsed on its own.
  */
-export async function readJsonl(path: string, add: Add): Promise<void> {
+export async function readJsonl(path: string, add: Add, options: ParseOptions = {}): Promise<void> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -92,7 +92,7 @@ export async function readJsonl(path: string, add: Add): Promise<void> {
     } catch (e) {
       throw malformedJson(where, e);
     }
-    add(parseInstance(value, where), where);
+    add(parseInstance(value, where, options), where);
   };
   // Split on newline bytes before decoding: a decoder over whole chunks would only know the chunk, not the line
   // (and one non-ASCII byte would make a whole chunk a two-byte string, slower to decode and to parse).
@@ -134,7 +134,7 @@ export async function readJsonl(path: string, add: Add): Promise<void> {
 }
 
 /** Read a `.json` dataset file: an array of instances, or one per line. */
-export async function readJsonFile(path: string, add: Add): Promise<void> {
+export async function readJsonFile(path: string, add: Add, options: ParseOptions = {}): Promise<void> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -183,7 +183,7 @@ export async function readJsonFile(path: string, add: Add): Promise<void> {
       row = (row as { row: unknown }).row;
     }
     const where = `${path} ${prefix}[${i}]`;
-    add(parseInstance(row, where), where);
+    add(parseInstance(row, where, options), where);
   }
 }
 
@@ -212,7 +212,7 @@ function fileBuffer(file: Deno.FsFile, byteLength: number): AsyncBuffer {
 }
 
 /** Read a `.parquet` dataset file (hyparquet, read in ranges). */
-export async function readParquet(path: string, add: Add): Promise<void> {
+export async function readParquet(path: string, add: Add, options: ParseOptions = {}): Promise<void> {
   let file: Deno.FsFile;
   let size: number;
   try {
@@ -266,7 +266,7 @@ export async function readParquet(path: string, add: Add): Promise<void> {
       }
       for (let i = 0; i < rows.length; i++) {
         const where = `${path} row ${rowStart + i + 1}`;
-        add(parseInstance(rows[i], where), where);
+        add(parseInstance(rows[i], where, options), where);
       }
       rowStart = rowEnd;
     }

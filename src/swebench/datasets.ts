@@ -6,7 +6,7 @@
  */
 import { SwebenchError } from "../core/errors.ts";
 import { DEFAULT_HF_ENDPOINT, downloadSplit, type HfProgress, hfSplitDir, readCachedSplit } from "./hf.ts";
-import type { SwebenchInstance } from "./instance.ts";
+import { parseInstance, type ParseOptions, type SwebenchInstance } from "./instance.ts";
 import { SAMPLE_INSTANCES } from "./sample_data.ts";
 import { readJsonFile, readJsonl, readParquet, statLocal } from "./dataset_files.ts";
 
@@ -219,8 +219,11 @@ export function resolveDataset(name: string, options: ResolveDatasetOptions): Da
   return ref;
 }
 
-/** Options of {@linkcode loadInstances}, {@linkcode fetchDataset} and {@linkcode datasetInfo}. */
-export interface LoadOptions {
+/**
+ * Options of {@linkcode loadInstances}, {@linkcode fetchDataset} and {@linkcode datasetInfo}; `tests: false` loads
+ * the instances without their test fields (what a generation run reads).
+ */
+export interface LoadOptions extends ParseOptions {
   /** Overrides the token given to {@linkcode resolveDataset}. */
   hfToken?: string;
   /** Overrides the fetch given to {@linkcode resolveDataset}. */
@@ -339,18 +342,21 @@ export async function loadInstances(ref: DatasetRef, options: LoadOptions = {}):
     out.push(inst);
   };
   if (ref.kind === "sample") {
-    for (const inst of SAMPLE_INSTANCES) add(structuredClone(inst), `sample (${inst.instance_id})`);
+    for (const inst of SAMPLE_INSTANCES) {
+      const where = `sample (${inst.instance_id})`;
+      add(parseInstance(structuredClone(inst), where, options), where);
+    }
     return out;
   }
   if (ref.kind === "local") {
     await statLocal(ref.path!);
-    if (ref.format === "jsonl") await readJsonl(ref.path!, add);
-    else if (ref.format === "json") await readJsonFile(ref.path!, add);
-    else await readParquet(ref.path!, add);
+    if (ref.format === "jsonl") await readJsonl(ref.path!, add, options);
+    else if (ref.format === "json") await readJsonFile(ref.path!, add, options);
+    else await readParquet(ref.path!, add, options);
     return out;
   }
   const fetched = await fetchDataset(ref, options);
-  for (const file of fetched.files) await readParquet(file, add);
+  for (const file of fetched.files) await readParquet(file, add, options);
   return out;
 }
 

@@ -206,6 +206,61 @@ Deno.test("jsonl: malformed rows fail with file:line and the field", async () =>
   await rejects(loadInstances(resolveDataset(path, opts)), "usage", "UTF-8");
 });
 
+Deno.test("tests: false loads every form without the test fields, unread: a run reads no tests", async () => {
+  await using dir = await tempDir();
+  const rows = rawRows().slice(0, 3);
+  // A test list that is not JSON: the default load refuses it, a load without tests never reads it.
+  const bad = [rows[0], { ...rows[1], PASS_TO_PASS: "[oops" }, rows[2]];
+  const files = {
+    jsonl: bad.map((r) => JSON.stringify(r)).join("\n"),
+    json: JSON.stringify(bad),
+  };
+  const loads: [string, string][] = [];
+  for (const [ext, text] of Object.entries(files)) {
+    const path = `${dir.path}/bad.${ext}`;
+    await Deno.writeTextFile(path, text);
+    loads.push([ext, path]);
+  }
+  const parquet = `${dir.path}/bad.parquet`;
+  await Deno.writeFile(parquet, parquetBytes(bad as typeof rows));
+  loads.push(["parquet", parquet]);
+  for (const [ext, path] of loads) {
+    await rejects(
+      loadInstances(resolveDataset(path, opts)),
+      "usage",
+      '"PASS_TO_PASS"',
+      String(rows[1].instance_id),
+    );
+    const got = await loadInstances(resolveDataset(path, opts), { tests: false });
+    assert.deepEqual(got.map((i) => i.instance_id), rows.map((r) => r.instance_id), ext);
+    for (const [k, inst] of got.entries()) {
+      const full = parseInstance(rows[k], "lite");
+      delete full.test_patch;
+      delete full.FAIL_TO_PASS;
+      delete full.PASS_TO_PASS;
+      assert.deepEqual(inst, full, `${ext}: every field but the tests`);
+    }
+  }
+  // Everything else is still checked: a missing base_commit, a duplicate id.
+  const missing = { ...rows[1] };
+  delete missing.base_commit;
+  await Deno.writeTextFile(loads[0][1], [rows[0], missing].map((r) => JSON.stringify(r)).join("\n"));
+  await rejects(loadInstances(resolveDataset(loads[0][1], opts), { tests: false }), "usage", '"base_commit"');
+  await Deno.writeTextFile(loads[0][1], [rows[0], rows[0]].map((r) => JSON.stringify(r)).join("\n"));
+  await rejects(loadInstances(resolveDataset(loads[0][1], opts), { tests: false }), "usage", "duplicate");
+  const sample = await loadInstances(resolveDataset("sample", opts), { tests: false });
+  assert.equal(sample.length, 5);
+  for (const inst of sample) {
+    assert.ok(
+      inst.patch && !("FAIL_TO_PASS" in inst) && !("PASS_TO_PASS" in inst) && !("test_patch" in inst),
+    );
+  }
+  assert.ok(
+    SAMPLE_INSTANCES.every((i) => i.FAIL_TO_PASS !== undefined),
+    "the shared sample rows keep theirs",
+  );
+});
+
 Deno.test("jsonl: rows longer than a read, and many short ones, load intact in order", async () => {
   await using dir = await tempDir();
   const rows = rawRows().slice(0, 40);
