@@ -9,9 +9,7 @@
 import type { TokenUsage } from "../core/mod.ts";
 import { costOf, type ModelEntry, worstCaseCost } from "../providers/catalog.ts";
 import type { CostFn } from "../providers/kit/options.ts";
-
-/** Fraction of the list price both batch APIs charge (OpenAI Batch API, Anthropic Message Batches). */
-export const BATCH_PRICE_FACTOR = 0.5;
+import { BATCH_PRICE_FACTOR } from "./basics.ts";
 
 /**
  * USD of one batch request: {@linkcode costOf} the usage at list prices (cache reads and writes at their rates,

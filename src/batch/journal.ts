@@ -99,19 +99,6 @@ export interface BatchJournal {
 }
 
 /**
- * The journal beside a predictions file: `<predictions>.batch.json`.
- *
- * @example
- * ```ts
- * import { journalPathFor } from "./journal.ts";
- * journalPathFor("predictions/a.jsonl"); // "predictions/a.jsonl.batch.json"
- * ```
- */
-export function journalPathFor(predictionsPath: string): string {
-  return `${predictionsPath}.batch.json`;
-}
-
-/**
  * A new submission tag: `swb-` and 16 random hex digits.
  *
  * @example

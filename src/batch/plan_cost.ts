@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BATCH_PRICE_FACTOR } from "./cost.ts";
+import { BATCH_PRICE_FACTOR } from "./basics.ts";
 
 /** Expected and worst-case USD of one way of running; `undefined` when the model is unpriced. */
 export interface CostPair {

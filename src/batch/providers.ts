@@ -1,7 +1,7 @@
 /**
- * Which providers have a batch API and the client of one: the OpenAI Batch API and Anthropic Message Batches, by
- * their built-in names (the batches live at the vendor's API, or a proxy set with the base URL). Ollama, gold and
- * OpenAI-compatible servers configured under their own names have none.
+ * The batch API client of a provider: the OpenAI Batch API and Anthropic Message Batches, by their built-in names
+ * (the batches live at the vendor's API, or a proxy set with the base URL). Which providers have one
+ * (`hasBatchApi`) is in `basics.ts`, which a run without `--batch` loads instead of this module.
  *
  * @module
  */
@@ -9,23 +9,6 @@ import type { ProviderKind } from "../core/mod.ts";
 import { createAnthropicBatchApi } from "./anthropic_api.ts";
 import type { BatchApi } from "./api.ts";
 import { createOpenAIBatchApi } from "./openai_api.ts";
-
-/** The providers with a batch API, by their built-in names. */
-export const BATCH_PROVIDERS: readonly string[] = ["openai", "anthropic"];
-
-/**
- * True when a provider (its `-p` name and kind, resolved) has a batch API.
- *
- * @example
- * ```ts
- * import { hasBatchApi } from "./providers.ts";
- * hasBatchApi({ name: "openai", kind: "openai" }); // true
- * hasBatchApi({ name: "vllm", kind: "openai" }); // false
- * ```
- */
-export function hasBatchApi(provider: { name: string; kind: ProviderKind | string }): boolean {
-  return BATCH_PROVIDERS.includes(provider.name) && provider.kind === provider.name;
-}
 
 /** What a batch API client is made from: a resolved provider's name, kind, key, base URL and timeouts. */
 export interface BatchApiSettings {
@@ -49,7 +32,7 @@ export interface BatchApiSettings {
 
 /**
  * The batch API client of a provider: Anthropic Message Batches for kind `anthropic`, the OpenAI Batch API for the
- * rest (check {@linkcode hasBatchApi} first).
+ * rest (check `hasBatchApi` of `basics.ts` first).
  *
  * @example
  * ```ts

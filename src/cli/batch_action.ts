@@ -6,11 +6,11 @@
  * @module
  */
 import type { BatchApi } from "../batch/api.ts";
-import { type BatchJournal, journalPathFor, type JournalSubmission, readJournal } from "../batch/journal.ts";
+import { BATCH_PROVIDERS, journalPathFor } from "../batch/basics.ts";
+import { type BatchJournal, type JournalSubmission, readJournal } from "../batch/journal.ts";
 import type { BatchInfo } from "../batch/types.ts";
 import { stripControl, SwebenchError } from "../core/mod.ts";
 import { redactUrl } from "../http/auth.ts";
-import { BATCH_PROVIDERS } from "../batch/providers.ts";
 import { batchApiFor, providerOfBatchId } from "./batch_setup.ts";
 import { agoText, batchJson, batchLine, countsText, lineErrorLines, stateText } from "./batch_format.ts";
 import { type ConfigFile, configPath, loadConfig, missingKeyError, resolveProvider } from "./config.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BATCH_PRICE_FACTOR } from "../batch/cost.ts";
+import { BATCH_PRICE_FACTOR } from "../batch/basics.ts";
 import { planCostColumns } from "../batch/plan_cost.ts";
 import { isSwebenchError, SwebenchError } from "../core/mod.ts";
 import { type OpenBatches, openBatchesOf } from "../run/batch_mode.ts";

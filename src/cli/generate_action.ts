@@ -9,7 +9,7 @@ import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import type { RunSettings } from "../run/settings.ts";
 import { deprecations, labelOf, unpriced } from "../run/target.ts";
 import { planCostColumns } from "../batch/plan_cost.ts";
-import { hasBatchApi } from "../batch/providers.ts";
+import { hasBatchApi } from "../batch/basics.ts";
 import { batchOfferLine, describeBatchPlan } from "./batch_plan.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { confirmSpend } from "./confirm.ts";

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { BATCH_PRICE_FACTOR, batchCost } from "../batch/cost.ts";
+import { BATCH_PRICE_FACTOR } from "../batch/basics.ts";
+import { batchCost } from "../batch/cost.ts";
 import { type BatchRequest, collectOpenBatches, submitRequests } from "../batch/session.ts";
 import type { BatchInfo } from "../batch/types.ts";
 import { type ErrorKind, SwebenchError, toSwebenchError } from "../core/mod.ts";

@@ -7,8 +7,9 @@
  * @module
  */
 import type { BatchApi } from "../batch/api.ts";
-import { type BatchJournal, journalPathFor, openInstances, readJournal } from "../batch/journal.ts";
-import { BATCH_PROVIDERS, createBatchApi, hasBatchApi } from "../batch/providers.ts";
+import { BATCH_PROVIDERS, hasBatchApi, journalPathFor } from "../batch/basics.ts";
+import { type BatchJournal, openInstances, readJournal } from "../batch/journal.ts";
+import { createBatchApi } from "../batch/providers.ts";
 import { openJournal, openWorstUsd, settleSubmissions } from "../batch/session.ts";
 import type { JournalStore } from "../batch/submit.ts";
 import { SwebenchError } from "../core/mod.ts";

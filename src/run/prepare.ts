@@ -17,7 +17,7 @@ import { useTokenCountCache } from "../tokens/count_cache.ts";
 import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
 import { readRunLog, runLogPathFor, type Spend, spendOf } from "../swebench/run_log.ts";
 import { openInstances } from "../batch/journal.ts";
-import { BATCH_PRICE_FACTOR } from "../batch/cost.ts";
+import { BATCH_PRICE_FACTOR } from "../batch/basics.ts";
 import { checkBatchSettings, guardJournal, type ModelBatch, openModelBatch } from "./batch_open.ts";
 import { addSpends, checkPriced, createSharedBudget } from "./budget.ts";
 import { apiPromptCounts, type CostPlan, planFor } from "./cost_plan.ts";

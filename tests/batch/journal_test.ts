@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import {
   type BatchJournal,
   JOURNAL_VERSION,
-  journalPathFor,
   newTag,
   openInstances,
   readJournal,
   writeJournal,
 } from "../../src/batch/journal.ts";
+import { journalPathFor } from "../../src/batch/basics.ts";
 import { SwebenchError } from "../../src/core/mod.ts";
 
 function journal(submissions: BatchJournal["submissions"] = []): BatchJournal {

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { createAnthropicBatchApi } from "../../src/batch/anthropic_api.ts";
 import type { BatchApi } from "../../src/batch/api.ts";
-import { type BatchJournal, JOURNAL_VERSION, journalPathFor } from "../../src/batch/journal.ts";
+import { journalPathFor } from "../../src/batch/basics.ts";
+import { type BatchJournal, JOURNAL_VERSION } from "../../src/batch/journal.ts";
 import { createOpenAIBatchApi } from "../../src/batch/openai_api.ts";
 import { journalStore, sendSubmission, startSubmission } from "../../src/batch/submit.ts";
 import { type BatchSimulator, startAnthropicSim, startOpenAISim } from "../simulator/mod.ts";

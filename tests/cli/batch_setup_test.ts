@@ -8,7 +8,7 @@ import type { BatchInfo } from "../../src/batch/types.ts";
 import { SwebenchError } from "../../src/core/mod.ts";
 import { batchOfferLine, costColumnLines, describeBatchPlan } from "../../src/cli/batch_plan.ts";
 import { batchLine, countsText, stateText, timeText } from "../../src/cli/batch_format.ts";
-import { BATCH_PROVIDERS } from "../../src/batch/providers.ts";
+import { BATCH_PROVIDERS } from "../../src/batch/basics.ts";
 import { providerOfBatchId } from "../../src/cli/batch_setup.ts";
 import { checkBatchTargets } from "../../src/run/batch_open.ts";
 import type { CostPlan } from "../../src/run/cost_plan.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BATCH_PRICE_FACTOR } from "../../batch/cost.ts";
+import { BATCH_PRICE_FACTOR } from "../../batch/basics.ts";
 import { formatBytes } from "../../batch/split.ts";
 import { shellValue } from "../../http/permission.ts";
 import type { BatchInfo } from "../../batch/types.ts";
