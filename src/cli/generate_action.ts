@@ -7,10 +7,9 @@
 import { executeRun } from "../run/execute.ts";
 import { openRun, planDryRun, prepareRun } from "../run/prepare.ts";
 import type { RunSettings } from "../run/settings.ts";
-import { deprecations, labelOf, unpriced } from "../run/target.ts";
-import { planCostColumns } from "../batch/plan_cost.ts";
+import { deprecations, labelOf, type Target, unpriced } from "../run/target.ts";
 import { hasBatchApi } from "../batch/basics.ts";
-import { batchOfferLine, describeBatchPlan } from "./batch_plan.ts";
+import type { CostPlan } from "../run/cost_plan.ts";
 import { configPath, loadConfig } from "./config.ts";
 import { confirmSpend } from "./confirm.ts";
 import { contextLine, contextReport } from "./context_advice.ts";
@@ -20,14 +19,6 @@ import type { GlobalFlags } from "./options.ts";
 import { env } from "./env.ts";
 import { info, out, printNotice, ui } from "./output.ts";
 import { createProgress, type ProgressRenderer } from "./progress.ts";
-import {
-  batchBudget,
-  batchBudgetLine,
-  batchDoc,
-  batchPlanLines,
-  createBatchProgress,
-  printBatchLines,
-} from "./render/batch.ts";
 import {
   describeCountedPlan,
   describeEarlierSpend,
@@ -83,6 +74,16 @@ function isFree(prepared: Awaited<ReturnType<typeof prepareRun>>): boolean {
   return prepared.models.every((m) => m.chain.every((t) => t.free));
 }
 
+/**
+ * For a normal run of a provider with a batch API: what `--batch` would cost (`batchOfferLine`); undefined for one
+ * without, or unpriced. The batch modules are loaded only here, when a plan is shown (issue 15 §5: a plain run's
+ * first request does not wait for them).
+ */
+async function offerLine(target: Target, plan: CostPlan): Promise<string | undefined> {
+  if (!hasBatchApi(target.settings)) return undefined;
+  return (await import("./batch_plan.ts")).batchOfferLine(plan);
+}
+
 /** Run `generate`; returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): Promise<number> {
   ui.json = !!flags.json;
@@ -115,13 +116,17 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       ...plan,
       deprecations: deprecations(chain),
     };
-    const withBatch = hasBatchApi(target.settings) ? { batch: planCostColumns(plan) } : {};
+    const withBatch = hasBatchApi(target.settings)
+      ? { batch: (await import("../batch/plan_cost.ts")).planCostColumns(plan) }
+      : {};
     if (flags.json) out(JSON.stringify({ ...doc, ...withBatch }, null, 2));
     else {
-      if (flags.batch) { for (const l of describeBatchPlan(labelOf(target), plan, doc.alreadyDone)) out(l); }
-      else {
+      if (flags.batch) {
+        const { describeBatchPlan } = await import("./batch_plan.ts");
+        for (const l of describeBatchPlan(labelOf(target), plan, doc.alreadyDone)) out(l);
+      } else {
         for (const l of describePlan(labelOf(target), plan, doc.alreadyDone)) out(l);
-        const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
+        const offer = await offerLine(target, plan);
         if (offer) out(offer);
       }
       for (const t of chain) for (const line of targetLines(t, flags.temperature)) out(line);
@@ -139,6 +144,8 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
   const { controller, stopController, listen } = interruptHandlers(flags.batch ? { batch: true } : {});
   const stopListening = listen();
   try {
+    // Batch mode's rendering (and through it the batch runner) is loaded only for it.
+    const batchUi = flags.batch ? await import("./render/batch.ts") : undefined;
     // Without a confirmation to show (-y, --max-cost, a free model) the calls start at once and the prompts are
     // counted alongside them (issue 15 §1); a confirmation shows the exact plan first.
     const why = flags.yes
@@ -155,12 +162,12 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
     const [opened] = run.models;
     const { plan } = opened;
     const startsAtOnce = run.planAlongside && opened.todo.length > 0 && !isGold;
-    if (flags.batch) {
+    if (batchUi) {
       // Batch mode: the plan with both prices (or the batches of an earlier run being waited for).
-      if (!flags.json) { for (const l of batchPlanLines(opened)) info(l); }
+      if (!flags.json) { for (const l of batchUi.batchPlanLines(opened)) info(l); }
     } else if (plan && !flags.json) {
       for (const l of describePlan(labelOf(target), plan, opened.alreadyDone)) info(l);
-      const offer = hasBatchApi(target.settings) ? batchOfferLine(plan) : undefined;
+      const offer = await offerLine(target, plan);
       if (offer) info(offer);
     } else if (startsAtOnce && !flags.json) {
       info(describeStartedPlan(labelOf(target), opened.todo.length, opened.alreadyDone, why!));
@@ -183,9 +190,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       if (!go) return 0;
     }
     // Batch mode: the submissions are shown as they happen, before the wait starts.
-    let progress: ProgressRenderer | undefined = flags.batch
-      ? createBatchProgress({ json: flags.json })
-      : undefined;
+    let progress: ProgressRenderer | undefined = batchUi?.createBatchProgress({ json: flags.json });
     const outcome = await executeRun(run, {
       signal: controller.signal,
       stopSignal: stopController.signal,
@@ -206,7 +211,7 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
       info("plan: not counted (the calls ended first)");
     }
     const resilience = { lines: resilienceLines(result.resilience), stats: result.resilience };
-    const budget = flags.batch ? batchBudget(flags.maxCost, run.spentBefore.usd, summary.costUsd) : undefined;
+    const budget = batchUi?.batchBudget(flags.maxCost, run.spentBefore.usd, summary.costUsd);
     if (flags.json) {
       out(
         JSON.stringify(
@@ -219,16 +224,18 @@ export async function runGenerate(flags: GenerateFlags, globals: GlobalFlags): P
             ...codeContext,
             ...(flags.batch ? {} : { deprecations: deprecations(chain) }),
             ...summary,
-            ...(flags.batch ? { batch: batchDoc(result), ...(budget ? { budget } : {}) } : { resilience }),
+            ...(batchUi
+              ? { batch: batchUi.batchDoc(result), ...(budget ? { budget } : {}) }
+              : { resilience }),
           },
           null,
           2,
         ),
       );
-    } else if (flags.batch) {
+    } else if (batchUi) {
       printSummary(summary, output, result.runLog, {}, { batch: true });
-      printBatchLines(result);
-      if (budget) out(batchBudgetLine(budget));
+      batchUi.printBatchLines(result);
+      if (budget) out(batchUi.batchBudgetLine(budget));
     } else {
       printSummary(summary, output, result.runLog, result.predictionFiles);
       for (const line of resilience.lines) out(line);

@@ -8,7 +8,7 @@
  */
 import type { BatchApi } from "../batch/api.ts";
 import { BATCH_PROVIDERS, hasBatchApi, journalPathFor } from "../batch/basics.ts";
-import { type BatchJournal, openInstances, readJournal } from "../batch/journal.ts";
+import { openInstances, readJournal } from "../batch/journal.ts";
 import { createBatchApi } from "../batch/providers.ts";
 import { openJournal, openWorstUsd, settleSubmissions } from "../batch/session.ts";
 import type { JournalStore } from "../batch/submit.ts";
@@ -111,14 +111,15 @@ export function checkBatchSettings(settings: RunSettings): void {
 
 /**
  * Before a predictions file is opened: instances waiting in open batches of an earlier `--batch` run must not be
- * paid for again by a normal run, nor lost by `overwrite` (both usage errors, nothing written). Returns the journal as
- * found (read only).
+ * paid for again by a normal run, nor lost by `overwrite` (both usage errors, nothing written). Returns those
+ * instances (none for a normal run); the journal is only read. `prepareRun` calls it when the file may have a
+ * journal (`mayHaveJournal`): a run next to none loads no batch module.
  */
 export async function guardJournal(
   output: string,
   file: string,
   options: { batch: boolean; overwrite: boolean },
-): Promise<BatchJournal | undefined> {
+): Promise<Set<string>> {
   const journal = await readJournal(journalPathFor(file));
   const open = openInstances(journal);
   if (open.size > 0 && (options.overwrite || !options.batch)) {
@@ -138,7 +139,7 @@ export async function guardJournal(
       },
     );
   }
-  return journal;
+  return open;
 }
 
 /**

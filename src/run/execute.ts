@@ -8,7 +8,6 @@ import type { ResilienceStats } from "../resilience/resilient_call.ts";
 import type { ExecuteHooks, ModelOutcome, RunOutcome } from "./outcome.ts";
 import { manifestPathFor } from "../swebench/manifest.ts";
 import { runBatch } from "./batch.ts";
-import { executeBatchRun } from "./batch_mode.ts";
 import { buildCall } from "./chain.ts";
 import { planForAlongside } from "./cost_plan.ts";
 import { QUIET_MS, QuietWatch } from "./quiet.ts";
@@ -32,7 +31,8 @@ export function exitCodeOf(s: RunSummary): number {
  * is waited for and collected in turn (see `batch_mode.ts`).
  */
 export async function executeRun(run: OpenRun, hooks: ExecuteHooks = {}): Promise<RunOutcome> {
-  if (run.prepared.settings.batch) return await executeBatchRun(run, hooks);
+  // Batch mode's modules are loaded only for it (issue 15 §5: a plain run's first request does not wait for them).
+  if (run.prepared.settings.batch) return await (await import("./batch_mode.ts")).executeBatchRun(run, hooks);
   const { settings, instances } = run.prepared;
   const outcomes: ModelOutcome[] = [];
   let exitCode = 0;

@@ -16,9 +16,8 @@ import { rowHashes } from "../swebench/manifest.ts";
 import { useTokenCountCache } from "../tokens/count_cache.ts";
 import { defaultPredictionsPath, readPredictions } from "../swebench/predictions.ts";
 import { readRunLog, runLogPathFor, type Spend, spendOf } from "../swebench/run_log.ts";
-import { openInstances } from "../batch/journal.ts";
-import { BATCH_PRICE_FACTOR } from "../batch/basics.ts";
-import { checkBatchSettings, guardJournal, type ModelBatch, openModelBatch } from "./batch_open.ts";
+import { BATCH_PRICE_FACTOR, mayHaveJournal } from "../batch/basics.ts";
+import type { ModelBatch } from "./batch_open.ts";
 import { addSpends, checkPriced, createSharedBudget } from "./budget.ts";
 import { apiPromptCounts, type CostPlan, planFor } from "./cost_plan.ts";
 import {
@@ -98,8 +97,9 @@ export interface PreparedRun {
  * ```
  */
 export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}): Promise<PreparedRun> {
-  // Batch mode: every provider has a batch API, no streaming, no fallback model (usage errors, nothing read).
-  checkBatchSettings(settings);
+  // Batch mode: every provider has a batch API, no streaming, no fallback model (usage errors, nothing read). The
+  // batch modules are loaded only for it, or for a file with a journal (issue 15 §5: a plain run's first request).
+  if (settings.batch) (await import("./batch_open.ts")).checkBatchSettings(settings);
   const catalog = catalogWithOverrides(defaultCatalog(), settings.catalog ?? []);
   // Counts are cached on disk by (encoding, prompt hash): a dry run, the real run, resumes and compare count once.
   useTokenCountCache(`${settings.data.cacheDir}/token-counts`);
@@ -139,10 +139,13 @@ export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}
     });
     // Instances in open batches of an earlier batch-mode run are never paid for again by a normal run, nor lost by
     // overwrite.
-    const journal = await guardJournal(paths[i], fileOf(outputs[0]), {
-      batch: settings.batch !== undefined,
-      overwrite: settings.output.overwrite,
-    });
+    const file = fileOf(outputs[0]);
+    const inOpenBatches = await mayHaveJournal(file)
+      ? await (await import("./batch_open.ts")).guardJournal(paths[i], file, {
+        batch: settings.batch !== undefined,
+        overwrite: settings.output.overwrite,
+      })
+      : new Set<string>();
     models.push({
       label: labelOf(chain[0]),
       target: chain[0],
@@ -150,7 +153,7 @@ export async function prepareRun(settings: RunSettings, hooks: PrepareHooks = {}
       output: paths[i],
       outputs,
       generation,
-      inOpenBatches: openInstances(journal),
+      inOpenBatches,
     });
   }
   return { settings, dataset: ref, instances, models };
@@ -294,6 +297,7 @@ export async function openRun(prepared: PreparedRun, hooks: OpenOptions = {}): P
       m.todo = instances.filter((i) => !writers.some((w) => w.done.has(i.instance_id)));
       m.alreadyDone = instances.length - m.todo.length;
       if (settings.batch) {
+        const { openModelBatch } = await import("./batch_open.ts");
         m.batch = await openModelBatch(m.target, fileOf(m.outputs[0]), settings, m.files.primary.runLogPath);
         const waiting = m.batch.waiting;
         // Results written before a crash kept their batch from being journaled collected: not waiting any more.

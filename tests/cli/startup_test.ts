@@ -83,3 +83,15 @@ Deno.test("a plain generate line loads no commander: neither the fast parse nor 
   assert.deepEqual(action.npm, ["eventsource-parser"]);
   // That the CLI runs such a line without loading it: tests/cli/fast_generate_test.ts (commander made unloadable).
 });
+
+Deno.test("a plain generate line loads no batch machinery: no batch client, journal reader, batch runner or rendering", async () => {
+  const { files } = await staticGraph("../../src/cli/generate_action.ts");
+  // Only what a run without --batch needs to know of batches: which providers have a batch API (the plan's offer
+  // line), the price factor, where a journal is and whether there is one (src/batch/basics.ts). Batch mode, a file
+  // with a journal and a plan's offer line import the rest (tests/cli/generate_batch_test.ts runs them).
+  assert.deepEqual(files.filter((f) => f.startsWith("src/batch/")), ["src/batch/basics.ts"]);
+  // src/run/batch.ts is not batch mode: it is the runner of every normal run (runBatch: the first call alone, then
+  // -c workers). Batch mode is src/run/batch_mode.ts, batch_open.ts and batch_record.ts.
+  assert.deepEqual(files.filter((f) => /^src\/run\/batch/.test(f)), ["src/run/batch.ts"]);
+  assert.deepEqual(files.filter((f) => /^src\/cli\/(batch|render\/batch)/.test(f)), []);
+});
