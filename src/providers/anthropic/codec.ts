@@ -28,35 +28,16 @@ import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 import type { VendorCodec } from "../kit/codec.ts";
 import {
   ANTHROPIC_DEFAULT_VERSION,
+  anthropicAcceptsSampling,
   anthropicUnsupportedParameter,
   applyAnthropicVersion,
   dropAnthropicParameters,
 } from "./version.ts";
 
+export { anthropicAcceptsSampling };
+
 /** `max_tokens` sent when the request gives none (the Messages API requires the field). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS: number = 4096;
-
-/**
- * Whether a Claude model takes sampling parameters (`temperature`, `top_p`, `top_k`). From Claude Opus 4.7 and
- * Sonnet 5 on (Opus 4.7, 4.8, 5, 5.5; Sonnet 5, 5.5; Haiku 5.5), and for the Fable and Mythos families, the API
- * answers 400 to a non-default value ("`temperature` is deprecated for this model"), so none is sent. Unknown
- * names (not `claude-<family>-<major>[-<minor>]`) are assumed to take them.
- *
- * @example
- * ```ts
- * import { anthropicAcceptsSampling } from "./anthropic_codec.ts";
- * anthropicAcceptsSampling("claude-sonnet-4-5"); // true
- * anthropicAcceptsSampling("claude-sonnet-5-5"); // false
- * ```
- */
-export function anthropicAcceptsSampling(model: string): boolean {
-  const id = model.slice(model.lastIndexOf("/") + 1).toLowerCase().replace(/^anthropic\./, "");
-  if (/^claude-(?:fable|mythos)(?:$|-)/.test(id)) return false;
-  const m = /^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:$|[-@])/.exec(id);
-  if (!m) return true;
-  const version = Number(m[2]) + (m[3] !== undefined ? Number(m[3]) / 10 : 0);
-  return version < 4.7;
-}
 
 /**
  * Prompt-cache TTL asked for with `request.extra.cacheControl` (`true` = the API default, 5 minutes).

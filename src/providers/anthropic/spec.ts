@@ -6,8 +6,12 @@
  */
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
-import { anthropicAcceptsSampling } from "./codec.ts";
-import { ANTHROPIC_DEFAULT_VERSION, anthropicSamplingNote, anthropicTakesSampling } from "./version.ts";
+import {
+  ANTHROPIC_DEFAULT_VERSION,
+  anthropicAcceptsSampling,
+  anthropicSamplingNote,
+  anthropicTakesSampling,
+} from "./version.ts";
 
 /** The `anthropic-version` header sent by default. */
 export { ANTHROPIC_DEFAULT_VERSION };

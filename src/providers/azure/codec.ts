@@ -25,6 +25,9 @@ import {
   encodeOpenAIRequest,
   OPENAI_CODEC,
 } from "../openai/codec.ts";
+import type { AzureRoute } from "./endpoint.ts";
+
+export { type AzureRoute, parseAzureEndpoint } from "./endpoint.ts";
 
 /**
  * The parameter an Azure 400 says the deployment's model does not take: Azure answers in OpenAI's words.
@@ -42,63 +45,10 @@ export const azureUnsupportedParameter: (error: SwebenchError) => string | undef
 /** API version of the deployments route when `OPENAI_API_VERSION` is unset: the GA version of the captures. */
 export const AZURE_DEFAULT_API_VERSION = "2024-10-21";
 
-/** The two routes. */
-export type AzureRoute = "deployments" | "v1";
-
 const PROVIDER = "azure";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * `AZURE_OPENAI_ENDPOINT` -> the resource URL and the route it implies. Accepted: `https://RES.openai.azure.com`
- * (with or without a trailing `/`), the same ending in `/openai` (deployments route), or in `/openai/v1` (v1
- * route, as Microsoft's samples for the plain OpenAI client write it). Throws `config` for anything that is not an
- * http(s) URL, or that carries credentials.
- *
- * @example
- * ```ts
- * import { parseAzureEndpoint } from "./codec.ts";
- * parseAzureEndpoint("https://my-res.openai.azure.com/openai/v1/"); // { url: "https://my-res.openai.azure.com", route: "v1" }
- * ```
- */
-export function parseAzureEndpoint(
-  raw: string,
-  name = "AZURE_OPENAI_ENDPOINT",
-): { url: string; route?: AzureRoute } {
-  const text = raw.trim();
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new SwebenchError("config", `${name} is not a URL: ${JSON.stringify(text.slice(0, 80))}`, {
-      hint:
-        "Set it to the resource endpoint, e.g. https://my-resource.openai.azure.com (Azure portal, Keys and Endpoint).",
-    });
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new SwebenchError("config", `${name} must be an http(s) URL, got ${url.protocol}`, {
-      hint: "Set it to the resource endpoint, e.g. https://my-resource.openai.azure.com.",
-    });
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new SwebenchError("config", `${name} must not contain credentials`, {
-      hint: "Put the key in AZURE_OPENAI_API_KEY, not in the URL.",
-    });
-  }
-  let path = url.pathname.replace(/\/+$/, "");
-  let route: AzureRoute | undefined;
-  if (/\/openai\/v1$/.test(path)) {
-    route = "v1";
-    path = path.slice(0, -"/openai/v1".length);
-  } else if (/\/openai$/.test(path)) {
-    route = "deployments";
-    path = path.slice(0, -"/openai".length);
-  }
-  const out: { url: string; route?: AzureRoute } = { url: `${url.origin}${path}` };
-  if (route !== undefined) out.route = route;
-  return out;
 }
 
 /**

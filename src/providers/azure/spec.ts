@@ -7,8 +7,8 @@
  */
 import { SwebenchError } from "../../core/mod.ts";
 import type { ProviderSpec } from "../kit/spec.ts";
-import { isOpenAIReasoningModel } from "../openai/codec.ts";
-import { parseAzureEndpoint } from "./codec.ts";
+import { isOpenAIReasoningModel } from "../openai/models.ts";
+import { parseAzureEndpoint } from "./endpoint.ts";
 
 const INVALID_BASE_URL =
   "Set AZURE_OPENAI_ENDPOINT (or --base-url) to the resource endpoint, e.g. https://my-resource.openai.azure.com " +

@@ -35,9 +35,6 @@ import type { VendorCodec } from "../kit/codec.ts";
 /** API version used in paths unless the `apiVersion` setting says otherwise (the captures and Google's REST docs use it). */
 export const GEMINI_DEFAULT_API_VERSION = "v1beta";
 
-/** Default base URL: host only; the version is part of each path. */
-export const GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
-
 /** Provider name used in messages when the caller gives none. */
 const PROVIDER = "gemini";
 

@@ -7,7 +7,9 @@
 import { SwebenchError } from "../../core/mod.ts";
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
-import { GEMINI_DEFAULT_BASE_URL } from "./codec.ts";
+
+/** Default base URL: host only; the version is part of each path. */
+export const GEMINI_DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com";
 
 const INVALID_BASE_URL =
   "Use the host only, e.g. https://generativelanguage.googleapis.com (GOOGLE_GEMINI_BASE_URL or --base-url).";

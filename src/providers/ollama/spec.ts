@@ -5,7 +5,7 @@
  * @module
  */
 import type { ProviderSpec } from "../kit/spec.ts";
-import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from "./codec.ts";
+import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from "./host.ts";
 
 /** The hint of a connection failure: how to start the server. */
 export const OLLAMA_CONNECTION_HINT: string =

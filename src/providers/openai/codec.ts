@@ -21,6 +21,9 @@ import { classifyHttpError, extractErrorDetails } from "../../http/status.ts";
 import type { VendorCodec } from "../kit/codec.ts";
 import { withStartMeta } from "../kit/whole_body.ts";
 import { dropOpenAIParameters, openAIUnsupportedParameter } from "../openai_compatible/unsupported.ts";
+import { isOpenAIReasoningModel } from "./models.ts";
+
+export { isOpenAIReasoningModel };
 
 /** Options of {@linkcode encodeOpenAIRequest}. */
 export interface EncodeOpenAIOptions {
@@ -58,25 +61,6 @@ const EXTRA_ALIASES: Readonly<Record<string, string>> = {
   serviceTier: "service_tier",
   responseFormat: "response_format",
 };
-
-/**
- * True for OpenAI reasoning models (o1, o3, o4 families and gpt-5, except the `gpt-5-chat` models): they take
- * `max_completion_tokens` instead of `max_tokens` and reject `temperature` and `stop`.
- * A `vendor/` prefix (OpenRouter style, `openai/o3-mini`) is ignored.
- *
- * @example
- * ```ts
- * import { isOpenAIReasoningModel } from "./codec.ts";
- * isOpenAIReasoningModel("o3-mini"); // true
- * isOpenAIReasoningModel("gpt-4o-mini"); // false
- * ```
- */
-export function isOpenAIReasoningModel(model: string): boolean {
-  const id = model.slice(model.lastIndexOf("/") + 1).toLowerCase();
-  if (/^o[1-9](?:$|[-_.:])/.test(id)) return true;
-  if (/^gpt-5(?:$|[-_.:])/.test(id)) return !/^gpt-5(?:\.\d+)?-chat/.test(id);
-  return false;
-}
 
 /**
  * Encode a unified request as a Chat Completions request body.

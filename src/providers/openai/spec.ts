@@ -6,7 +6,7 @@
  */
 import type { ProviderSpec } from "../kit/spec.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
-import { isOpenAIReasoningModel } from "./codec.ts";
+import { isOpenAIReasoningModel } from "./models.ts";
 
 const INVALID_BASE_URL =
   "Use a full URL with /v1, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL or --base-url).";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ProviderSpec } from "../kit/spec.ts";
-import { isOpenAIReasoningModel } from "../openai/codec.ts";
+import { isOpenAIReasoningModel } from "../openai/models.ts";
 import { normalizeHttpBaseUrl } from "../kit/whole_body.ts";
 import type { OpenAICompatiblePreset } from "./presets.ts";
 
