@@ -17,10 +17,10 @@
 // Providers.
 export { createGoldProvider } from "./providers/gold/provider.ts";
 export type { CostFn, ProviderOptions } from "./providers/kit/options.ts";
+export { createProvider } from "./providers/create.ts";
 export {
   BUILTIN_PROVIDERS,
   type BuiltinProvider,
-  createProvider,
   type CreateProviderOptions,
   providerIds,
   providerSpecs,

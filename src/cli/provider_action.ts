@@ -13,14 +13,8 @@ import {
 } from "../core/mod.ts";
 import { maskKey, redactUrl } from "../http/auth.ts";
 import { catalogWithOverrides, costOf, defaultCatalog, type ModelEntry } from "../providers/catalog.ts";
-import {
-  BUILTIN_PROVIDERS,
-  catalogEntry,
-  createProvider,
-  isLocalKind,
-  specOf,
-  wireKinds,
-} from "../providers/registry.ts";
+import { createProvider } from "../providers/create.ts";
+import { BUILTIN_PROVIDERS, catalogEntry, isLocalKind, specOf, wireKinds } from "../providers/registry.ts";
 import {
   type ConfigFile,
   configPath,

@@ -1,11 +1,14 @@
 /**
- * The provider registry: the vendors of `vendors.ts` by id, their facts for the CLI, and one factory.
- * Adding a vendor is a spec and a codec in `providers/<id>/` and one line in `vendors.ts`.
+ * The provider registry: the vendors of `vendors.ts` by id, their facts for the CLI (from the specs, no codec
+ * loaded), and the factory that loads only the chosen vendor's codec (`loadProvider`, what the run layer calls).
+ * The library's synchronous `createProvider` is `create.ts` (every codec imported). Adding a vendor is a spec and a
+ * codec in `providers/<id>/` and one line in `vendors.ts`.
  *
  * @module
  */
 import { type Provider, type ProviderKind, SwebenchError } from "../core/mod.ts";
 import type { Catalog, ModelEntry } from "./catalog.ts";
+import type { VendorCodec } from "./kit/codec.ts";
 import { httpProvider, type HttpProviderOptions } from "./kit/http_provider.ts";
 import type { ProviderOptions } from "./kit/options.ts";
 import type { ProviderSpec, VendorSettings } from "./kit/spec.ts";
@@ -123,7 +126,7 @@ export const DEFAULT_TIMEOUTS: Readonly<
   local: { connectTimeoutMs: 600_000, idleTimeoutMs: 300_000, totalTimeoutMs: 3_600_000 },
 };
 
-/** Options of {@linkcode createProvider}. */
+/** Options of {@linkcode loadProvider} (and of the library's `createProvider`). */
 export interface CreateProviderOptions extends ProviderOptions {
   /** Wire protocol: a vendor id of `vendors.ts`. */
   kind: ProviderKind;
@@ -136,22 +139,41 @@ export interface CreateProviderOptions extends ProviderOptions {
 }
 
 /**
- * Create a provider of a given wire protocol. An unknown kind is a usage error naming the known ones.
+ * The vendor of a kind. An unknown kind is a usage error naming the known ones.
  *
  * @example
  * ```ts
- * import { createProvider } from "@swebench/runner/lib";
- * const local = createProvider({ kind: "openai", name: "vllm", baseUrl: "http://127.0.0.1:8000/v1" });
- * console.log(local.name);
+ * import { vendorOf } from "./registry.ts";
+ * vendorOf("anthropic").spec.keyEnv; // ["ANTHROPIC_API_KEY"]
  * ```
  */
-export function createProvider(input: CreateProviderOptions): Provider {
-  const vendor = BY_ID.get(input.kind);
+export function vendorOf(kind: string): Vendor {
+  const vendor = BY_ID.get(kind);
   if (vendor === undefined) {
-    throw new SwebenchError("usage", `unknown provider kind: ${String(input.kind)}`, {
+    throw new SwebenchError("usage", `unknown provider kind: ${String(kind)}`, {
       hint: `Known kinds: ${providerIds().join(", ")}.`,
     });
   }
+  return vendor;
+}
+
+/**
+ * A provider of a vendor, given its codec (HTTP vendors; `undefined` for a vendor with its own factory): the
+ * caller's options over the kind's default timeouts, `organization` and `project` merged into the settings. The
+ * one place both factories (`loadProvider`, the library's `createProvider`) build a provider.
+ *
+ * @example
+ * ```ts
+ * import { providerOf, vendorOf } from "./registry.ts";
+ * import { OPENAI_CODEC } from "./openai/codec.ts";
+ * const p = providerOf(vendorOf("openai"), OPENAI_CODEC, { kind: "openai", baseUrl: "http://127.0.0.1:8000/v1" });
+ * ```
+ */
+export function providerOf(
+  vendor: Vendor,
+  codec: VendorCodec | undefined,
+  input: CreateProviderOptions,
+): Provider {
   const { kind: _kind, organization, project, settings, ...rest } = input;
   const defaults = DEFAULT_TIMEOUTS[vendor.spec.local ? "local" : "remote"];
   const options: HttpProviderOptions = {
@@ -159,9 +181,58 @@ export function createProvider(input: CreateProviderOptions): Provider {
     timeouts: { ...defaults, ...input.timeouts },
     settings: { organization, project, ...settings },
   };
-  return vendor.codec !== undefined
-    ? httpProvider({ spec: vendor.spec, codec: vendor.codec, options })
-    : vendor.create(options);
+  if (vendor.create !== undefined) return vendor.create(options);
+  if (codec === undefined) {
+    throw new SwebenchError("unexpected", `the ${vendor.spec.id} provider needs its codec, none was given`);
+  }
+  return httpProvider({ spec: vendor.spec, codec, options });
+}
+
+/**
+ * Load a vendor's codec (once per process: the module system caches it); `undefined` for a vendor with its own
+ * factory. A codec that does not load (a damaged installation) is an `unexpected` error (exit 1) naming the vendor.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadCodec, vendorOf } from "./registry.ts";
+ * const codec = await loadCodec(vendorOf("anthropic"));
+ * ```
+ */
+export async function loadCodec(vendor: Vendor): Promise<VendorCodec | undefined> {
+  if (vendor.codec === undefined) return undefined;
+  try {
+    return await vendor.codec();
+  } catch (e) {
+    throw new SwebenchError(
+      "unexpected",
+      `could not load the ${vendor.spec.id} provider's wire format: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+      {
+        provider: vendor.spec.id,
+        hint: "Part of the installation is missing or damaged: reinstall swebench-runner (from a clone: " +
+          "`git status` shows what changed); if it persists, re-run with --verbose and report it.",
+        cause: e,
+      },
+    );
+  }
+}
+
+/**
+ * Create a provider of a given wire protocol, loading only that vendor's codec (what the run layer calls: a run
+ * over one vendor does not load the others' wire formats). An unknown kind is a usage error naming the known ones;
+ * a codec that does not load is an `unexpected` error.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadProvider } from "./registry.ts";
+ * const p = await loadProvider({ kind: "anthropic", apiKey: Deno.env.get("ANTHROPIC_API_KEY") });
+ * console.log(p.kind); // "anthropic"
+ * ```
+ */
+export async function loadProvider(input: CreateProviderOptions): Promise<Provider> {
+  const vendor = vendorOf(input.kind);
+  return providerOf(vendor, await loadCodec(vendor), input);
 }
 
 /**
@@ -243,7 +314,7 @@ export function wireKinds(): string[] {
  * ```
  */
 export function countsTokensByApi(kind: ProviderKind): boolean {
-  return BY_ID.get(kind)?.codec?.countTokens?.type === "api";
+  return BY_ID.get(kind)?.countsByApi === true;
 }
 
 /**

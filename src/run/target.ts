@@ -14,7 +14,7 @@ import {
   type ModelEntry,
 } from "../providers/catalog.ts";
 import type { VendorSettings } from "../providers/kit/spec.ts";
-import { catalogEntry, createProvider, isLocalKind, specOf } from "../providers/registry.ts";
+import { catalogEntry, isLocalKind, loadProvider, specOf } from "../providers/registry.ts";
 import {
   type CounterFacts,
   counterFacts,
@@ -79,8 +79,9 @@ export async function createTarget(
   const priced = settings.priceAs ?? settings.model;
   const entry = spec?.offline ? undefined : catalogEntry(catalog, settings.kind, priced);
   const keys = settings.apiKeys.length > 0 ? settings.apiKeys : [undefined];
-  const providers = keys.map((apiKey) =>
-    createProvider({
+  // Only this vendor's codec is loaded (once for every key).
+  const providers = await Promise.all(keys.map((apiKey) =>
+    loadProvider({
       kind: settings.kind,
       name: settings.name,
       apiKey,
@@ -91,7 +92,7 @@ export async function createTarget(
       cost: (model, usage) => costOf(pricedEntry(catalog, settings, model) ?? entry, usage, settings.kind),
       timeouts: settings.timeouts ?? {},
     })
-  );
+  ));
   const chars = (t: string) => Math.ceil(t.length / 4);
   let loading: Promise<void> | undefined;
   const target: Target = {

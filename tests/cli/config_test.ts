@@ -104,7 +104,8 @@ Deno.test("config file: written atomically with mode 0600, read back; malformed 
 });
 
 Deno.test("providers made by the registry time out a stalled stream by default (no hang)", async () => {
-  const { createProvider, DEFAULT_TIMEOUTS } = await import("../../src/providers/registry.ts");
+  const { DEFAULT_TIMEOUTS } = await import("../../src/providers/registry.ts");
+  const { createProvider } = await import("../../src/providers/create.ts");
   const { startOpenAISim } = await import("../simulator/mod.ts");
   assert.ok(DEFAULT_TIMEOUTS.remote.idleTimeoutMs > 0 && DEFAULT_TIMEOUTS.remote.idleTimeoutMs <= 300_000);
   await using sim = await startOpenAISim({ faults: [{ type: "stall", afterBytes: 200 }] });

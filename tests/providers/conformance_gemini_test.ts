@@ -12,7 +12,8 @@ import { costOf, defaultCatalog } from "../../src/providers/catalog.ts";
 import { GEMINI_CODEC } from "../../src/providers/gemini/codec.ts";
 import { GEMINI_SPEC } from "../../src/providers/gemini/spec.ts";
 import { httpProvider, type HttpProviderOptions } from "../../src/providers/kit/http_provider.ts";
-import { createProvider, providerIds } from "../../src/providers/registry.ts";
+import { createProvider } from "../../src/providers/create.ts";
+import { providerIds } from "../../src/providers/registry.ts";
 import { TokenCountCache, useTokenCountCache } from "../../src/tokens/count_cache.ts";
 import { type GeminiSimOptions, type Simulator, startGeminiSim } from "../simulator/mod.ts";
 import {

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { SwebenchError } from "../../src/core/mod.ts";
 import { OPENAI_COMPATIBLE_PRESETS } from "../../src/providers/openai_compatible/presets.ts";
-import { BUILTIN_PROVIDERS, createProvider, providerIds, specOf } from "../../src/providers/registry.ts";
+import { createProvider } from "../../src/providers/create.ts";
+import { BUILTIN_PROVIDERS, providerIds, specOf } from "../../src/providers/registry.ts";
 
 Deno.test("registry: ids in vendors.ts order; the built-in table is what the CLI read before the kit", () => {
   assert.deepEqual(providerIds(), [
