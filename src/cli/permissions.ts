@@ -6,7 +6,7 @@
  * @module
  */
 import { vendorEnvVariables, vendorHosts } from "../providers/registry.ts";
-import { HF_HOSTS } from "../swebench/hf.ts";
+import { HF_HOSTS } from "../swebench/hf_paths.ts";
 
 /** The variables the CLI reads besides the vendors' own (datasets, defaults, paths, output). */
 const RUNNER_ENV_VARS: readonly string[] = [

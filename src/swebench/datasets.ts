@@ -5,9 +5,9 @@
  * @module
  */
 import { SwebenchError } from "../core/errors.ts";
-import { DEFAULT_HF_ENDPOINT, downloadSplit, type HfProgress, hfSplitDir, readCachedSplit } from "./hf.ts";
+import type { HfProgress } from "./hf.ts";
+import { DEFAULT_HF_ENDPOINT, hfSplitDir } from "./hf_paths.ts";
 import { parseInstance, type ParseOptions, type SwebenchInstance } from "./instance.ts";
-import { SAMPLE_INSTANCES } from "./sample_data.ts";
 import { readJsonFile, readJsonl, readParquet, statLocal } from "./dataset_files.ts";
 
 /** Retrieval context variants of SWE-bench (`--context`). */
@@ -283,6 +283,8 @@ export async function fetchDataset(ref: DatasetRef, options: LoadOptions = {}): 
     };
   }
   const acc = access.get(ref) ?? {};
+  // The download code is loaded for a Hugging Face dataset only (a local file or the sample needs none of it).
+  const { downloadSplit } = await import("./hf.ts");
   const split = await downloadSplit(ref.id!, ref.split, {
     cacheDir: ref.cacheDir,
     endpoint: ref.endpoint,
@@ -342,6 +344,7 @@ export async function loadInstances(ref: DatasetRef, options: LoadOptions = {}):
     out.push(inst);
   };
   if (ref.kind === "sample") {
+    const { SAMPLE_INSTANCES } = await import("./sample_data.ts");
     for (const inst of SAMPLE_INSTANCES) {
       const where = `sample (${inst.instance_id})`;
       add(parseInstance(structuredClone(inst), where, options), where);
@@ -392,7 +395,7 @@ export async function datasetInfo(ref: DatasetRef, options: LoadOptions = {}): P
   const repos: Record<string, number> = {};
   for (const inst of instances) repos[inst.repo] = (repos[inst.repo] ?? 0) + 1;
   const sizeBytes = ref.kind === "sample"
-    ? new TextEncoder().encode(JSON.stringify(SAMPLE_INSTANCES)).length
+    ? new TextEncoder().encode(JSON.stringify((await import("./sample_data.ts")).SAMPLE_INSTANCES)).length
     : fetched.sizeBytes;
   return {
     id: fetched.id,
@@ -428,5 +431,6 @@ export function datasetCacheDir(ref: DatasetRef): string | undefined {
  */
 export async function isDatasetCached(ref: DatasetRef): Promise<boolean> {
   if (ref.kind !== "hf") return true;
+  const { readCachedSplit } = await import("./hf.ts");
   return (await readCachedSplit(ref.cacheDir, ref.id!, ref.split)) !== undefined;
 }

@@ -10,17 +10,9 @@
  */
 import { SwebenchError } from "../core/errors.ts";
 import { fileAccessError } from "../http/permission.ts";
+import { DEFAULT_HF_ENDPOINT, HF_HOSTS, hfSplitDir, joinPath as join } from "./hf_paths.ts";
 
-/** The public hub. */
-export const DEFAULT_HF_ENDPOINT = "https://huggingface.co";
-
-/** The hosts a dataset download reaches (the API, then the file CDNs it redirects to): the compile task's `--allow-net`. */
-export const HF_HOSTS: readonly string[] = [
-  "huggingface.co",
-  "cdn-lfs.huggingface.co",
-  "cdn-lfs-us-1.hf.co",
-  "cas-bridge.xethub.hf.co",
-];
+export { DEFAULT_HF_ENDPOINT, HF_HOSTS, hfSplitDir };
 
 /** Options for talking to the hub. */
 export interface HfOptions {
@@ -91,24 +83,6 @@ interface Manifest {
 const MANIFEST = "manifest.json";
 const MAX_REDIRECTS = 10;
 const MAX_TREE_PAGES = 100;
-
-/**
- * Cache directory of a dataset split: `{cacheDir}/datasets/{id with / -> __}/{split}`.
- *
- * @example
- * ```ts
- * import { hfSplitDir } from "@swebench/runner/lib";
- * hfSplitDir("/tmp/c", "princeton-nlp/SWE-bench_Lite", "test"); // "/tmp/c/datasets/princeton-nlp__SWE-bench_Lite/test"
- * ```
- */
-export function hfSplitDir(cacheDir: string, id: string, split: string): string {
-  return join(cacheDir, "datasets", id.replaceAll("/", "__"), split);
-}
-
-function join(...parts: string[]): string {
-  return parts.map((p, i) => (i === 0 ? p.replace(/\/+$/, "") : p.replace(/^\/+|\/+$/g, ""))).filter((p) => p)
-    .join("/");
-}
 
 function endpointOf(options: HfOptions): string {
   return (options.endpoint || DEFAULT_HF_ENDPOINT).replace(/\/+$/, "");
