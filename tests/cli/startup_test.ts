@@ -11,8 +11,11 @@ interface DenoInfo {
   modules: { specifier: string; dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[] }[];
 }
 
-/** Every module `root` loads statically (dynamic imports not followed), with the npm packages it names. */
-async function staticGraph(root: string): Promise<{ files: string[]; npm: string[] }> {
+/**
+ * Every module `root` loads statically (dynamic imports not followed), with the npm packages it names; modules
+ * matching `skip` (a path from the repository root) are left out, with what only they import.
+ */
+async function staticGraph(root: string, skip?: RegExp): Promise<{ files: string[]; npm: string[] }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL(root, import.meta.url).pathname],
     stdout: "piped",
@@ -23,10 +26,11 @@ async function staticGraph(root: string): Promise<{ files: string[]; npm: string
   const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
   const seen = new Set<string>();
   const npm = new Set<string>();
+  const repo = new URL("../../", import.meta.url).href;
   const stack = [info.roots[0]];
   while (stack.length > 0) {
     const s = stack.pop()!;
-    if (seen.has(s)) continue;
+    if (seen.has(s) || skip?.test(s.replace(repo, ""))) continue;
     seen.add(s);
     for (const d of bySpecifier.get(s)?.dependencies ?? []) {
       const spec = d.code?.specifier;
@@ -36,7 +40,6 @@ async function staticGraph(root: string): Promise<{ files: string[]; npm: string
       } else stack.push(spec);
     }
   }
-  const repo = new URL("../../", import.meta.url).href;
   return { files: [...seen].map((f) => f.replace(repo, "")).sort(), npm: [...npm].sort() };
 }
 
@@ -94,4 +97,20 @@ Deno.test("a plain generate line loads no batch machinery: no batch client, jour
   // -c workers). Batch mode is src/run/batch_mode.ts, batch_open.ts and batch_record.ts.
   assert.deepEqual(files.filter((f) => /^src\/run\/batch/.test(f)), ["src/run/batch.ts"]);
   assert.deepEqual(files.filter((f) => /^src\/cli\/(batch|render\/batch)/.test(f)), []);
+});
+
+Deno.test("a plain generate run loads only its vendor's codec, when it makes the provider, and no Hugging Face download or bundled sample for a local file", async () => {
+  // The batch clients (src/batch/) import the OpenAI and Anthropic codecs for --batch: left out here, their own
+  // test says what a plain run loads of them.
+  const { files } = await staticGraph("../../src/cli/generate_action.ts", /^src\/batch\//);
+  // Specs are static: config checks, `provider list`, permissions and the plan read them without a codec.
+  for (const vendor of ["openai", "anthropic", "ollama", "gemini", "azure", "openai_compatible", "gold"]) {
+    assert.ok(files.includes(`src/providers/${vendor}/spec.ts`), vendor);
+  }
+  // Each codec is imported by its vendor line's loader (src/providers/vendors.ts), which createTarget awaits.
+  assert.deepEqual(files.filter((f) => /^src\/providers\/(?!kit\/)[^/]+\/codec\.ts$/.test(f)), []);
+  assert.ok(!files.includes("src/providers/create.ts"), "the library's factory imports every codec");
+  // The Hugging Face download (hf.ts) loads for a Hugging Face dataset only, the bundled sample for `-d sample`.
+  assert.ok(files.includes("src/swebench/datasets.ts"));
+  assert.deepEqual(files.filter((f) => /^src\/swebench\/(hf|sample_data)\.ts$/.test(f)), []);
 });
