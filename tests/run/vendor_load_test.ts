@@ -3,8 +3,10 @@
  * the library's synchronous `createProvider` (`providers/create.ts`) imports every codec. Through the run path each
  * built-in provider id gives a provider of its vendor that answers a call; the vendor lines' loaders give the codecs
  * the synchronous factory uses; a codec that does not load is an `unexpected` error (exit 1) naming the vendor; a
- * fallback chain across three vendors runs from a cold CLI process (each codec imported when its target is made).
- * That the generate action's static graph holds no vendor codec: tests/cli/startup_test.ts.
+ * fallback chain across three vendors runs from a cold CLI process (each codec imported when its target is made); a
+ * plain openai run over a local file runs with the other vendors' codecs, the Hugging Face download and the bundled
+ * sample unloadable (an import map), and a run whose codec does not load exits 1 naming it. That the generate
+ * action's static graph holds no vendor codec: tests/cli/startup_test.ts.
  */
 import assert from "node:assert/strict";
 import { SwebenchError, type UnifiedRequest } from "../../src/core/mod.ts";
@@ -155,5 +157,63 @@ Deno.test("a fallback chain across vendors (openai -> azure -> anthropic) runs f
     log.every((l) => l.provider === "anthropic" && l.fallbackFrom === "openai:gpt-4o-mini"),
     r.stdout,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+/**
+ * An import map: the project's imports, and `modules` (paths under src/) replaced by one that throws when loaded.
+ * What a CLI run loads, statically or not, can then be checked on the real CLI.
+ */
+async function unloadable(dir: string, modules: string[]): Promise<string> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  const imports = { ...config.imports };
+  for (const m of modules) {
+    imports[new URL(`../../src/${m}`, import.meta.url).href] =
+      `data:text/javascript,throw new Error('${m} was loaded')`;
+  }
+  const path = `${dir}/unloadable.json`;
+  await Deno.writeTextFile(path, JSON.stringify({ imports }));
+  return path;
+}
+
+Deno.test("a plain openai run over a local file loads no other vendor's codec, no Hugging Face download, no bundled sample; a codec that does not load exits 1", async () => {
+  const { lines, instances } = await realRows("lite-test.jsonl", 2);
+  await using sim = await startOpenAISim({ respond: goldResponder(instances), apiKey: KEY });
+  const { dir, data } = await tempDataset(lines);
+  // The Anthropic codec is still imported by the batch clients (src/batch/) a plain run loads: not listed here.
+  const others = ["gemini", "azure", "ollama", "openai_compatible"].map((v) => `providers/${v}/codec.ts`);
+  const map = await unloadable(dir, [
+    ...others,
+    "providers/create.ts",
+    "swebench/hf.ts",
+    "swebench/sample_data.ts",
+  ]);
+  const permissions = ["-A", `--import-map=${map}`];
+  const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1`, GEMINI_API_KEY: KEY };
+  const ok = await runCli(generateArgs("openai", "gpt-4o-mini", data, `${dir}/p.jsonl`, "-y"), {
+    permissions,
+    env,
+  });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal((await readJsonl(`${dir}/p.jsonl`)).length, 2);
+  // The map is in force: a gemini run needs its codec, and says which part did not load (exit 1, nothing sent).
+  const gemini = await runCli(
+    generateArgs(
+      "gemini",
+      "gemini-2.5-flash",
+      data,
+      `${dir}/g.jsonl`,
+      "-y",
+      "--base-url",
+      "http://127.0.0.1:9",
+    ),
+    { permissions, env },
+  );
+  assert.equal(gemini.code, 1, gemini.stderr);
+  assert.match(
+    gemini.stderr,
+    /could not load the gemini provider's wire format: .*gemini\/codec\.ts was loaded/,
+  );
+  assert.match(gemini.stderr, /reinstall/);
   await Deno.remove(dir, { recursive: true });
 });
