@@ -105,6 +105,25 @@ export function generateArgs(
   return ["generate", "-p", provider, "-m", model, "-d", data, "-o", out, ...rest];
 }
 
+/**
+ * An import map file in `dir`: the project's imports, each of `specifiers` (a bare import such as `commander`, or a
+ * path under the repository such as `src/swebench/hf.ts`) replaced by a module that throws `<specifier> was loaded`.
+ * What a CLI run loads, statically or not, is then checked on the real CLI
+ * (`runCli(args, { permissions: ["-A", `--import-map=${map}`] })`).
+ */
+export async function unloadableMap(dir: string, specifiers: readonly string[]): Promise<string> {
+  const root = new URL("../../", import.meta.url);
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const imports: Record<string, string> = { ...config.imports };
+  for (const s of specifiers) {
+    const key = s.startsWith("src/") ? new URL(s, root).href : s;
+    imports[key] = `data:text/javascript,throw new Error('${s} was loaded')`;
+  }
+  const path = `${dir}/unloadable-${crypto.randomUUID()}.json`;
+  await Deno.writeTextFile(path, JSON.stringify({ imports }));
+  return path;
+}
+
 /** Read a JSON Lines file into objects. */
 export async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
   const text = await Deno.readTextFile(path);

@@ -30,7 +30,15 @@ import {
   startOllamaSim,
   startOpenAISim,
 } from "../simulator/mod.ts";
-import { generateArgs, goldResponder, readJsonl, realRows, runCli, tempDataset } from "../cli/helpers.ts";
+import {
+  generateArgs,
+  goldResponder,
+  readJsonl,
+  realRows,
+  runCli,
+  tempDataset,
+  unloadableMap,
+} from "../cli/helpers.ts";
 
 const KEY = "sk-test-vendor-load-0000";
 const ANSWER = "diff --git a/x b/x";
@@ -160,33 +168,17 @@ Deno.test("a fallback chain across vendors (openai -> azure -> anthropic) runs f
   await Deno.remove(dir, { recursive: true });
 });
 
-/**
- * An import map: the project's imports, and `modules` (paths under src/) replaced by one that throws when loaded.
- * What a CLI run loads, statically or not, can then be checked on the real CLI.
- */
-async function unloadable(dir: string, modules: string[]): Promise<string> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const imports = { ...config.imports };
-  for (const m of modules) {
-    imports[new URL(`../../src/${m}`, import.meta.url).href] =
-      `data:text/javascript,throw new Error('${m} was loaded')`;
-  }
-  const path = `${dir}/unloadable.json`;
-  await Deno.writeTextFile(path, JSON.stringify({ imports }));
-  return path;
-}
-
 Deno.test("a plain openai run over a local file loads no other vendor's codec, no Hugging Face download, no bundled sample; a codec that does not load exits 1", async () => {
   const { lines, instances } = await realRows("lite-test.jsonl", 2);
   await using sim = await startOpenAISim({ respond: goldResponder(instances), apiKey: KEY });
   const { dir, data } = await tempDataset(lines);
   // The Anthropic codec is still imported by the batch clients (src/batch/) a plain run loads: not listed here.
-  const others = ["gemini", "azure", "ollama", "openai_compatible"].map((v) => `providers/${v}/codec.ts`);
-  const map = await unloadable(dir, [
+  const others = ["gemini", "azure", "ollama", "openai_compatible"].map((v) => `src/providers/${v}/codec.ts`);
+  const map = await unloadableMap(dir, [
     ...others,
-    "providers/create.ts",
-    "swebench/hf.ts",
-    "swebench/sample_data.ts",
+    "src/providers/create.ts",
+    "src/swebench/hf.ts",
+    "src/swebench/sample_data.ts",
   ]);
   const permissions = ["-A", `--import-map=${map}`];
   const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${sim.url}/v1`, GEMINI_API_KEY: KEY };
@@ -212,7 +204,7 @@ Deno.test("a plain openai run over a local file loads no other vendor's codec, n
   assert.equal(gemini.code, 1, gemini.stderr);
   assert.match(
     gemini.stderr,
-    /could not load the gemini provider's wire format: .*gemini\/codec\.ts was loaded/,
+    /could not load the gemini provider's wire format: src\/providers\/gemini\/codec\.ts was loaded/,
   );
   assert.match(gemini.stderr, /reinstall/);
   await Deno.remove(dir, { recursive: true });
