@@ -172,8 +172,8 @@ Deno.test("a plain openai run over a local file loads no other vendor's codec, n
   const { lines, instances } = await realRows("lite-test.jsonl", 2);
   await using sim = await startOpenAISim({ respond: goldResponder(instances), apiKey: KEY });
   const { dir, data } = await tempDataset(lines);
-  // The Anthropic codec is still imported by the batch clients (src/batch/) a plain run loads: not listed here.
-  const others = ["gemini", "azure", "ollama", "openai_compatible"].map((v) => `src/providers/${v}/codec.ts`);
+  const vendors = ["anthropic", "gemini", "azure", "ollama", "openai_compatible"];
+  const others = vendors.map((v) => `src/providers/${v}/codec.ts`);
   const map = await unloadableMap(dir, [
     ...others,
     "src/providers/create.ts",
