@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { batchVendors } from "./batch_vendors.ts";
-import { readJsonl, realRows, runCli, tempDataset } from "./helpers.ts";
+import { readJsonl, realRows, runCli, tempDataset, unloadableMap } from "./helpers.ts";
 import { assertPiped } from "./human.ts";
 
 const { lines: rows, instances } = await realRows("lite-dev.jsonl", 4);
@@ -18,7 +18,6 @@ const [OPENAI] = batchVendors(instances, KEY);
 
 /** Every module of batch mode (all of src/batch/ but basics.ts, the run layer's and the CLI's batch modules). */
 async function batchModules(): Promise<string[]> {
-  const src = new URL("../../src/", import.meta.url);
   const modules = [
     "run/batch_mode.ts",
     "run/batch_open.ts",
@@ -27,21 +26,15 @@ async function batchModules(): Promise<string[]> {
     "cli/batch_plan.ts",
     "cli/render/batch.ts",
   ];
-  for await (const e of Deno.readDir(new URL("batch/", src))) {
+  for await (const e of Deno.readDir(new URL("../../src/batch/", import.meta.url))) {
     if (e.isFile && e.name.endsWith(".ts") && e.name !== "basics.ts") modules.push(`batch/${e.name}`);
   }
-  return modules.map((m) => new URL(m, src).href);
+  return modules.map((m) => `src/${m}`);
 }
 
 /** An import map: the project's imports, every batch module replaced by one that cannot be loaded as it. */
 async function noBatchMap(dir: string): Promise<string> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  const throwing = "data:text/javascript,throw new Error('a batch module was loaded')";
-  const path = `${dir}/no-batch.json`;
-  const imports = { ...config.imports };
-  for (const m of await batchModules()) imports[m] = throwing;
-  await Deno.writeTextFile(path, JSON.stringify({ imports }));
-  return path;
+  return unloadableMap(dir, await batchModules());
 }
 
 /** A journal beside `predictions` as an earlier `--batch` run leaves it: `collected` ids, then `open` ids. */
@@ -90,7 +83,7 @@ Deno.test("generate without --batch: runs with every batch module unloadable; ne
   await writeJournal(`${dir}/c.jsonl`, IDS.slice(0, 1), []);
   const next = await runCli(gen(data, `${dir}/c.jsonl`), { env, permissions });
   assert.notEqual(next.code, 0);
-  assert.match(next.stderr, /a batch module was loaded/);
+  assert.match(next.stderr, /src\/(batch\/|run\/batch_|cli\/batch_|cli\/render\/batch)\S* was loaded/);
   assert.equal(
     sim.requests.filter((r) => OPENAI.callPath.test(r.path)).length,
     8,
