@@ -4,7 +4,7 @@
  * a Deno permission with an `--allow-write` hint.
  */
 import assert from "node:assert/strict";
-import { realRows, runCli } from "./helpers.ts";
+import { realRows, runCli, tempDataset } from "./helpers.ts";
 
 Deno.test("a non-UTF-8 byte deep in a large dataset names its own line", async () => {
   const { lines } = await realRows("lite-test.jsonl", 12);
@@ -46,4 +46,21 @@ Deno.test("the OS refusing a write under -A: a plain I/O error naming the path, 
   );
   assert.match(r.stderr, /hint: The file or its directory is not writable by this user/);
   assert.doesNotMatch(r.stderr, /--allow-write|Deno denied/);
+});
+
+Deno.test("a run reads no test fields: malformed ones do not stop generate; dataset info and validate name them", async () => {
+  const { lines } = await realRows("lite-test.jsonl", 2);
+  const row = JSON.parse(lines[0]);
+  const bad = JSON.stringify({ ...row, FAIL_TO_PASS: "not json [", PASS_TO_PASS: [1, 2], test_patch: 5 });
+  const { dir, data } = await tempDataset([bad, lines[1]]);
+  const out = `${dir}/p.jsonl`;
+  const run = await runCli(["generate", "-p", "gold", "-d", data, "-o", out, "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal((await Deno.readTextFile(out)).trim().split("\n").length, 2, "both rows answered");
+  const info = await runCli(["dataset", "info", data]);
+  assert.equal(info.code, 2, info.stderr);
+  assert.match(info.stderr, new RegExp(`error: ${data}:1 \\(${row.instance_id}\\): field "FAIL_TO_PASS"`));
+  const validate = await runCli(["validate", out, "-d", data]);
+  assert.equal(validate.code, 2, validate.stderr);
+  assert.match(validate.stderr, /field "FAIL_TO_PASS" is a string but not JSON/);
 });
