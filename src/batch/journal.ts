@@ -138,7 +138,18 @@ export async function readJournal(path: string): Promise<BatchJournal | undefine
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw fileAccessError(error, path, "read", "Fix the permissions of the batch journal.") ?? error;
+    const access = fileAccessError(error, path, "read", "Fix the permissions of the batch journal.");
+    if (access) throw access;
+    // Not a file we can read (a directory, a symlink loop, ...): not a journal of ours; nothing was changed.
+    throw new SwebenchError(
+      "usage",
+      `The batch journal ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        hint: "That path is where swebench-runner keeps the batches of this predictions file: it must be a " +
+          "file it wrote. Move whatever is there away, or choose another -o.",
+        cause: error,
+      },
+    );
   }
   let value: unknown;
   try {

@@ -62,6 +62,25 @@ Deno.test("batch journal: instances of batches not yet collected are open (never
   assert.equal(openInstances(undefined).size, 0);
 });
 
+Deno.test("batch journal: a path that is not a readable file (a directory, a symlink loop) is a usage error naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const named = (e: unknown) =>
+      e instanceof SwebenchError && e.kind === "usage" && e.exitCode === 2 &&
+      e.message.includes("cannot be read") &&
+      e.hint.includes("-o");
+    const asDir = `${dir}/d.jsonl.batch.json`;
+    await Deno.mkdir(asDir);
+    await assert.rejects(readJournal(asDir), (e) => named(e) && (e as Error).message.includes(asDir));
+    const loop = `${dir}/l.jsonl.batch.json`;
+    await Deno.symlink(loop, loop);
+    await assert.rejects(readJournal(loop), (e) => named(e) && (e as Error).message.includes(loop));
+    assert.ok((await Deno.stat(asDir)).isDirectory, "nothing moved or removed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("batch journal: a damaged or foreign journal is a config error naming it, never ignored", async () => {
   const dir = await Deno.makeTempDir();
   try {
